@@ -1,0 +1,144 @@
+"""Forward and backward passes: one call gives every value the app shows, as a Trace.
+
+One sample uses 1-D vectors; a batch uses (B, n) arrays with samples as rows. The same
+code serves both because `a @ W.T` and `δ @ W` mean the right thing for either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from visualizer.engine.activations import ACTIVATIONS
+from visualizer.engine.losses import LOSSES
+from visualizer.engine.network import Network, Sample
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """Everything one forward + backward pass computes.
+
+    Per-layer tuples hold layer l at index l − 1 (`z[0]` is z¹); `a` and `grad_a` also hold
+    layer 0 (`a[0]` is x, `grad_a[0]` is ∇ₓC, `grad_a[L]` is ∂C/∂aᴸ). For a batch, `loss`,
+    `dW` and `db` are means over the samples, while `z`, `a`, `delta`, `grad_a` hold each
+    sample's own values as rows (δ of sample i is ∂Cᵢ/∂zᵢ).
+    """
+
+    loss: float
+    x: Array
+    y: Array
+    z: tuple[Array, ...]
+    a: tuple[Array, ...]
+    delta: tuple[Array, ...]
+    dW: tuple[Array, ...]
+    db: tuple[Array, ...]
+    grad_a: tuple[Array, ...]
+
+    @property
+    def depth(self) -> int:
+        return len(self.z)
+
+    @property
+    def batched(self) -> bool:
+        return self.x.ndim == 2
+
+    @property
+    def output(self) -> Array:
+        """aᴸ."""
+        return self.a[-1]
+
+    @property
+    def dC_da(self) -> Array:
+        """∂C/∂aᴸ (∇ₐC)."""
+        return self.grad_a[-1]
+
+    @property
+    def dx(self) -> Array:
+        """∇ₓC = (W¹)ᵀ δ¹."""
+        return self.grad_a[0]
+
+
+def _as_inputs(network: Network, x: Array | None, y: Array | None) -> tuple[Array, Array]:
+    if x is None or y is None:
+        sample: Sample = network.current_sample()
+        x = sample.x if x is None else x
+        y = sample.y if y is None else y
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.ndim not in (1, 2) or x.shape[-1] != network.input_size:
+        raise ValueError(
+            f"x: shape {x.shape}, expected ({network.input_size},) or (B, {network.input_size})"
+        )
+    if y.shape[:-1] != x.shape[:-1] or y.shape[-1] != network.output_size:
+        want = (network.output_size,) if x.ndim == 1 else (x.shape[0], network.output_size)
+        raise ValueError(f"y: shape {y.shape}, expected {want}")
+    return x, y
+
+
+def run(network: Network, x: Array | None = None, y: Array | None = None) -> Trace:
+    """Forward and backward pass of `network` on input x and target y (default: the
+    network's current sample). x is (n⁰,) or a batch (B, n⁰); y likewise."""
+    x, y = _as_inputs(network, x, y)
+    loss = LOSSES[network.loss]
+    acts = [ACTIVATIONS[layer.activation] for layer in network.layers]
+
+    a_list = [x]
+    z_list = []
+    for layer, act in zip(network.layers, acts, strict=True):
+        z = a_list[-1] @ layer.weights.T + layer.biases
+        z_list.append(z)
+        a_list.append(act.f(z))
+
+    z_out, a_out = z_list[-1], a_list[-1]
+    dC_da = loss.gradient(a_out, y)
+    last = acts[-1].name
+    # Fused output layers: computing C and δᴸ from the logits is exact and stable, where
+    # going through log(a) and 1/a would lose digits (or overflow) at saturated outputs.
+    if last == "softmax" and loss.name == "cross_entropy":
+        shifted = z_out - np.max(z_out, axis=-1, keepdims=True)
+        log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        cost = float(np.mean(-np.sum(y * log_softmax, axis=-1)))
+        delta = a_out * np.sum(y, axis=-1, keepdims=True) - y  # = a − y when Σy = 1
+    elif last == "sigmoid" and loss.name == "binary_cross_entropy":
+        per = y * np.logaddexp(0.0, -z_out) + (1.0 - y) * np.logaddexp(0.0, z_out)
+        cost = float(np.mean(np.sum(per, axis=-1)))
+        delta = a_out - y
+    else:
+        cost = loss.value(a_out, y)
+        delta = acts[-1].vjp(z_out, a_out, dC_da)
+
+    depth = network.depth
+    deltas: list[Array] = [delta] * depth
+    grads_a: list[Array] = [dC_da] * (depth + 1)
+    dWs: list[Array] = [delta] * depth
+    dbs: list[Array] = [delta] * depth
+    batch = x.ndim == 2
+    scale = 1.0 / x.shape[0] if batch else 1.0
+    for i in range(depth - 1, -1, -1):
+        layer = network.layers[i]
+        if i < depth - 1:
+            delta = acts[i].vjp(z_list[i], a_list[i + 1], grads_a[i + 1])
+        deltas[i] = delta
+        a_prev = a_list[i]
+        if batch:
+            dWs[i] = (delta.T @ a_prev) * scale
+            dbs[i] = delta.mean(axis=0)
+        else:
+            dWs[i] = np.outer(delta, a_prev)
+            dbs[i] = delta
+        grads_a[i] = delta @ layer.weights
+
+    return Trace(
+        loss=cost,
+        x=x,
+        y=y,
+        z=tuple(z_list),
+        a=tuple(a_list),
+        delta=tuple(deltas),
+        dW=tuple(dWs),
+        db=tuple(dbs),
+        grad_a=tuple(grads_a),
+    )
