@@ -184,7 +184,7 @@ class Network:
     def parameter_count(self) -> int:
         return parameter_count(self.sizes)
 
-    def layer(self, l: int) -> Layer:  # noqa: E741 — l is the layer number of the maths
+    def layer(self, l: int) -> Layer:
         """Layer l, numbered 1..L as in Wˡ."""
         if not 1 <= l <= self.depth:
             raise IndexError(f"layer {l} out of range 1..{self.depth}")
@@ -231,7 +231,7 @@ def check_sizes(sizes: Sequence[int]) -> None:
         raise NetworkError("a network needs at least one layer")
     if len(sizes) - 1 > MAX_LAYERS:
         raise NetworkError(f"{len(sizes) - 1} layers: at most {MAX_LAYERS} are allowed")
-    for l, n in enumerate(sizes):  # noqa: E741
+    for l, n in enumerate(sizes):
         what = "input" if l == 0 else f"layer {l}"
         if int(n) != n or n < 1:
             raise NetworkError(f"{what}: size must be a whole number ≥ 1, got {n}")
@@ -250,7 +250,7 @@ def validate(net: Network) -> None:
         raise NetworkError("a network needs at least one layer")
     check_sizes([net.input_size] + [layer.size for layer in net.layers])
     prev = net.input_size
-    for l, layer in enumerate(net.layers, start=1):  # noqa: E741
+    for l, layer in enumerate(net.layers, start=1):
         if layer.input_size != prev:
             raise NetworkError(
                 f"layer {l}: weights have shape {layer.weights.shape}, "
