@@ -1,0 +1,513 @@
+"""The command line: with no command it opens the app; commands work on network files headless.
+
+`main(argv)` returns the exit status: 0 success, 1 a failed gradient check (or a GUI that
+cannot start), 2 bad input (one `error:` line on stderr, never a traceback). Only the GUI
+path imports Qt, so exports and checks start fast and run without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+
+from visualizer import __version__
+from visualizer.engine import backprop
+from visualizer.engine.chain import chain_forms
+from visualizer.engine.gradcheck import check_passes, gradient_check
+from visualizer.engine.network import Network, NetworkError, Sample
+from visualizer.engine.training import SGD, train
+from visualizer.formats.errors import FormatError
+from visualizer.formats.network_file import load_network, save_network
+from visualizer.formats.snapshot import save_snapshot
+
+PROG = "backprop-visualizer"
+SNAPSHOT_SUFFIXES = (".npz", ".json", ".csv")
+CHAIN_ROWS_SHOWN = 20  # `chain` lists this many input components unless --all
+
+# (name, one-line description, example) — the order of `--help`.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("export", "run the network once, write every value to a snapshot",
+     f"{PROG} export net.json -o snap.npz --x 1,0 --y 1"),
+    ("check", "compare backprop's gradients with finite differences",
+     f"{PROG} check net.json --rtol 1e-6"),
+    ("train", "run gradient descent, write the trained network",
+     f"{PROG} train net.json --steps 1000 --lr 0.5 -o trained.json"),
+    ("chain", "the chain rule three ways: same numbers, different costs",
+     f"{PROG} chain net.json"),
+    ("info", "layers, parameter counts and the loss on the sample",
+     f"{PROG} info net.json"),
+)  # fmt: skip
+COMMAND_NAMES = frozenset(name for name, _, _ in COMMANDS)
+
+
+class CliError(Exception):
+    """Bad input, reported as one line: `error: <file>: <message>` or `error: <message>`."""
+
+    def __init__(self, message: str, file: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(message)
+        self.file = None if file is None else os.fspath(file)
+
+    def line(self) -> str:
+        message = " ".join(str(self).split())  # one line, whatever the source said
+        if self.file and not message.startswith(self.file):
+            return f"error: {self.file}: {message}"
+        return f"error: {message}"
+
+
+# -- numbers and tables --------------------------------------------------------------------
+def _num(value: float) -> str:
+    """A number for a table: 6 significant digits, ASCII minus, copy-pasteable."""
+    return f"{float(value):.6g}"
+
+
+def _loss(value: float) -> str:
+    return f"{float(value):.10g}"
+
+
+def _shape(shape: Sequence[int]) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ")"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
+    """Aligned columns: the first `left` columns flush left, the rest (numbers) flush right."""
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+
+    def fmt(row: Sequence[str]) -> str:
+        cells = [
+            cell.ljust(w) if i < left else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    return [fmt(headers), *(fmt(row) for row in rows)]
+
+
+# -- input ---------------------------------------------------------------------------------
+def _load(path: str) -> Network:
+    try:
+        return load_network(path)
+    except FileNotFoundError:
+        raise CliError("no such file", path) from None
+    except IsADirectoryError:
+        raise CliError("is a folder, not a network file", path) from None
+    except OSError as exc:
+        raise CliError(exc.strerror or str(exc), path) from None
+    except (FormatError, NetworkError, ValueError) as exc:
+        raise CliError(str(exc), path) from None
+
+
+def _vector(text: str, flag: str, expected: int) -> np.ndarray:
+    """Comma-separated finite numbers, exactly `expected` of them."""
+    parts = [part.strip() for part in text.split(",")]
+    values = []
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            raise CliError(f"{flag}: {part!r} is not a number") from None
+        if not math.isfinite(value):
+            raise CliError(f"{flag}: {part} is not a finite number")
+        values.append(value)
+    if len(values) != expected:
+        raise CliError(f"{flag}: {len(values)} numbers given, expected {expected}")
+    return np.array(values, dtype=np.float64)
+
+
+def _with_sample(network: Network, x_text: str | None, y_text: str | None) -> Network:
+    """`network` whose sample has x and/or y replaced by the command-line values."""
+    if x_text is None and y_text is None:
+        return network
+    current = network.current_sample()
+    x = current.x if x_text is None else _vector(x_text, "--x", network.input_size)
+    y = current.y if y_text is None else _vector(y_text, "--y", network.output_size)
+    return network.replace(sample=Sample(x, y))
+
+
+def _inputs(network: Network, batch: bool, path: str) -> tuple[np.ndarray, np.ndarray]:
+    """The dataset (with `batch`) or the network's sample, as (x, y) for the engine."""
+    if batch:
+        if network.dataset is None:
+            raise CliError("--batch needs a dataset, and this network has none", path)
+        return network.dataset.x, network.dataset.y
+    sample = network.current_sample()
+    return sample.x, sample.y
+
+
+def _check_output(path: str, suffixes: Sequence[str]) -> None:
+    """Fail before any work if `path` cannot be written: wrong suffix, no folder, a folder."""
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        known = ", ".join(suffixes)
+        raise CliError(f"unknown suffix {out.suffix or '(none)'!r}; use one of {known}", path)
+    if out.is_dir():
+        raise CliError("is a folder", path)
+    folder = out.parent
+    if not folder.is_dir():
+        raise CliError(f"folder {os.fspath(folder)!r} does not exist", path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CliError(f"folder {os.fspath(folder)!r} is not writable", path)
+
+
+def _positive_finite(value: float, flag: str) -> None:
+    if not (math.isfinite(value) and value > 0):
+        raise CliError(f"{flag}: must be a finite number > 0, got {value}")
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    network = _load(args.network)
+    if args.batch and (args.x is not None or args.y is not None):
+        raise CliError("--batch uses the network's dataset; it cannot be combined with --x/--y")
+    _check_output(args.output, SNAPSHOT_SUFFIXES)
+    network = _with_sample(network, args.x, args.y)
+    x, y = _inputs(network, args.batch, args.network)
+    trace = backprop.run(network, x, y)
+    try:
+        save_snapshot(args.output, network, trace)
+    except (FormatError, ValueError, OSError) as exc:
+        raise CliError(getattr(exc, "strerror", None) or str(exc), args.output) from None
+    what = f"a batch of {x.shape[0]}" if args.batch else "one sample"
+    print(f"wrote {args.output} ({what}, loss {_loss(trace.loss)})", file=out)
+    return 0
+
+
+def _array_shape(network: Network, name: str) -> tuple[int, ...]:
+    """Shape of the array a gradient-check row names: "W2", "b2" or "x"."""
+    if name == "x":
+        return (network.input_size,)
+    layer = network.layer(int(name[1:]))
+    return layer.weights.shape if name[0] == "W" else layer.biases.shape
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    _positive_finite(args.eps, "--eps")
+    _positive_finite(args.rtol, "--rtol")
+    network = _with_sample(_load(args.network), args.x, args.y)
+    rows = gradient_check(network, eps=args.eps)
+    table = [
+        [
+            row.name,
+            _shape(getattr(row, "shape", None) or _array_shape(network, row.name)),
+            _num(row.max_abs),
+            _num(row.max_rel),
+            "ok" if row.max_rel <= args.rtol else "FAIL",
+        ]
+        for row in rows
+    ]
+    headers = ["array", "shape", "max abs error", "max rel error", "result"]
+    for line in _table(headers, table, left=2):
+        print(line, file=out)
+    failed = [row.name for row in rows if not row.max_rel <= args.rtol]
+    if check_passes(rows, args.rtol) and not failed:
+        print(
+            f"PASS: all {len(rows)} gradients match central differences "
+            f"(eps {args.eps:g}, rtol {args.rtol:g})",
+            file=out,
+        )
+        return 0
+    print(
+        f"FAIL: {len(failed)} of {len(rows)} gradients differ from central differences by "
+        f"more than rtol {args.rtol:g}: {', '.join(failed)}",
+        file=out,
+    )
+    return 1
+
+
+class Progress:
+    """Training progress on `stream`: one line rewritten in place on a terminal, else a line
+    every 10 %. At most one update per `interval` seconds, and none in the first `interval`,
+    so short runs stay silent."""
+
+    def __init__(
+        self,
+        total: int,
+        stream: TextIO,
+        interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.total = total
+        self.stream = stream
+        self.interval = interval
+        self.clock = clock
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.last = clock()
+        self.last_decile = 0
+        self.written = False
+
+    def _text(self, done: int, loss: float) -> str:
+        percent = 100 * done // self.total
+        return f"train: step {done}/{self.total} ({percent}%), loss {_loss(loss)}"
+
+    def update(self, done: int, loss: float) -> None:
+        now = self.clock()
+        if now - self.last < self.interval:
+            return
+        if self.tty:
+            self.stream.write("\r\x1b[K" + self._text(done, loss))
+        else:
+            decile = 10 * done // self.total
+            if decile <= self.last_decile:
+                return
+            self.last_decile = decile
+            self.stream.write(self._text(done, loss) + "\n")
+        self.stream.flush()
+        self.last = now
+        self.written = True
+
+    def finish(self) -> None:
+        """End the rewritten line so what follows starts on a fresh one."""
+        if self.tty and self.written:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.steps <= 0:
+        raise CliError(f"--steps: must be at least 1, got {args.steps}")
+    _positive_finite(args.lr, "--lr")
+    if not (math.isfinite(args.momentum) and 0.0 <= args.momentum < 1.0):
+        raise CliError(f"--momentum: must be in [0, 1), got {args.momentum}")
+    network = _load(args.network)
+    _check_output(args.output, (".json",))
+    x, y = _inputs(network, args.batch, args.network)
+    before = backprop.run(network, x, y).loss
+
+    progress = Progress(args.steps, err)
+    calls = 0
+
+    def callback(step: int, loss: float) -> bool:
+        nonlocal calls
+        calls += 1
+        progress.update(calls, loss)
+        return True
+
+    try:
+        result = train(network, args.steps, SGD(args.lr, args.momentum), args.batch, callback)
+    except NetworkError as exc:
+        # A step that leaves NaN or infinity in the weights: the learning rate is too large.
+        raise CliError(f"training diverged ({exc}); try a smaller --lr", args.network) from None
+    finally:
+        progress.finish()
+    after = backprop.run(result.network, x, y).loss
+    try:
+        save_network(result.network, args.output)
+    except (FormatError, ValueError, OSError) as exc:
+        raise CliError(getattr(exc, "strerror", None) or str(exc), args.output) from None
+    on = f"the dataset ({x.shape[0]} examples)" if args.batch else "the sample"
+    print(f"loss before: {_loss(before)}", file=out)
+    print(f"loss after:  {_loss(after)}  ({args.steps} steps on {on})", file=out)
+    print(f"wrote {args.output}", file=out)
+    return 0
+
+
+def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    network = _with_sample(_load(args.network), args.x, args.y)
+    result = chain_forms(network)
+    forms = (result.derivative_row, result.derivative_full, result.gradient)
+    n = network.input_size
+    shown = range(n) if args.all or n <= CHAIN_ROWS_SHOWN else range(CHAIN_ROWS_SHOWN)
+    print(f"dC/dx of {network.name or args.network}, one row per input x_i:", file=out)
+    headers = ["i", "derivative, row vector", "derivative, full Jacobians", "gradient form"]
+    rows = [[str(i + 1)] + [_num(form[i]) for form in forms] for i in shown]
+    for line in _table(headers, rows, left=0):
+        print(line, file=out)
+    if len(shown) < n:
+        print(f"... {n - len(shown)} more rows (use --all to list them)", file=out)
+    print(file=out)
+    print("multiplications of each order:", file=out)
+    costs = [
+        ["derivative, row vector:  dC/da^L . J_f^L . W^L ... (from the loss end)",
+         str(result.mults_derivative_row)],
+        ["derivative, full Jacobians:  ... (J_f^2 . W^2) . (J_f^1 . W^1) (from the input end)",
+         str(result.mults_derivative_full)],
+        ["gradient form:  (W^1)^T . (J_f^1)^T ... (J_f^L)^T . grad_a C (transposed)",
+         str(result.mults_gradient)],
+    ]  # fmt: skip
+    for line in _table(["order", "multiplications"], costs)[1:]:
+        print("  " + line, file=out)
+    diff = max(
+        float(np.max(np.abs(a - b), initial=0.0))
+        for a, b in ((forms[0], forms[1]), (forms[0], forms[2]), (forms[1], forms[2]))
+    )
+    print(f"max difference between forms: {_num(diff)}", file=out)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    network = _with_sample(_load(args.network), args.x, args.y)
+    print(f"name:        {network.name or '(unnamed)'}", file=out)
+    print(f"input size:  {network.input_size}", file=out)
+    rows = []
+    prev = network.input_size
+    for l, layer in enumerate(network.layers, start=1):
+        rows.append([str(l), layer.activation, str(layer.size), str(layer.size * (prev + 1))])
+        prev = layer.size
+    for line in _table(["layer", "activation", "size", "parameters"], rows, left=2):
+        print("  " + line, file=out)
+    print(f"parameters:  {network.parameter_count}", file=out)
+    if network.dataset is not None:
+        print(f"dataset:     {len(network.dataset)} examples", file=out)
+    trace = backprop.run(network)
+    print(f"loss:        {network.loss}", file=out)
+    print(f"loss on the sample: {_loss(trace.loss)}", file=out)
+    return 0
+
+
+# -- the GUI -------------------------------------------------------------------------------
+def launch_gui(path: str | None, help_text: str, out: TextIO, err: TextIO) -> int:
+    """Open the app (with `path`, if given). Qt is imported here and nowhere else."""
+    if path is not None and not Path(path).is_file():
+        what = "is a folder" if Path(path).is_dir() else "no such file"
+        commands = ", ".join(sorted(COMMAND_NAMES))
+        raise CliError(f"{what} (commands are: {commands})", path)
+    try:
+        from visualizer.gui.app import run
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("visualizer.gui"):
+            print(f"error: the app cannot start: {exc}", file=err)
+            return 1
+        # The GUI is not part of this build: say what the command line can do instead.
+        print(help_text, file=out, end="")
+        return 0
+    except ImportError as exc:  # e.g. a Qt library missing from the system
+        print(f"error: the app cannot start: {' '.join(str(exc).split())}", file=err)
+        return 1
+    return int(run(path) or 0)
+
+
+# -- parsing -------------------------------------------------------------------------------
+def _commands_text() -> str:
+    width = max(len(name) for name, _, _ in COMMANDS)
+    lines = ["commands:"]
+    lines.append(f"  {'(none)':<{width}}  open the app, with NETWORK if given")
+    lines.append(f"  {'':<{width}}    e.g. {PROG} assets/networks/xor.json")
+    for name, description, example in COMMANDS:
+        lines.append(f"  {name:<{width}}  {description}")
+        lines.append(f"  {'':<{width}}    e.g. {example}")
+    lines.append("")
+    lines.append(f"Run '{PROG} COMMAND --help' for the options of a command.")
+    lines.append("Exit status: 0 ok, 1 gradient check failed, 2 bad input.")
+    return "\n".join(lines) + "\n"
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        usage=f"{PROG} [NETWORK]  |  {PROG} COMMAND ...",
+        description="Build a small neural network and watch backpropagation happen.",
+        epilog=_commands_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("network", nargs="?", metavar="NETWORK", help="a network file (.json)")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    return parser
+
+
+def _add_sample_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--x", metavar="X1,X2,...", help="input sample, e.g. 1,0 or -0.5,2")
+    parser.add_argument("--y", metavar="Y1,...", help="target, e.g. 1")
+
+
+def _command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    examples = {name: (description, example) for name, description, example in COMMANDS}
+
+    def add(name: str, handler: Callable[..., int]) -> argparse.ArgumentParser:
+        description, example = examples[name]
+        p = sub.add_parser(
+            name,
+            help=description,
+            description=description[0].upper() + description[1:] + ".",
+            epilog=f"example: {example}",
+        )
+        p.add_argument("network", metavar="NETWORK", help="a network file (.json)")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("export", cmd_export)
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="snapshot file; the format follows the suffix: .npz, .json or .csv",
+    )
+    _add_sample_options(p)
+    p.add_argument(
+        "--batch", action="store_true", help="run the network's whole dataset as one batch"
+    )
+
+    p = add("check", cmd_check)
+    p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (1e-6)")
+    p.add_argument(
+        "--rtol", type=float, default=1e-6, help="largest relative error that passes (1e-6)"
+    )
+    _add_sample_options(p)
+
+    p = add("train", cmd_train)
+    p.add_argument("--steps", type=int, required=True, help="number of optimisation steps")
+    p.add_argument("--lr", type=float, required=True, help="learning rate")
+    p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum in [0, 1) (0)")
+    p.add_argument(
+        "--batch",
+        action="store_true",
+        help="full-batch steps on the network's dataset (else: on its sample)",
+    )
+    p.add_argument(
+        "-o", "--output", required=True, metavar="OUT.json", help="where the trained network goes"
+    )
+
+    p = add("chain", cmd_chain)
+    _add_sample_options(p)
+    p.add_argument("--all", action="store_true", help="list every input component")
+
+    p = add("info", cmd_info)
+    _add_sample_options(p)
+    return parser
+
+
+def _join_vector_options(argv: Sequence[str]) -> list[str]:
+    """`--x -1,0` as `--x=-1,0`: argparse would take "-1,0" for an option and fail."""
+    joined: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--x", "--y") and i + 1 < len(argv):
+            joined.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            joined.append(argv[i])
+            i += 1
+    return joined
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line on `argv` (default: sys.argv[1:]); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out, err = sys.stdout, sys.stderr
+    try:
+        if argv and argv[0] in COMMAND_NAMES:
+            args = _command_parser().parse_args(_join_vector_options(argv))
+            return args.handler(args, out, err)
+        parser = _gui_parser()
+        args = parser.parse_args(argv)
+        return launch_gui(args.network, parser.format_help(), out, err)
+    except CliError as exc:
+        print(exc.line(), file=err)
+    except (FormatError, NetworkError, ValueError) as exc:
+        print(CliError(str(exc)).line(), file=err)
+    except OSError as exc:
+        print(CliError(exc.strerror or str(exc), exc.filename).line(), file=err)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=err)
+        return 130
+    return 2
