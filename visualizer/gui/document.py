@@ -1,0 +1,130 @@
+"""The open network, its undo stack and its cached Trace.
+
+Views read `network`, `trace` and `selection` and redraw on the signals; they never mutate
+the network — every change is a command pushed with `edit()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from visualizer.engine.backprop import Trace, run
+from visualizer.engine.network import Network
+from visualizer.formats.network_file import save_network
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user picked. kind "neuron": `layer` 0..L, neuron `i`; kind "edge": weight
+    W^layer[i, j] (from neuron j of layer−1 to neuron i of layer); kind "layer": `layer`."""
+
+    kind: str
+    layer: int
+    i: int = -1
+    j: int = -1
+
+    def fits(self, network: Network) -> bool:
+        sizes = network.sizes
+        if not 0 <= self.layer < len(sizes):
+            return False
+        if self.kind == "layer":
+            return True
+        if self.kind == "neuron":
+            return 0 <= self.i < sizes[self.layer]
+        if self.kind == "edge":
+            return (
+                self.layer >= 1
+                and 0 <= self.i < sizes[self.layer]
+                and 0 <= self.j < sizes[self.layer - 1]
+            )
+        return False
+
+
+class Document(QObject):
+    network_changed = Signal()  # the network (and so the trace) was replaced
+    selection_changed = Signal()
+    file_changed = Signal()  # path or modified state
+    status_message = Signal(str)
+
+    def __init__(
+        self, network: Network, path: str | Path | None = None, parent: QObject | None = None
+    ):
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda _clean: self.file_changed.emit())
+        self._network = network
+        self._trace = run(network)
+        self._path = Path(path) if path else None
+        self._selection: Selection | None = None
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def network(self) -> Network:
+        return self._network
+
+    @property
+    def trace(self) -> Trace:
+        """The forward + backward pass of the current network on its current sample."""
+        return self._trace
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def selection(self) -> Selection | None:
+        return self._selection
+
+    @property
+    def is_modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def display_name(self) -> str:
+        return self._path.name if self._path else (self._network.name or "Untitled")
+
+    # -- changes -------------------------------------------------------------------------
+    def edit(self, command: QUndoCommand) -> None:
+        """Apply an edit as one undoable step."""
+        self.undo_stack.push(command)
+        self.status_message.emit(f"{command.text()} — Ctrl+Z to undo")
+
+    def replace(self, network: Network, path: str | Path | None) -> None:
+        """Open another network (New / Open): a fresh history, nothing modified."""
+        self.undo_stack.clear()
+        self._path = Path(path) if path else None
+        self.set_network(network)
+        self.undo_stack.setClean()
+        self.file_changed.emit()
+
+    def set_network(self, network: Network) -> None:
+        """Only commands (and replace) call this; everything else goes through `edit`."""
+        trace = run(network)  # computed first: a failure leaves the document untouched
+        self._network, self._trace = network, trace
+        if self._selection is not None and not self._selection.fits(network):
+            self._selection = None
+            self.selection_changed.emit()
+        self.network_changed.emit()
+
+    def set_selection(self, selection: Selection | None) -> None:
+        if selection is not None and not selection.fits(self._network):
+            selection = None
+        if selection != self._selection:
+            self._selection = selection
+            self.selection_changed.emit()
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the network (atomically) to `path` or the current path; marks it clean."""
+        target = Path(path) if path else self._path
+        if target is None:
+            raise ValueError("no file name to save to")
+        save_network(self._network, target)
+        self._path = target
+        self.undo_stack.setClean()
+        self.file_changed.emit()
+        self.status_message.emit(f"Saved {target.name}")
+        return target
