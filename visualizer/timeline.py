@@ -1,0 +1,494 @@
+"""The computation as an ordered list of Steps, for the player, the canvas and the panels.
+
+`build(network, trace)` turns one sample's Trace into 5L + 2 steps, in the order a person
+would do them by hand:
+
+    forward   for l = 1..L:  linear      zˡ = Wˡ aˡ⁻¹ + bˡ
+                             activation  aˡ = fˡ(zˡ)
+    loss                     loss        C = loss(aᴸ, y)
+                             loss_grad   ∇_{aᴸ}C = ∂C/∂aᴸ
+    backward  for l = L..1:  activation_grad  δˡ = fˡ′(zˡ) ⊙ ∇_{aˡ}C
+                             weight_grad      ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ;  ∂C/∂bˡ = δˡ
+                             transpose        ∇_{aˡ⁻¹}C = (Wˡ)ᵀ δˡ   (∇ₓC for l = 1)
+
+Each Step names the vectors it reads and writes (with their values, taken from the Trace
+as they are, never recomputed), the matrices whose edges it uses, and its equation, both
+symbolic and with numbers, as plain Unicode and as Qt rich text. Everything here is plain
+data: no Qt, so the timeline can be built and tested without a display.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from visualizer.engine.activations import ACTIVATIONS
+from visualizer.engine.backprop import Trace
+from visualizer.engine.network import Network
+
+Array = np.ndarray
+Key = tuple[str, int]
+
+KINDS = (
+    "linear",
+    "activation",
+    "loss",
+    "loss_grad",
+    "activation_grad",
+    "weight_grad",
+    "transpose",
+)
+PHASES = ("forward", "loss", "backward")
+_PHASE_OF = {
+    "linear": "forward",
+    "activation": "forward",
+    "loss": "loss",
+    "loss_grad": "loss",
+    "activation_grad": "backward",
+    "weight_grad": "backward",
+    "transpose": "backward",
+}
+
+# Output layers whose δᴸ the engine computes from the logits as aᴸ − y (see backprop.run).
+FUSED = frozenset({("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")})
+
+SIGNIFICANT_DIGITS = 4
+MAX_SHOWN = 8  # vectors longer than this are elided in the middle
+ELIDE_HEAD = 3
+ELIDE_TAIL = 2
+
+MINUS = "\u2212"
+
+
+# -- super- and subscripts ---------------------------------------------------------------
+_SUP = dict(zip("0123456789-+=()TLlni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁼⁽⁾ᵀᴸˡⁿⁱ", strict=True))
+_SUB = dict(zip("0123456789-+=()aeioxn", "₀₁₂₃₄₅₆₇₈₉₋₊₌₍₎ₐₑᵢₒₓₙ", strict=True))
+
+
+def sup(n: int | str) -> str:
+    """`n` in Unicode superscript characters (`sup(12)` is "¹²"); ValueError if a
+    character has no superscript form."""
+    return _translate(str(n), _SUP, "superscript")
+
+
+def sub(n: int | str) -> str:
+    """`n` in Unicode subscript characters (`sub("x")` is "ₓ"); ValueError if a character
+    has no subscript form."""
+    return _translate(str(n), _SUB, "subscript")
+
+
+def _translate(s: str, table: dict[str, str], what: str) -> str:
+    missing = [c for c in s if c not in table]
+    if missing:
+        raise ValueError(f"no Unicode {what} for {''.join(missing)!r}")
+    return "".join(table[c] for c in s)
+
+
+def render(template: str) -> tuple[str, str]:
+    """(plain Unicode, rich text) renderings of a small LaTeX-like `template`.
+
+    `^{…}` is a superscript and `_{…}` a subscript; they nest. In plain text a script is
+    written with Unicode super/subscript characters when every character has one, else
+    kept as `^(…)` / `_{…}` (so `∇_{a^{2}}C` reads "∇_{a²}C"). The rich text uses
+    <sup>/<sub> and escapes everything else, so it is safe in a QLabel.
+    """
+    text, rich, end = _render(template, 0)
+    if end != len(template):
+        raise ValueError(f"unbalanced '}}' at {end} in {template!r}")
+    return text, rich
+
+
+def _render(s: str, i: int) -> tuple[str, str, int]:
+    """Render s[i:] up to an unmatched '}' (or the end); return the index it stopped at."""
+    text: list[str] = []
+    rich: list[str] = []
+    while i < len(s):
+        c = s[i]
+        if c == "}":
+            break
+        if c in "^_" and s.startswith("{", i + 1):
+            start = i + 2
+            inner_text, inner_rich, i = _render(s, start)
+            if i >= len(s):
+                raise ValueError(f"unclosed '{{' at {start - 1} in {s!r}")
+            raw = s[start:i]
+            i += 1  # past '}'
+            table, tag = (_SUP, "sup") if c == "^" else (_SUB, "sub")
+            if raw and all(ch in table for ch in raw):
+                text.append("".join(table[ch] for ch in raw))
+            elif c == "^":
+                text.append(f"^({inner_text})")
+            else:
+                text.append(f"_{{{inner_text}}}")
+            rich.append(f"<{tag}>{inner_rich}</{tag}>")
+            continue
+        text.append(c)
+        rich.append(html.escape(c, quote=False))
+        i += 1
+    return "".join(text), "".join(rich), i
+
+
+# -- numbers -----------------------------------------------------------------------------
+def format_number(v: float) -> str:
+    """`v` to 4 significant digits with a true minus sign (U+2212): "0.0123", "−4.567",
+    "1.235e5", "0"; "∞", "−∞", "NaN" for non-finite values."""
+    v = float(v)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "∞" if v > 0 else MINUS + "∞"
+    if v == 0.0:
+        return "0"  # no "−0": the sign of a zero means nothing to the reader
+    s = f"{v:.{SIGNIFICANT_DIGITS}g}"
+    if "e" in s:
+        mantissa, exponent = s.split("e")
+        s = f"{mantissa}e{int(exponent)}"
+    return s.replace("-", MINUS)
+
+
+def format_value(values: Array) -> str:
+    """A scalar as a number, a vector as "[a, b, c]" (elided in the middle as
+    "[a, b, c, …, y, z]" when longer than 8), anything bigger as its shape, "3×2 matrix"."""
+    arr = np.asarray(values)
+    if arr.ndim == 0:
+        return format_number(arr)
+    if arr.ndim == 1:
+        n = arr.shape[0]
+        if n > MAX_SHOWN:
+            parts = [format_number(v) for v in arr[:ELIDE_HEAD]]
+            parts.append("…")
+            parts += [format_number(v) for v in arr[n - ELIDE_TAIL :]]
+        else:
+            parts = [format_number(v) for v in arr]
+        return "[" + ", ".join(parts) + "]"
+    return "×".join(str(d) for d in arr.shape) + " matrix"
+
+
+# -- the data ----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class VectorRef:
+    """A named value of the computation: `name` is one of "a", "z", "b", "delta", "grad_a",
+    "dW", "db", "C", "y"; `layer` its layer l ("grad_a" at layer 0 is ∇ₓC; "C" and "y"
+    carry layer L). `values` is a read-only float64 view: (n,) for vectors, () for C,
+    (nˡ, nˡ⁻¹) for dW."""
+
+    name: str
+    layer: int
+    values: Array
+
+    @property
+    def key(self) -> Key:
+        return (self.name, self.layer)
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One step of the animation.
+
+    `matrices` names the matrices whose edges the step uses, as ("W", l) (the edge bundle
+    of layer l) or ("J", l) (the softmax Jacobian of layer l); `transposed` is True when
+    the step multiplies by (Wˡ)ᵀ. `activation` is fˡ's registry name ("" for loss steps);
+    `fused` marks the output δᴸ = aᴸ − y of softmax + cross-entropy or sigmoid + binary
+    cross-entropy. `equation_*` is symbolic; `numbers_*` gives each written value, with
+    the same left-hand side, to 4 significant digits.
+    """
+
+    index: int
+    kind: str
+    phase: str
+    layer: int
+    reads: tuple[VectorRef, ...]
+    writes: tuple[VectorRef, ...]
+    matrices: tuple[Key, ...]
+    transposed: bool
+    equation_text: str
+    equation_html: str
+    numbers_text: str
+    numbers_html: str
+    title: str
+    title_html: str
+    activation: str = ""
+    fused: bool = False
+
+    @property
+    def equation(self) -> str:
+        """The symbolic equation in plain Unicode (same as `equation_text`)."""
+        return self.equation_text
+
+    def written(self, name: str, layer: int) -> VectorRef:
+        """The value this step writes under (name, layer); KeyError if it writes none."""
+        for ref in self.writes:
+            if ref.key == (name, layer):
+                return ref
+        raise KeyError((name, layer))
+
+
+# -- templates ---------------------------------------------------------------------------
+def _up(base: str, layer: int) -> str:
+    return f"{base}^{{{layer}}}"
+
+
+def _grad(layer: int) -> str:
+    """∇_{aˡ}C, or ∇ₓC for the input."""
+    return "∇_{x}C" if layer == 0 else f"∇_{{{_up('a', layer)}}}C"
+
+
+def _lhs(name: str, layer: int) -> str:
+    return {
+        "a": _up("a", layer),
+        "z": _up("z", layer),
+        "delta": _up("δ", layer),
+        "grad_a": _grad(layer),
+        "dW": f"∂C/∂{_up('W', layer)}",
+        "db": f"∂C/∂{_up('b', layer)}",
+        "C": "C",
+    }[name]
+
+
+def _loss_templates(loss: str, big_l: int, n_out: int) -> tuple[str, str]:
+    """(C = …, ∂C/∂aᴸ = …) for the loss called `loss`, as templates."""
+    a, ai = _up("a", big_l), f"{_up('a', big_l)}_{{i}}"
+    if loss == "half_squared_error":
+        return f"C = ½ Σ_{{i}} ({ai} − y_{{i}})²", f"{a} − y"
+    if loss == "mean_squared_error":
+        return f"C = (1/{n_out}) Σ_{{i}} ({ai} − y_{{i}})²", f"(2/{n_out}) ({a} − y)"
+    if loss == "cross_entropy":
+        return f"C = −Σ_{{i}} y_{{i}} log {ai}", f"−y ⊘ {a}"
+    if loss == "binary_cross_entropy":
+        return (
+            f"C = −Σ_{{i}} [y_{{i}} log {ai} + (1 − y_{{i}}) log(1 − {ai})]",
+            f"({a} − y) ⊘ ({a} ⊙ (1 − {a}))",
+        )
+    return f"C = ℓ({a}, y)", f"∂ℓ/∂{a}"
+
+
+# -- building ----------------------------------------------------------------------------
+def _ro(values: Array | float) -> Array:
+    """A read-only float64 view (no copy when the input already is float64)."""
+    view = np.asarray(values, dtype=np.float64).view()
+    view.setflags(write=False)
+    return view
+
+
+def _check(network: Network, trace: Trace) -> None:
+    if trace.batched:
+        raise ValueError("timeline needs one sample (got a batch trace)")
+    sizes = [int(a.shape[-1]) for a in trace.a]
+    if trace.depth != network.depth or sizes != network.sizes:
+        raise ValueError(
+            f"trace does not match the network: layer sizes {sizes}, network {network.sizes}"
+        )
+
+
+def build(network: Network, trace: Trace) -> list[Step]:
+    """The 5L + 2 steps of one forward and backward pass, in playing order (see the
+    module docstring). Every value a step writes is the Trace's own array (as a read-only
+    view), so the timeline shows exactly what the engine computed.
+
+    ValueError if `trace` is of a batch ("timeline needs one sample") or does not have
+    `network`'s layer sizes.
+    """
+    _check(network, trace)
+    big_l = network.depth
+    loss = network.loss
+    out_act = network.layer(big_l).activation
+    fused = (out_act, loss) in FUSED
+
+    def ref(name: str, layer: int) -> VectorRef:
+        if name == "a":
+            return VectorRef(name, layer, _ro(trace.a[layer]))
+        if name == "grad_a":
+            return VectorRef(name, layer, _ro(trace.grad_a[layer]))
+        if name == "b":
+            return VectorRef(name, layer, _ro(network.layer(layer).biases))
+        if name == "C":
+            return VectorRef(name, layer, _ro(trace.loss))
+        if name == "y":
+            return VectorRef(name, layer, _ro(trace.y))
+        per_layer = {"z": trace.z, "delta": trace.delta, "dW": trace.dW, "db": trace.db}
+        return VectorRef(name, layer, _ro(per_layer[name][layer - 1]))
+
+    steps: list[Step] = []
+
+    def add(
+        kind: str,
+        layer: int,
+        reads: Sequence[Key],
+        writes: Sequence[Key],
+        equation: str,
+        *,
+        matrices: Sequence[Key] = (),
+        transposed: bool = False,
+        activation: str = "",
+        is_fused: bool = False,
+        note: str = "",
+    ) -> None:
+        phase = _PHASE_OF[kind]
+        eq_text, eq_html = render(equation)
+        written = tuple(ref(n, l) for n, l in writes)
+        numbers = "; ".join(f"{_lhs(r.name, r.layer)} = {format_value(r.values)}" for r in written)
+        num_text, num_html = render(numbers)
+        where = f"{phase} · " if phase == "loss" else f"{phase} · layer {layer} · "
+        title_text, title_html = render(where + equation + note)
+        steps.append(
+            Step(
+                index=len(steps),
+                kind=kind,
+                phase=phase,
+                layer=layer,
+                reads=tuple(ref(n, l) for n, l in reads),
+                writes=written,
+                matrices=tuple(matrices),
+                transposed=transposed,
+                equation_text=eq_text,
+                equation_html=eq_html,
+                numbers_text=num_text,
+                numbers_html=num_html,
+                title=title_text,
+                title_html=title_html,
+                activation=activation,
+                fused=is_fused,
+            )
+        )
+
+    def act_note(l: int) -> str:
+        act = ACTIVATIONS[network.layer(l).activation]
+        return f" ({_up('f', l)} = {act.symbol})"
+
+    for l in range(1, big_l + 1):
+        act = network.layer(l).activation
+        add(
+            "linear",
+            l,
+            reads=[("a", l - 1), ("b", l)],
+            writes=[("z", l)],
+            equation=f"{_up('z', l)} = {_up('W', l)} {_up('a', l - 1)} + {_up('b', l)}",
+            matrices=[("W", l)],
+        )
+        add(
+            "activation",
+            l,
+            reads=[("z", l)],
+            writes=[("a", l)],
+            equation=f"{_up('a', l)} = {_up('f', l)}({_up('z', l)})",
+            activation=act,
+            note=act_note(l),
+        )
+
+    c_template, grad_template = _loss_templates(loss, big_l, network.output_size)
+    add(
+        "loss",
+        big_l,
+        reads=[("a", big_l), ("y", big_l)],
+        writes=[("C", big_l)],
+        equation=c_template,
+    )
+    add(
+        "loss_grad",
+        big_l,
+        reads=[("a", big_l), ("y", big_l)],
+        writes=[("grad_a", big_l)],
+        equation=f"{_grad(big_l)} = ∂C/∂{_up('a', big_l)} = {grad_template}",
+    )
+
+    for l in range(big_l, 0, -1):
+        act = network.layer(l).activation
+        delta, z = _up("δ", l), _up("z", l)
+        if l == big_l and fused:
+            add(
+                "activation_grad",
+                l,
+                reads=[("a", l), ("y", l)],
+                writes=[("delta", l)],
+                equation=f"{delta} = {_up('a', l)} − y",
+                activation=act,
+                is_fused=True,
+                note=f" ({ACTIVATIONS[act].symbol} + {loss.replace('_', ' ')}, from the logits)",
+            )
+        elif ACTIVATIONS[act].elementwise:
+            add(
+                "activation_grad",
+                l,
+                reads=[("z", l), ("grad_a", l)],
+                writes=[("delta", l)],
+                equation=f"{delta} = {_up('f', l)}′({z}) ⊙ {_grad(l)}",
+                activation=act,
+                note=act_note(l),
+            )
+        else:  # softmax: a full Jacobian, applied transposed to the incoming gradient
+            add(
+                "activation_grad",
+                l,
+                reads=[("z", l), ("grad_a", l)],
+                writes=[("delta", l)],
+                equation=f"{delta} = J_{{{_up('f', l)}}}({z})^{{T}} {_grad(l)}",
+                matrices=[("J", l)],
+                activation=act,
+                note=act_note(l),
+            )
+        add(
+            "weight_grad",
+            l,
+            reads=[("delta", l), ("a", l - 1)],
+            writes=[("dW", l), ("db", l)],
+            equation=(
+                f"∂C/∂{_up('W', l)} = {delta} ({_up('a', l - 1)})^{{T}}; "
+                f"∂C/∂{_up('b', l)} = {delta}"
+            ),
+            matrices=[("W", l)],
+        )
+        add(
+            "transpose",
+            l,
+            reads=[("delta", l)],
+            writes=[("grad_a", l - 1)],
+            equation=f"{_grad(l - 1)} = ({_up('W', l)})^{{T}} {delta}",
+            matrices=[("W", l)],
+            transposed=True,
+        )
+    return steps
+
+
+# -- what is on screen -------------------------------------------------------------------
+def first_written(steps: Sequence[Step]) -> dict[Key, int]:
+    """For every value the steps read or write, the index of the step that writes it;
+    −1 for inputs that no step writes (x = a⁰, y, and the parameters ("W", l), ("b", l))."""
+    result: dict[Key, int] = {}
+    for step in steps:
+        for r in step.writes:
+            result.setdefault(r.key, step.index)
+    for step in steps:
+        for r in step.reads:
+            result.setdefault(r.key, -1)
+        for m in step.matrices:
+            if m[0] == "W":
+                result.setdefault(m, -1)
+    return result
+
+
+def visible_values(steps: Sequence[Step], k: int) -> dict[Key, bool]:
+    """Which values have been computed by the end of step k: True from the step that
+    writes a value onward, False before it, so no panel shows a stale number. k = −1 is
+    the start, where only the inputs (x = a⁰, y, ("W", l), ("b", l)) are visible.
+
+    ValueError unless −1 ≤ k < len(steps).
+    """
+    if not -1 <= k < len(steps):
+        raise ValueError(f"step {k} out of range −1..{len(steps) - 1}")
+    return {key: at <= k for key, at in first_written(steps).items()}
+
+
+def phase_spans(steps: Sequence[Step]) -> list[tuple[str, int, int]]:
+    """Runs of consecutive steps of one phase as (phase, first index, last index), in
+    order: for a built timeline, forward, loss, backward. Empty for no steps."""
+    spans: list[tuple[str, int, int]] = []
+    for i, step in enumerate(steps):
+        if spans and spans[-1][0] == step.phase:
+            spans[-1] = (step.phase, spans[-1][1], i)
+        else:
+            spans.append((step.phase, i, i))
+    return spans
