@@ -1,0 +1,399 @@
+"""The main window: menus, toolbar, docks and file handling — wiring only. The document
+holds the state, the canvas and panels draw it, commands change it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QUndoView,
+    QWidget,
+)
+
+from visualizer import __version__
+from visualizer.engine.losses import LOSSES
+from visualizer.engine.network import Network, make_network
+from visualizer.formats.network_file import load_network
+from visualizer.gui import commands, recovery
+from visualizer.gui.canvas.view import NetworkView
+from visualizer.gui.document import Document
+from visualizer.gui.numbers import fmt_short
+from visualizer.gui.panels.inspector import Inspector
+from visualizer.paths import EXAMPLES
+
+APP_TITLE = "Backprop Visualizer"
+AUTOSAVE_MS = 5000
+MAX_RECENT = 8
+
+
+def new_network() -> Network:
+    """File → New: a small network worth looking at straight away."""
+    return make_network([2, 3, 1], ["tanh", "sigmoid"], "half_squared_error", name="Untitled")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, document: Document, settings: QSettings | None = None):
+        super().__init__()
+        self.doc = document
+        self.settings = settings or QSettings()
+        self.setAcceptDrops(True)
+        self.resize(1600, 900)
+
+        self.view = NetworkView(document)
+        self.setCentralWidget(self.view)
+        self.inspector = Inspector(document)
+        self.inspector_dock = self._dock(
+            "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.history_dock = self._dock(
+            "History", QUndoView(document.undo_stack), Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.history_dock.hide()
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self.summary = QLabel()
+        self.statusBar().addPermanentWidget(self.summary)
+
+        document.network_changed.connect(self._network_changed)
+        document.file_changed.connect(self._file_changed)
+        document.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        document.undo_stack.indexChanged.connect(self._update_actions)
+        document.selection_changed.connect(self._update_actions)
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+
+        self._restore_settings()
+        self._network_changed()
+        self._file_changed()
+
+    # -- construction --------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower() + "_dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        hint = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(
+            f"{tip or text.replace('…', '').replace('&', '')}" + (f" ({hint})" if hint else "")
+        )
+        action.setStatusTip(tip or text.replace("&", ""))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        S = QKeySequence.StandardKey
+        self.act_new = self._action("&New", self.file_new, S.New, "Start a new network")
+        self.act_open = self._action("&Open…", self.file_open_dialog, S.Open, "Open a network file")
+        self.act_save = self._action("&Save", self.file_save, S.Save, "Save the network")
+        self.act_save_as = self._action("Save &As…", self.file_save_as, S.SaveAs)
+        self.act_quit = self._action("&Quit", self.close, S.Quit)
+        self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(QKeySequence(S.Undo))
+        self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(S.Redo)])
+        self.act_history = self.history_dock.toggleViewAction()
+        self.act_history.setText("&History")
+        self.act_history.setShortcut(QKeySequence("Ctrl+H"))
+        self.act_add_layer = self._action(
+            "+ Layer", self.add_layer, "Ctrl+L", "Insert a hidden layer after the selected one"
+        )
+        self.act_remove_layer = self._action(
+            "− Layer", self.remove_layer, "Ctrl+Shift+L", "Remove the selected layer"
+        )
+        self.act_zoom_in = self._action("Zoom &In", self.view.zoom_in, S.ZoomIn)
+        self.act_zoom_out = self._action("Zoom &Out", self.view.zoom_out, S.ZoomOut)
+        self.act_fit = self._action("&Fit to Window", self.view.fit, "Ctrl+0")
+        self.act_about = self._action("&About", self.about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        file.addActions([self.act_new, self.act_open])
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.examples_menu = file.addMenu("&Examples")
+        for path in sorted(EXAMPLES.glob("*.json")):
+            title = _example_title(path)
+            act = self.examples_menu.addAction(title)
+            act.setStatusTip(str(path))
+            act.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        file.addSeparator()
+        file.addActions([self.act_save, self.act_save_as])
+        file.addSeparator()
+        file.addAction(self.act_quit)
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.act_undo, self.act_redo, self.act_history])
+        edit.addSeparator()
+        edit.addActions([self.act_add_layer, self.act_remove_layer])
+        view = bar.addMenu("&View")
+        view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
+        view.addSeparator()
+        view.addAction(self.inspector_dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+        self._fill_recent()
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main_toolbar")
+        tb.addActions([self.act_new, self.act_open, self.act_save])
+        tb.addSeparator()
+        tb.addActions([self.act_add_layer, self.act_remove_layer])
+        tb.addSeparator()
+        tb.addWidget(QLabel(" loss "))
+        self.loss_combo = QComboBox()
+        self.loss_combo.addItems(list(LOSSES))
+        self.loss_combo.setToolTip("The loss C(aᴸ, y)")
+        self.loss_combo.activated.connect(self._loss_chosen)
+        tb.addWidget(self.loss_combo)
+        tb.addSeparator()
+        tb.addActions([self.act_undo, self.act_redo])
+        tb.addSeparator()
+        tb.addAction(self.act_fit)
+
+    # -- reacting to the document --------------------------------------------------------
+    def _network_changed(self) -> None:
+        net, trace = self.doc.network, self.doc.trace
+        self.loss_combo.setCurrentText(net.loss)
+        self.summary.setText(
+            f"C = {fmt_short(trace.loss, 4)} · {net.depth} layer{'s' * (net.depth != 1)} · "
+            f"{net.parameter_count:,} parameters · "
+            + ("modified" if self.doc.is_modified else "saved")
+        )
+        self._update_actions()
+
+    def _file_changed(self) -> None:
+        self.setWindowTitle(f"{self.doc.display_name}[*] — {APP_TITLE}")
+        self.setWindowModified(self.doc.is_modified)
+        self._network_changed()
+        if not self.doc.is_modified:
+            recovery.clear_recovery()
+
+    def _update_actions(self) -> None:
+        sel = self.doc.selection
+        self.act_remove_layer.setEnabled(
+            sel is not None and sel.layer >= 1 and self.doc.network.depth > 1
+        )
+
+    def _loss_chosen(self, _index: int) -> None:
+        name = self.loss_combo.currentText()
+        if name != self.doc.network.loss:
+            self.doc.edit(commands.SetLoss(self.doc, name))
+
+    # -- edits ---------------------------------------------------------------------------
+    def add_layer(self) -> None:
+        sel = self.doc.selection
+        position = (sel.layer + 1) if sel is not None else self.doc.network.depth
+        self._try_edit(lambda: commands.InsertLayer(self.doc, max(1, position)))
+
+    def remove_layer(self) -> None:
+        sel = self.doc.selection
+        if sel is not None and sel.layer >= 1:
+            self._try_edit(lambda: commands.RemoveLayer(self.doc, sel.layer))
+
+    def _try_edit(self, make) -> None:
+        try:
+            self.doc.edit(make())
+        except ValueError as exc:
+            self.statusBar().showMessage(f"Not applied: {exc}", 8000)
+
+    # -- files ---------------------------------------------------------------------------
+    def ask_unsaved(self) -> QMessageBox.StandardButton:
+        """Save / Discard / Cancel for unsaved changes (tests replace this)."""
+        return QMessageBox.question(
+            self,
+            APP_TITLE,
+            f"“{self.doc.display_name}” has unsaved changes. Save them first?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+
+    def show_error(self, title: str, text: str) -> None:
+        """An error dialog (tests replace this)."""
+        QMessageBox.critical(self, title, text)
+
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document."""
+        if not self.doc.is_modified:
+            return True
+        answer = self.ask_unsaved()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.file_save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def file_new(self) -> None:
+        if self.maybe_save():
+            self.doc.replace(new_network(), None)
+
+    def file_open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open network", self._last_dir(), "Networks (*.json);;All files (*)"
+        )
+        if path:
+            self.open_path(path, ask=False)
+
+    def open_path(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a network file; on a bad file show the reader's message and keep the
+        current document as it is."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            network = load_network(path)
+        except (ValueError, OSError) as exc:
+            self.show_error("Cannot open file", f"{Path(path).name}: {exc}")
+            return False
+        self.doc.replace(network, None if Path(path).parent == EXAMPLES else path)
+        if Path(path).parent != EXAMPLES:
+            self._add_recent(Path(path))
+        self.statusBar().showMessage(f"Opened {Path(path).name}", 6000)
+        return True
+
+    def file_save(self) -> bool:
+        if self.doc.path is None:
+            return self.file_save_as()
+        return self._save_to(self.doc.path)
+
+    def file_save_as(self) -> bool:
+        suggested = str(Path(self._last_dir()) / f"{self.doc.network.name or 'network'}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save network", suggested, "Networks (*.json)")
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += ".json"
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.doc.save(path)
+        except (OSError, ValueError) as exc:
+            self.show_error("Cannot save", f"{path}: {exc}")
+            return False
+        self._add_recent(path)
+        recovery.clear_recovery()
+        return True
+
+    def autosave(self) -> None:
+        """Write the recovery file while there are unsaved changes."""
+        if self.doc.is_modified:
+            try:
+                recovery.write_recovery(self.doc.network, self.doc.path)
+            except OSError as exc:
+                self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
+
+    def offer_recovery(self) -> bool:
+        """At start-up: restore the unsaved work of a session that did not end cleanly."""
+        found = recovery.read_recovery()
+        if found is None:
+            return False
+        answer = QMessageBox.question(
+            self,
+            APP_TITLE,
+            "The last session ended with unsaved changes"
+            + (f" to “{found.original_path.name}”" if found.original_path else "")
+            + ". Restore them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            recovery.clear_recovery()
+            return False
+        self.restore(found)
+        return True
+
+    def restore(self, found: recovery.Recovered) -> None:
+        self.doc.replace(self.doc.network, found.original_path)
+        self.doc.edit(commands.NetworkEdit(self.doc, found.network, "Restored unsaved changes"))
+
+    # -- recent files and settings -------------------------------------------------------
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [v for v in (value or []) if isinstance(v, str)]
+
+    def _add_recent(self, path: Path) -> None:
+        entry = str(path.resolve())
+        recent = [entry] + [p for p in self._recent() if p != entry]
+        self.settings.setValue("recent_files", recent[:MAX_RECENT])
+        self.settings.setValue("last_dir", str(path.resolve().parent))
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self._recent()
+        for entry in recent:
+            act = self.recent_menu.addAction(Path(entry).name)
+            act.setStatusTip(entry)
+            act.triggered.connect(lambda _=False, p=entry: self.open_path(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _last_dir(self) -> str:
+        return str(self.settings.value("last_dir", str(Path.home())))
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+
+    # -- events --------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.autosave_timer.stop()
+        recovery.clear_recovery()
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(u.toLocalFile().endswith(".json") for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        for url in event.mimeData().urls():
+            if url.toLocalFile().endswith(".json"):
+                self.open_path(url.toLocalFile())
+                event.acceptProposedAction()
+                return
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_TITLE}",
+            f"<b>{APP_TITLE}</b> {__version__}<br>Build a small network and watch "
+            "backpropagation: the gradient is the transposed chain in reversed order.",
+        )
+
+
+def _example_title(path: Path) -> str:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("name") or path.stem
+    except (OSError, ValueError, AttributeError):
+        return path.stem

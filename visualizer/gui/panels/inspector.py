@@ -1,0 +1,369 @@
+"""The inspector: shows and edits what is selected, the layer it belongs to, the network's
+loss and initialisation, and the sample (x, y). Every change goes through a command."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from visualizer.engine.activations import ACTIVATIONS
+from visualizer.engine.limits import MAX_LAYER_SIZE
+from visualizer.engine.losses import LOSSES
+from visualizer.engine.network import INIT_SCHEMES, InitSpec
+from visualizer.gui import commands
+from visualizer.gui.document import Document
+from visualizer.gui.numbers import fmt_full, sup
+
+
+def parse_number(text: str) -> float:
+    """A finite float from user text (never eval); ValueError with a readable message."""
+    cleaned = text.strip().replace("\u2212", "-")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"“{text}” is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"“{text}” is not a finite number")
+    return value
+
+
+class ValueEdit(QLineEdit):
+    """A full-precision number field; emits `committed(value)` when the user finishes an
+    edit that changed the value, and `rejected(message)` for text that is not a number."""
+
+    committed = Signal(float)
+    rejected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._value = 0.0
+        self.editingFinished.connect(self._finish)
+
+    def set_value(self, value: float) -> None:
+        self._value = float(value)
+        self.setText(fmt_full(value))
+        self.setCursorPosition(0)
+
+    def _finish(self) -> None:
+        try:
+            value = parse_number(self.text())
+        except ValueError as exc:
+            self.rejected.emit(str(exc))
+            self.set_value(self._value)
+            return
+        if value != self._value:
+            self.committed.emit(value)
+
+
+class VectorTable(QTableWidget):
+    """One editable row of numbers (x or y); emits `edited(index, value)`."""
+
+    edited = Signal(int, float)
+    rejected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(1, 0, parent)
+        self.verticalHeader().hide()
+        self.setFixedHeight(56)
+        self._values = np.zeros(0)
+        self._filling = False
+        self.itemChanged.connect(self._changed)
+
+    def set_values(self, values: np.ndarray) -> None:
+        self._filling = True
+        self._values = np.array(values, dtype=float)
+        self.setColumnCount(len(values))
+        self.setHorizontalHeaderLabels([str(k + 1) for k in range(len(values))])
+        for k, v in enumerate(values):
+            self.setItem(0, k, QTableWidgetItem(fmt_full(v)))
+        self.resizeColumnsToContents()
+        self._filling = False
+
+    def _changed(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        k = item.column()
+        try:
+            value = parse_number(item.text())
+        except ValueError as exc:
+            self.rejected.emit(str(exc))
+            self.set_values(self._values)
+            return
+        if value != self._values[k]:
+            self.edited.emit(k, value)
+
+
+class Inspector(QScrollArea):
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc = document
+        self.setWidgetResizable(True)
+        body = QWidget()
+        self.setWidget(body)
+        outer = QVBoxLayout(body)
+
+        # -- selection -------------------------------------------------------------------
+        self.selection_box = QGroupBox("Selection")
+        sel = QFormLayout(self.selection_box)
+        self.selection_title = QLabel()
+        self.selection_title.setWordWrap(True)
+        self.selection_title.setTextFormat(Qt.TextFormat.RichText)
+        sel.addRow(self.selection_title)
+        self.value_label = QLabel("value")
+        self.value_edit = ValueEdit()
+        self.value_edit.setToolTip("Full precision; Enter applies the change (Ctrl+Z undoes it)")
+        sel.addRow(self.value_label, self.value_edit)
+        self.readout = QLabel()
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)
+        sel.addRow(self.readout)
+        outer.addWidget(self.selection_box)
+
+        # -- layer ---------------------------------------------------------------------
+        self.layer_box = QGroupBox("Layer")
+        lay = QFormLayout(self.layer_box)
+        self.size_spin = QSpinBox()
+        self.size_spin.setRange(1, MAX_LAYER_SIZE)
+        self.size_spin.setKeyboardTracking(False)
+        lay.addRow("size", self.size_spin)
+        self.activation_combo = QComboBox()
+        self.activation_combo.addItems(list(ACTIVATIONS))
+        lay.addRow("activation", self.activation_combo)
+        buttons = QHBoxLayout()
+        self.insert_before = QPushButton("Insert before")
+        self.insert_after = QPushButton("Insert after")
+        self.remove_button = QPushButton("Remove")
+        for b in (self.insert_before, self.insert_after, self.remove_button):
+            buttons.addWidget(b)
+        lay.addRow(buttons)
+        self.randomise_button = QPushButton("Randomise this layer")
+        lay.addRow(self.randomise_button)
+        outer.addWidget(self.layer_box)
+
+        # -- network -------------------------------------------------------------------
+        net_box = QGroupBox("Network")
+        net = QFormLayout(net_box)
+        self.name_edit = QLineEdit()
+        net.addRow("name", self.name_edit)
+        self.loss_combo = QComboBox()
+        self.loss_combo.addItems(list(LOSSES))
+        net.addRow("loss", self.loss_combo)
+        self.scheme_combo = QComboBox()
+        self.scheme_combo.addItems(list(INIT_SCHEMES))
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, 2**31 - 1)
+        init_row = QHBoxLayout()
+        init_row.addWidget(self.scheme_combo, 1)
+        init_row.addWidget(QLabel("seed"))
+        init_row.addWidget(self.seed_spin)
+        net.addRow("init", init_row)
+        self.reinit_button = QPushButton("Re-initialise all weights")
+        net.addRow(self.reinit_button)
+        outer.addWidget(net_box)
+
+        # -- sample --------------------------------------------------------------------
+        sample_box = QGroupBox("Sample")
+        sample = QFormLayout(sample_box)
+        self.x_table = VectorTable()
+        self.y_table = VectorTable()
+        sample.addRow("x", self.x_table)
+        sample.addRow("y", self.y_table)
+        outer.addWidget(sample_box)
+        outer.addStretch(1)
+
+        # -- wiring --------------------------------------------------------------------
+        self.value_edit.committed.connect(self._commit_value)
+        for w in (self.value_edit, self.x_table, self.y_table):
+            w.rejected.connect(lambda msg: self.doc.status_message.emit(msg))
+        self.size_spin.valueChanged.connect(self._commit_size)
+        self.activation_combo.activated.connect(self._commit_activation)
+        self.loss_combo.activated.connect(
+            lambda _i: self._maybe_edit(
+                self.loss_combo.currentText() != self.doc.network.loss,
+                lambda: commands.SetLoss(self.doc, self.loss_combo.currentText()),
+            )
+        )
+        self.name_edit.editingFinished.connect(
+            lambda: self._maybe_edit(
+                self.name_edit.text() != self.doc.network.name,
+                lambda: commands.RenameNetwork(self.doc, self.name_edit.text()),
+            )
+        )
+        self.reinit_button.clicked.connect(self._reinitialise)
+        self.randomise_button.clicked.connect(self._randomise)
+        self.insert_before.clicked.connect(lambda: self._insert(0))
+        self.insert_after.clicked.connect(lambda: self._insert(1))
+        self.remove_button.clicked.connect(self._remove)
+        self.x_table.edited.connect(lambda k, v: self._commit_sample(k, v, "x"))
+        self.y_table.edited.connect(lambda k, v: self._commit_sample(k, v, "y"))
+        document.network_changed.connect(self.refresh)
+        document.selection_changed.connect(self.refresh)
+        self.refresh()
+
+    # -- what is shown -------------------------------------------------------------------
+    def _layer(self) -> int | None:
+        sel = self.doc.selection
+        return None if sel is None else sel.layer
+
+    def refresh(self) -> None:
+        net, trace = self.doc.network, self.doc.trace
+        self._show_selection()
+        l = self._layer()
+        self.layer_box.setVisible(l is not None)
+        if l is not None:
+            self.layer_box.setTitle("Input layer" if l == 0 else f"Layer {l}")
+            with _Blocked(self.size_spin, self.activation_combo):
+                self.size_spin.setValue(net.sizes[l])
+                if l >= 1:
+                    self.activation_combo.setCurrentText(net.layer(l).activation)
+            for w in (self.activation_combo, self.randomise_button, self.remove_button):
+                w.setEnabled(l >= 1)
+            self.remove_button.setEnabled(l >= 1 and net.depth > 1)
+            self.insert_before.setEnabled(l >= 1)
+        with _Blocked(self.loss_combo, self.scheme_combo, self.seed_spin):
+            self.loss_combo.setCurrentText(net.loss)
+            self.scheme_combo.setCurrentText(net.init.scheme)
+            self.seed_spin.setValue(net.init.seed)
+        if not self.name_edit.hasFocus():
+            self.name_edit.setText(net.name)
+        self.x_table.set_values(trace.x)
+        self.y_table.set_values(trace.y)
+
+    def _show_selection(self) -> None:
+        net, trace, sel = self.doc.network, self.doc.trace, self.doc.selection
+        editable = sel is not None and sel.kind in ("edge", "neuron") and sel.layer >= 1
+        self.value_label.setVisible(editable)
+        self.value_edit.setVisible(editable)
+        if sel is None:
+            self.selection_title.setText(
+                "Click a neuron or an edge on the canvas to inspect and edit it."
+            )
+            self.readout.setText("")
+            return
+        l = sel.layer
+        if sel.kind == "edge":
+            w = net.layer(l).weights[sel.i, sel.j]
+            self.selection_title.setText(
+                f"<b>weight w<sup>{l}</sup><sub>{sel.i + 1},{sel.j + 1}</sub></b> — from neuron "
+                f"{sel.j + 1} of {'the input' if l == 1 else f'layer {l - 1}'} "
+                f"to neuron {sel.i + 1} of layer {l}"
+            )
+            self.value_label.setText(f"w{sup(l)}")
+            self.value_edit.set_value(w)
+            self.readout.setText(f"∂C/∂w = {fmt_full(trace.dW[l - 1][sel.i, sel.j])}")
+        elif sel.kind == "neuron":
+            what = "input" if l == 0 else f"layer {l}"
+            self.selection_title.setText(f"<b>neuron {sel.i + 1}</b> of {what}")
+            rows = [f"a = {fmt_full(trace.a[l][sel.i])}"]
+            if l >= 1:
+                rows.insert(0, f"z = {fmt_full(trace.z[l - 1][sel.i])}")
+                rows.append(f"δ = ∂C/∂z = {fmt_full(trace.delta[l - 1][sel.i])}")
+                self.value_label.setText(f"bias b{sup(l)}")
+                self.value_edit.set_value(net.layer(l).biases[sel.i])
+            else:
+                rows.append(f"∂C/∂x = {fmt_full(trace.dx[sel.i])}")
+            self.readout.setText("<br>".join(rows))
+        else:
+            self.selection_title.setText(f"<b>{'input' if l == 0 else f'layer {l}'}</b>")
+            self.readout.setText("")
+
+    # -- edits ---------------------------------------------------------------------------
+    def _maybe_edit(self, changed: bool, make) -> None:
+        if changed:
+            self._try(make)
+
+    def _try(self, make) -> None:
+        """Build and push a command; a rule it breaks becomes a status message, not a crash."""
+        try:
+            self.doc.edit(make())
+        except ValueError as exc:
+            self.doc.status_message.emit(f"Not applied: {exc}")
+            self.refresh()
+
+    def _commit_value(self, value: float) -> None:
+        sel = self.doc.selection
+        if sel is None or sel.layer < 1:
+            return
+        if sel.kind == "edge":
+            self._try(lambda: commands.SetWeight(self.doc, sel.layer, sel.i, sel.j, value))
+        elif sel.kind == "neuron":
+            self._try(lambda: commands.SetBias(self.doc, sel.layer, sel.i, value))
+
+    def _commit_size(self, size: int) -> None:
+        l = self._layer()
+        if l is not None and size != self.doc.network.sizes[l]:
+            self._try(lambda: commands.ResizeLayer(self.doc, l, size))
+
+    def _commit_activation(self, _index: int) -> None:
+        l = self._layer()
+        name = self.activation_combo.currentText()
+        if l and name != self.doc.network.layer(l).activation:
+            self._try(lambda: commands.SetActivation(self.doc, l, name))
+
+    def _commit_sample(self, k: int, value: float, which: str) -> None:
+        x = np.array(self.doc.trace.x)
+        y = np.array(self.doc.trace.y)
+        (x if which == "x" else y)[k] = value
+        self._try(
+            lambda: commands.SetSample(
+                self.doc, x, y, f"Changed {which}{k + 1} to {fmt_full(value)}"
+            )
+        )
+
+    def _reinitialise(self) -> None:
+        spec = InitSpec(
+            self.scheme_combo.currentText(),
+            self.seed_spin.value(),
+            self.doc.network.init.low,
+            self.doc.network.init.high,
+        )
+        self._try(lambda: commands.Reinitialise(self.doc, spec))
+
+    def _randomise(self) -> None:
+        l = self._layer()
+        if l:
+            seed = int(np.random.default_rng().integers(0, 2**31 - 1))
+            self._try(lambda: commands.RandomiseLayer(self.doc, l, seed))
+
+    def _insert(self, offset: int) -> None:
+        l = self._layer()
+        if l is not None:
+            self._try(lambda: commands.InsertLayer(self.doc, l + offset))
+
+    def _remove(self) -> None:
+        l = self._layer()
+        if l:
+            self._try(lambda: commands.RemoveLayer(self.doc, l))
+
+
+class _Blocked:
+    """Block the widgets' signals while the inspector fills them in."""
+
+    def __init__(self, *widgets: QWidget):
+        self.widgets = widgets
+
+    def __enter__(self) -> None:
+        for w in self.widgets:
+            w.blockSignals(True)
+
+    def __exit__(self, *exc: object) -> None:
+        for w in self.widgets:
+            w.blockSignals(False)
