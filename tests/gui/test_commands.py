@@ -1,0 +1,105 @@
+"""Every kind of edit is one undoable step: push, undo, redo, and check the document."""
+
+import numpy as np
+import pytest
+
+from visualizer.engine.backprop import run
+from visualizer.engine.network import InitSpec, Sample, make_network
+from visualizer.gui import commands
+from visualizer.gui.document import Document, Selection
+
+
+@pytest.fixture
+def doc(qapp):
+    net = make_network(
+        [2, 3, 2], ["tanh", "sigmoid"], "half_squared_error", sample=Sample([1.0, -0.5], [1.0, 0.0])
+    )
+    return Document(net)
+
+
+EDITS = {
+    "set_weight": lambda d: commands.SetWeight(d, 1, 2, 1, 0.123),
+    "set_bias": lambda d: commands.SetBias(d, 2, 0, -0.75),
+    "activation": lambda d: commands.SetActivation(d, 1, "relu"),
+    "loss": lambda d: commands.SetLoss(d, "mean_squared_error"),
+    "resize_hidden": lambda d: commands.ResizeLayer(d, 1, 5),
+    "resize_input": lambda d: commands.ResizeLayer(d, 0, 3),
+    "resize_output": lambda d: commands.ResizeLayer(d, 2, 1),
+    "insert": lambda d: commands.InsertLayer(d, 2, 4, "relu"),
+    "remove": lambda d: commands.RemoveLayer(d, 1),
+    "sample": lambda d: commands.SetSample(d, np.array([0.25, 0.5]), np.array([0.0, 1.0])),
+    "reinit": lambda d: commands.Reinitialise(d, InitSpec("he_normal", 3)),
+    "randomise": lambda d: commands.RandomiseLayer(d, 2, 11),
+    "rename": lambda d: commands.RenameNetwork(d, "renamed"),
+}
+
+
+@pytest.mark.parametrize("kind", list(EDITS))
+def test_each_edit_is_one_undoable_step(doc, kind):
+    before = doc.network
+    loss_before = doc.trace.loss
+    doc.edit(EDITS[kind](doc))
+    after = doc.network
+    assert after != before
+    assert doc.undo_stack.count() == 1
+    assert doc.is_modified
+    # the cached trace is the one of the new network, not a stale one
+    assert doc.trace.loss == run(after).loss
+    doc.undo_stack.undo()
+    assert doc.network == before
+    assert doc.trace.loss == loss_before
+    assert not doc.is_modified
+    doc.undo_stack.redo()
+    assert doc.network == after
+
+
+def test_edit_emits_network_changed_and_a_status_message(doc, qtbot):
+    messages = []
+    doc.status_message.connect(messages.append)
+    with qtbot.waitSignal(doc.network_changed, timeout=1000):
+        doc.edit(commands.SetWeight(doc, 1, 0, 0, 0.5))
+    assert "Ctrl+Z" in messages[-1] and "0.5" in messages[-1]
+
+
+def test_nudges_in_one_gesture_merge_into_one_step(doc):
+    original = doc.network.layer(2).weights[1, 2]
+    for k in range(1, 6):
+        doc.edit(commands.NudgeWeight(doc, 2, 1, 2, original + 0.1 * k, gesture=7))
+    assert doc.undo_stack.count() == 1
+    assert doc.network.layer(2).weights[1, 2] == original + 0.5
+    doc.edit(commands.NudgeWeight(doc, 2, 1, 2, 3.0, gesture=8))  # a new drag
+    assert doc.undo_stack.count() == 2
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert doc.network.layer(2).weights[1, 2] == original
+
+
+def test_selection_is_dropped_when_an_edit_removes_it(doc):
+    doc.set_selection(Selection("neuron", 1, 2))
+    doc.edit(commands.ResizeLayer(doc, 1, 2))
+    assert doc.selection is None
+
+
+def test_selection_outside_the_network_is_refused(doc):
+    doc.set_selection(Selection("edge", 1, 5, 0))
+    assert doc.selection is None
+    doc.set_selection(Selection("edge", 1, 2, 1))
+    assert doc.selection == Selection("edge", 1, 2, 1)
+
+
+def test_an_invalid_edit_raises_before_touching_the_document(doc):
+    before = doc.network
+    with pytest.raises(ValueError):
+        commands.RemoveLayer(Document(make_network([2, 1])), 1)
+    with pytest.raises(ValueError):
+        commands.ResizeLayer(doc, 1, 0)
+    assert doc.network == before and doc.undo_stack.count() == 0
+
+
+def test_save_marks_clean_and_round_trips(doc, tmp_path):
+    from visualizer.formats.network_file import load_network
+
+    doc.edit(commands.SetWeight(doc, 1, 0, 1, 1 / 3))
+    path = doc.save(tmp_path / "net.json")
+    assert not doc.is_modified
+    assert load_network(path) == doc.network

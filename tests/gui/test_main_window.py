@@ -1,0 +1,152 @@
+"""The main window's file handling: bad files, unsaved changes, recovery, settings."""
+
+import json
+
+import pytest
+from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QMessageBox
+
+from visualizer.engine.network import make_network
+from visualizer.formats.network_file import load_network, save_network
+from visualizer.gui import commands, recovery
+from visualizer.gui.document import Document, Selection
+from visualizer.gui.main_window import MainWindow
+from visualizer.paths import DEFAULT_NETWORK
+
+Btn = QMessageBox.StandardButton
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    QStandardPaths.setTestModeEnabled(True)
+    monkeypatch.setattr(recovery, "recovery_path", lambda: tmp_path / "recovery" / "recovery.json")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings)
+    w.errors = []
+    w.answers = []
+    monkeypatch.setattr(w, "show_error", lambda title, text: w.errors.append(text))
+    monkeypatch.setattr(w, "ask_unsaved", lambda: w.answers.pop(0))
+    qtbot.addWidget(w)
+    yield w
+    w.doc.undo_stack.clear()  # nothing unsaved: closing must not prompt
+
+
+def test_opens_on_the_default_example(window):
+    assert window.doc.network.depth >= 2
+    assert "Backprop Visualizer" in window.windowTitle()
+    assert "C = " in window.summary.text()
+
+
+def test_malformed_file_shows_the_readers_message_and_keeps_the_document(window, tmp_path):
+    bad = tmp_path / "bad.json"
+    data = json.loads(DEFAULT_NETWORK.read_text())
+    data["layers"][0]["weights"] = data["layers"][0]["weights"][:-1]
+    bad.write_text(json.dumps(data))
+    window.doc.edit(commands.SetWeight(window.doc, 1, 0, 0, 0.25))
+    before = window.doc.network
+    window.answers.append(Btn.Discard)
+    assert not window.open_path(bad)
+    assert window.doc.network == before and window.doc.is_modified
+    assert len(window.errors) == 1 and "layers[0].weights" in window.errors[0]
+
+
+def test_unsaved_changes_cancel_keeps_everything(window, tmp_path):
+    other = tmp_path / "other.json"
+    save_network(make_network([3, 2]), other)
+    window.doc.edit(commands.SetWeight(window.doc, 1, 0, 0, 0.25))
+    edited = window.doc.network
+    window.answers.append(Btn.Cancel)
+    assert not window.open_path(other)
+    assert window.doc.network == edited
+    window.answers.append(Btn.Cancel)
+    window.file_new()
+    assert window.doc.network == edited
+
+
+def test_unsaved_changes_discard_opens_the_other_file(window, tmp_path):
+    other = tmp_path / "other.json"
+    save_network(make_network([3, 2]), other)
+    window.doc.edit(commands.SetWeight(window.doc, 1, 0, 0, 0.25))
+    window.answers.append(Btn.Discard)
+    assert window.open_path(other)
+    assert window.doc.network.sizes == [3, 2]
+    assert not window.doc.is_modified
+    assert str(other.resolve()) in window._recent()
+
+
+def test_unsaved_changes_save_writes_the_file_first(window, tmp_path):
+    mine = tmp_path / "mine.json"
+    window.doc.save(mine)
+    window.doc.edit(commands.SetWeight(window.doc, 1, 0, 0, 0.25))
+    edited = window.doc.network
+    window.answers.append(Btn.Save)
+    window.file_new()
+    assert load_network(mine) == edited
+    assert window.doc.network != edited
+
+
+def test_close_with_unsaved_changes_can_be_cancelled(window):
+    window.doc.edit(commands.SetWeight(window.doc, 1, 0, 0, 0.25))
+    window.answers.append(Btn.Cancel)
+    assert not window.close()
+    assert window.doc.is_modified
+
+
+def test_title_shows_the_modified_marker(window):
+    assert not window.isWindowModified()
+    window.doc.edit(commands.SetLoss(window.doc, "mean_squared_error"))
+    assert window.isWindowModified()
+    window.doc.undo_stack.undo()
+    assert not window.isWindowModified()
+
+
+def test_autosave_writes_recovery_and_restore_brings_the_work_back(window, qtbot):
+    window.doc.edit(commands.SetWeight(window.doc, 1, 1, 0, -0.75))
+    edited = window.doc.network
+    window.autosave()
+    found = recovery.read_recovery()
+    assert found is not None and found.network == edited
+    # a new session after a crash: restore is one undoable step, and it is unsaved work
+    fresh = MainWindow(Document(load_network(DEFAULT_NETWORK)), window.settings)
+    qtbot.addWidget(fresh)
+    fresh.restore(found)
+    assert fresh.doc.network == edited and fresh.doc.is_modified
+    fresh.doc.undo_stack.clear()
+
+
+def test_saving_removes_the_recovery_file(window, tmp_path):
+    window.doc.edit(commands.SetWeight(window.doc, 1, 1, 0, -0.75))
+    window.autosave()
+    assert recovery.recovery_path().exists()
+    window.doc.save(tmp_path / "saved.json")
+    assert not recovery.recovery_path().exists()
+
+
+def test_no_autosave_without_changes(window):
+    window.autosave()
+    assert not recovery.recovery_path().exists()
+
+
+def test_broken_recovery_file_is_ignored(tmp_path):
+    path = tmp_path / "recovery.json"
+    path.write_text("{not json")
+    assert recovery.read_recovery(path) is None
+
+
+def test_add_and_remove_layer_actions(window):
+    depth = window.doc.network.depth
+    window.doc.set_selection(Selection("layer", 1))
+    window.act_add_layer.trigger()
+    assert window.doc.network.depth == depth + 1
+    window.doc.set_selection(Selection("layer", 2))
+    window.act_remove_layer.trigger()
+    assert window.doc.network.depth == depth
+    assert window.doc.undo_stack.count() == 2
+
+
+def test_loss_combo_changes_the_loss_undoably(window):
+    window.loss_combo.setCurrentText("mean_squared_error")
+    window.loss_combo.activated.emit(window.loss_combo.currentIndex())
+    assert window.doc.network.loss == "mean_squared_error"
+    window.doc.undo_stack.undo()
+    assert window.doc.network.loss != "mean_squared_error"
