@@ -83,14 +83,17 @@ def run(network: Network, x: Array | None = None, y: Array | None = None) -> Tra
     network's current sample). x is (n⁰,) or a batch (B, n⁰); y likewise."""
     x, y = _as_inputs(network, x, y)
     loss = LOSSES[network.loss]
-    acts = [ACTIVATIONS[layer.activation] for layer in network.layers]
+    layers = network.layers
+    acts = [ACTIVATIONS[layer.activation] for layer in layers]
 
     a_list = [x]
     z_list = []
-    for layer, act in zip(network.layers, acts, strict=True):
-        z = a_list[-1] @ layer.weights.T + layer.biases
+    a = x
+    for layer, act in zip(layers, acts, strict=True):
+        z = a @ layer.weights.T + layer.biases
+        a = act.f(z)
         z_list.append(z)
-        a_list.append(act.f(z))
+        a_list.append(a)
 
     z_out, a_out = z_list[-1], a_list[-1]
     dC_da = loss.gradient(a_out, y)
@@ -110,26 +113,27 @@ def run(network: Network, x: Array | None = None, y: Array | None = None) -> Tra
         cost = loss.value(a_out, y)
         delta = acts[-1].vjp(z_out, a_out, dC_da)
 
-    depth = network.depth
+    depth = len(layers)
     deltas: list[Array] = [delta] * depth
     grads_a: list[Array] = [dC_da] * (depth + 1)
     dWs: list[Array] = [delta] * depth
     dbs: list[Array] = [delta] * depth
     batch = x.ndim == 2
     scale = 1.0 / x.shape[0] if batch else 1.0
+    grad = dC_da
     for i in range(depth - 1, -1, -1):
-        layer = network.layers[i]
         if i < depth - 1:
-            delta = acts[i].vjp(z_list[i], a_list[i + 1], grads_a[i + 1])
+            delta = acts[i].vjp(z_list[i], a_list[i + 1], grad)
         deltas[i] = delta
         a_prev = a_list[i]
         if batch:
             dWs[i] = (delta.T @ a_prev) * scale
             dbs[i] = delta.mean(axis=0)
         else:
-            dWs[i] = np.outer(delta, a_prev)
+            # The same products as np.outer(delta, a_prev), without its ravel/asarray calls.
+            dWs[i] = delta[:, None] * a_prev
             dbs[i] = delta
-        grads_a[i] = delta @ layer.weights
+        grad = grads_a[i] = delta @ layers[i].weights
 
     return Trace(
         loss=cost,
