@@ -1,0 +1,340 @@
+"""Strict JSON in and readable JSON out, with every reading error naming its JSON path.
+
+Python's `json` module is lenient in ways our files must not be: it keeps the last of two
+duplicate keys, accepts `NaN` and `Infinity`, and `True` passes for the number 1. Here the
+parser records duplicates and non-finite constants instead of deciding on the spot (it does
+not know where in the document it is), and the checkers below, which walk the document
+with its path, turn them into `FormatError("<path>: <problem>")`.
+
+Paths are written as in JavaScript: `layers[0].weights[2][1]`, indices from 0. The document
+itself is the empty path, shown as "top level".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from visualizer.formats.errors import FormatError
+
+Array = np.ndarray
+PathLike = str | Path
+
+
+class JsonObject(dict):
+    """A parsed JSON object that remembers the keys it saw more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+class NonFinite:
+    """A `NaN`, `Infinity` or `-Infinity` token, kept to be reported (or allowed) later."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    @property
+    def value(self) -> float:
+        return float(self.token)  # float() reads all three tokens
+
+    def __repr__(self) -> str:
+        return self.token
+
+
+def _object(pairs: list[tuple[str, Any]]) -> JsonObject:
+    obj = JsonObject(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dups: list[str] = []
+        for key, _ in pairs:
+            if key in seen and key not in dups:
+                dups.append(key)
+            seen.add(key)
+        obj.duplicates = tuple(dups)
+    return obj
+
+
+# -- reading -----------------------------------------------------------------------------
+def parse(text: str) -> object:
+    """The JSON document in `text`; FormatError saying where the syntax breaks (line and
+    column), or why the document cannot be read."""
+    try:
+        return json.loads(text, object_pairs_hook=_object, parse_constant=NonFinite)
+    except json.JSONDecodeError as exc:
+        raise FormatError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise FormatError("not readable JSON: lists or objects nested too deeply") from None
+    except ValueError as exc:  # an integer longer than Python's digit limit
+        raise FormatError(f"not readable JSON: {str(exc).split(';')[0]}") from None
+
+
+def read_text(path: PathLike) -> str:
+    """The UTF-8 text of the file at `path` (a byte-order mark is dropped); FormatError if
+    there is no such file, it cannot be read, or it is not UTF-8."""
+    file = Path(path)
+    if file.is_dir():
+        raise FormatError("is a folder, not a file")
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise FormatError("no such file") from None
+    except OSError as exc:
+        raise FormatError(f"cannot read the file: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        problem = f"not UTF-8 text: invalid byte 0x{raw[exc.start]:02x} on line {line}"
+        raise FormatError(problem) from None
+
+
+def read_json_file(path: PathLike) -> object:
+    """The JSON document in the file at `path`, parsed as `parse` does."""
+    text = read_text(path)
+    if not text.strip():
+        raise FormatError("the file is empty")
+    return parse(text)
+
+
+# -- describing and locating -------------------------------------------------------------
+def where(path: str) -> str:
+    return path or "top level"
+
+
+def key_path(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def describe(value: object) -> str:
+    """How a message names a JSON value: `a list`, `true`, `the string "abc"`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        text = repr(value)
+        return f"the number {text if len(text) <= 24 else text[:21] + '…'}"
+    if isinstance(value, NonFinite):
+        return value.token
+    if isinstance(value, str):
+        shown = value if len(value) <= 24 else value[:21] + "…"
+        return f"the string {json.dumps(shown, ensure_ascii=False)}"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def quoted(name: str) -> str:
+    """A key or name as JSON writes it, so messages match what the user sees in the file."""
+    return json.dumps(name, ensure_ascii=False)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+# -- checking objects --------------------------------------------------------------------
+def expect_object(value: object, path: str) -> Mapping[str, Any]:
+    """`value` if it is a JSON object without duplicate keys."""
+    if not isinstance(value, Mapping):
+        raise FormatError(f"expected a JSON object, got {describe(value)}", where(path))
+    dups = getattr(value, "duplicates", ())
+    if dups:
+        raise FormatError(f"duplicate key {quoted(dups[0])}", where(path))
+    return value
+
+
+def check_keys(
+    obj: Mapping[str, Any], path: str, allowed: Sequence[str], required: Iterable[str] = ()
+) -> None:
+    """FormatError for the first key of `obj` not in `allowed`, then for a missing one."""
+    for key in obj:
+        if key not in allowed:
+            known = ", ".join(allowed)
+            raise FormatError(f"unknown key {quoted(key)} (allowed: {known})", where(path))
+    for key in required:
+        if key not in obj:
+            raise FormatError("missing (required)", key_path(path, key))
+
+
+def string(value: object, path: str, what: str = "a string") -> str:
+    if not isinstance(value, str):
+        raise FormatError(f"expected {what}, got {describe(value)}", path)
+    return value
+
+
+def integer(value: object, path: str, minimum: int) -> int:
+    """A JSON whole number ≥ `minimum`. `true` is not 1 here, and 3.0 is not 3."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FormatError(f"expected a whole number, got {describe(value)}", path)
+    if value < minimum:
+        raise FormatError(f"must be ≥ {minimum}, got {value}", path)
+    return value
+
+
+def number(value: object, path: str, finite: bool = True) -> float:
+    """A JSON number as a float; with `finite`, NaN and ±Infinity are errors."""
+    if isinstance(value, NonFinite):
+        if finite:
+            raise FormatError(f"{value.token} is not allowed (numbers must be finite)", path)
+        return value.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FormatError(f"expected a number, got {describe(value)}", path)
+    try:
+        result = float(value)
+    except OverflowError:
+        raise FormatError("whole number too large for a 64-bit float", path) from None
+    if finite and not math.isfinite(result):
+        if math.isnan(result):
+            raise FormatError("NaN is not allowed (numbers must be finite)", path)
+        # json reads a literal like 1e999 as inf without complaint
+        raise FormatError("number too large for a 64-bit float (overflows to infinity)", path)
+    return result
+
+
+_NUMBER_TYPES = frozenset({float, int})
+
+
+def _fast_array(values: list, types: set[type], finite: bool) -> Array | None:
+    """`values` as float64 in one NumPy call when every entry is a plain number, else
+    None (then the slow path finds and names the bad entry)."""
+    if not types <= _NUMBER_TYPES:
+        return None
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    if finite and not np.isfinite(arr).all():
+        return None
+    return arr
+
+
+def numbers(value: object, path: str, length: int | None = None, finite: bool = True) -> Array:
+    """A JSON list of numbers (of `length` of them, when given) as a float64 vector."""
+    if not isinstance(value, list):
+        count = "" if length is None else f"{length:,} "
+        raise FormatError(f"expected a list of {count}numbers, got {describe(value)}", path)
+    if length is not None and len(value) != length:
+        raise FormatError(f"expected {plural(length, 'number')}, got {len(value):,}", path)
+    arr = _fast_array(value, set(map(type, value)), finite)
+    if arr is None:
+        arr = np.array(
+            [number(v, f"{path}[{i}]", finite) for i, v in enumerate(value)], dtype=np.float64
+        )
+    return arr.reshape(len(value))
+
+
+def matrix(
+    value: object, path: str, cols: int, rows: int | None = None, finite: bool = True
+) -> Array:
+    """A JSON list of rows, each a list of `cols` numbers (and `rows` rows, when given), as
+    a float64 (rows, cols) array."""
+    row = plural(cols, "number")
+    if not isinstance(value, list):
+        want = f"rows of {row}" if rows is None else f"{plural(rows, 'row')} of {row}"
+        raise FormatError(f"expected a list of {want}, got {describe(value)}", path)
+    if rows is not None and len(value) != rows:
+        raise FormatError(
+            f"expected {plural(rows, 'row')} of {row}, got {plural(len(value), 'row')}", path
+        )
+    types: set[type] = set()
+    for i, item in enumerate(value):
+        if not isinstance(item, list):
+            raise FormatError(f"expected a row of {row}, got {describe(item)}", f"{path}[{i}]")
+        if len(item) != cols:
+            raise FormatError(f"expected {row}, got {len(item):,}", f"{path}[{i}]")
+        types.update(map(type, item))
+    arr = _fast_array(value, types, finite)
+    if arr is None:
+        arr = np.array(
+            [
+                [number(v, f"{path}[{i}][{j}]", finite) for j, v in enumerate(entries)]
+                for i, entries in enumerate(value)
+            ],
+            dtype=np.float64,
+        )
+    return arr.reshape(len(value), cols)
+
+
+def plain(value: object, path: str) -> Any:
+    """A parsed JSON value as plain dicts and lists, with duplicate keys and non-finite
+    numbers anywhere inside reported as errors."""
+    try:
+        return _plain(value, path)
+    except RecursionError:
+        raise FormatError("nested too deeply", where(path)) from None
+
+
+def _plain(value: object, path: str) -> Any:
+    if isinstance(value, Mapping):
+        obj = expect_object(value, path)
+        return {k: _plain(v, key_path(path, k)) for k, v in obj.items()}
+    if isinstance(value, list):
+        return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, NonFinite):
+        raise FormatError(f"{value.token} is not allowed (numbers must be finite)", path)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FormatError("number too large for a 64-bit float (overflows to infinity)", path)
+    return value
+
+
+# -- writing -----------------------------------------------------------------------------
+_SCALAR_TYPES = frozenset({float, int, str, bool, type(None)})
+INDENT = "  "
+
+
+def dumps(value: object, allow_nan: bool = False, ensure_ascii: bool = False) -> str:
+    """`value` as JSON text, laid out for reading: objects one key per line, a list of
+    plain values on one line (so a matrix is one row per line). Floats are written with
+    `repr`, which reads back as the same float64. FormatError (naming the path) for a
+    value JSON cannot hold: NaN/infinity unless `allow_nan`, or a non-JSON type."""
+    try:
+        return _encode(value, "", 0, allow_nan, ensure_ascii) + "\n"
+    except RecursionError:
+        raise FormatError("nested too deeply to write") from None
+
+
+def _encode(value: object, path: str, level: int, allow_nan: bool, ensure_ascii: bool) -> str:
+    pad = INDENT * (level + 1)
+    end = INDENT * level
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise FormatError(f"key {key!r} is not a string", where(path))
+            inner = _encode(item, key_path(path, key), level + 1, allow_nan, ensure_ascii)
+            items.append(f"{pad}{json.dumps(key, ensure_ascii=ensure_ascii)}: {inner}")
+        return "{\n" + ",\n".join(items) + "\n" + end + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        if set(map(type, value)) <= _SCALAR_TYPES:
+            return _scalar(value, path, allow_nan, ensure_ascii)
+        items = [
+            pad + _encode(item, f"{path}[{i}]", level + 1, allow_nan, ensure_ascii)
+            for i, item in enumerate(value)
+        ]
+        return "[\n" + ",\n".join(items) + "\n" + end + "]"
+    return _scalar(value, path, allow_nan, ensure_ascii)
+
+
+def _scalar(value: object, path: str, allow_nan: bool, ensure_ascii: bool) -> str:
+    try:
+        return json.dumps(value, allow_nan=allow_nan, ensure_ascii=ensure_ascii)
+    except ValueError:
+        raise FormatError("NaN or infinity cannot be written to JSON", where(path)) from None
+    except TypeError:
+        raise FormatError(f"{describe(value)} cannot be written to JSON", where(path)) from None
