@@ -55,11 +55,14 @@ class Document(QObject):
     ):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.file_changed.emit())
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._network = network
         self._trace = run(network)
         self._path = Path(path) if path else None
         self._selection: Selection | None = None
+
+    def _clean_changed(self, _clean: bool) -> None:
+        self.file_changed.emit()
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -90,8 +93,9 @@ class Document(QObject):
     # -- changes -------------------------------------------------------------------------
     def edit(self, command: QUndoCommand) -> None:
         """Apply an edit as one undoable step."""
+        text = command.text()  # a merged command is deleted by push()
         self.undo_stack.push(command)
-        self.status_message.emit(f"{command.text()} — Ctrl+Z to undo")
+        self.status_message.emit(f"{text} — Ctrl+Z to undo")
 
     def replace(self, network: Network, path: str | Path | None) -> None:
         """Open another network (New / Open): a fresh history, nothing modified."""
