@@ -1,0 +1,267 @@
+"""The gradient check: central finite differences against the analytic gradient.
+
+Every entry p of every Wˡ, bˡ and of the input x is nudged both ways, and
+(C(p + ε) − C(p − ε)) / 2ε is compared with what `backprop.run` computes. The loss is
+evaluated by a private forward-only pass (the same formulas as `backprop.run`, including
+its fused softmax + cross-entropy and sigmoid + binary cross-entropy), vectorised over many
+nudges at once; no network is rebuilt and no read-only array is touched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from visualizer.engine import backprop
+from visualizer.engine.activations import ACTIVATIONS, Activation
+from visualizer.engine.losses import LOSSES, Loss
+from visualizer.engine.network import Network
+
+Array = np.ndarray
+
+DEFAULT_EPS = 1e-6
+
+# The relative error of an entry is |a − n| / max(|a|, |n|, floor). Without a floor, an entry
+# that is truly 0 or tiny (a dead ReLU, a saturated sigmoid) would read as an error of order
+# 1 from the noise of the difference quotient alone. That noise is predictable:
+#   rounding    u·S/ε, where u = 2⁻⁵³ and S = Σ |v·∂C/∂v| over the values v the forward pass
+#               rounds (each product Wᵢⱼaⱼ, each bias, activation and input, the loss's own
+#               terms): the first-order bound on how far rounding moves C;
+#   truncation  ε²·|C‴|/6, counted as ε², i.e. third derivatives of order one, the scale of
+#               the networks this app shows. It also keeps the floor positive when C and every
+#               gradient are exactly 0.
+# The floor is that expected error divided by NOISE_READS_AS, so that pure noise reads as
+# about 1e-8, two orders of magnitude under the usual rtol of 1e-6 (at ε = 1e-6 and S = 1 the
+# floor is ≈ 0.011). Entries above the floor get the plain relative error. Nothing that matters
+# is hidden: a wrong entry still reads |error| / floor, so an error of 1e-5 × the floor reads
+# 1e-5 ≫ 1e-6; only errors too small for differences of step ε to resolve go unseen.
+NOISE_READS_AS = 1e-8
+_U = float(np.finfo(np.float64).eps) / 2
+
+# Nudged copies are evaluated in chunks of about this many float64 values per layer: a large
+# network costs a few MB of memory, not a copy of itself per parameter.
+_CHUNK_VALUES = 1 << 20
+
+
+@dataclass(frozen=True, eq=False)
+class CheckRow:
+    """The check of one array ("W1", "b1", …, "x"): analytic and numeric gradients of the
+    same shape, their elementwise absolute and relative errors, and the largest of each."""
+
+    name: str
+    analytic: Array
+    numeric: Array
+    abs_error: Array
+    rel_error: Array
+    max_abs: float
+    max_rel: float
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.analytic.shape)
+
+    def passes(self, rtol: float) -> bool:
+        """True when every relative error is ≤ rtol (NaN never passes)."""
+        return bool(self.max_rel <= rtol)
+
+
+def check_passes(rows: Sequence[CheckRow], rtol: float) -> bool:
+    """True when every row's largest relative error is ≤ rtol; a NaN error fails."""
+    if not (math.isfinite(rtol) and rtol >= 0):
+        raise ValueError(f"rtol must be a finite number ≥ 0, got {rtol}")
+    return all(row.passes(rtol) for row in rows)
+
+
+def gradient_check(
+    network: Network, x: Array | None = None, y: Array | None = None, eps: float = DEFAULT_EPS
+) -> list[CheckRow]:
+    """Rows W1, b1, W2, b2, …, x comparing `backprop.run`'s gradient with central finite
+    differences of step `eps`.
+
+    x and y default to the network's current sample; x may be one sample (n⁰,) or a batch
+    (B, n⁰), in which case C is the mean loss, so the x row is ∂C/∂X = (per-sample ∇ₓCᵢ)/B.
+    The numeric derivative divides by the step actually taken, (p + ε) − (p − ε) in
+    float64, rather than 2ε. See NOISE_READS_AS for the relative error's definition.
+    """
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a finite number > 0, got {eps}")
+    trace = backprop.run(network, x, y)
+    x, y = trace.x, trace.y
+    batch_size = x.shape[0] if trace.batched else 1
+    model = _Model(network)
+
+    pairs: list[tuple[str, Array, Array]] = []
+    for l in range(network.depth):
+        pairs.append((f"W{l + 1}", trace.dW[l], model.numeric_weights(l, trace.a[l], y, eps)))
+        pairs.append((f"b{l + 1}", trace.db[l], model.numeric_biases(l, trace.a[l], y, eps)))
+    pairs.append(("x", trace.dx / batch_size, model.numeric_input(x, y, eps) / batch_size))
+
+    floor = noise_floor(network, trace, eps)
+    return [_row(name, analytic, numeric, floor) for name, analytic, numeric in pairs]
+
+
+def noise_floor(network: Network, trace: backprop.Trace, eps: float) -> float:
+    """The floor of the relative error's denominator (see NOISE_READS_AS): the expected error
+    of a central difference of step eps, u·S/ε + ε², divided by NOISE_READS_AS."""
+    return (_U * rounding_sensitivity(network, trace) / eps + eps * eps) / NOISE_READS_AS
+
+
+def rounding_sensitivity(network: Network, trace: backprop.Trace) -> float:
+    """S = Σ |v·∂C/∂v| over the values v the forward pass rounds: how far C moves, to first
+    order, when each of them is off by one relative rounding error (mean over a batch)."""
+    per_sample = np.sum(np.abs(trace.a[0] * trace.grad_a[0]), axis=-1)
+    for l, layer in enumerate(network.layers):
+        # zˡ = Wˡaˡ⁻¹ + bˡ rounds every product and the bias: weigh each by |δˡ|.
+        magnitude = np.abs(trace.a[l]) @ np.abs(layer.weights).T + np.abs(layer.biases)
+        per_sample = per_sample + np.sum(np.abs(trace.delta[l]) * magnitude, axis=-1)
+        if l < network.depth - 1:
+            per_sample = per_sample + np.sum(np.abs(trace.a[l + 1] * trace.grad_a[l + 1]), axis=-1)
+    per_sample = per_sample + _loss_sensitivity(network.layers[-1].activation, network.loss, trace)
+    return float(np.mean(per_sample))
+
+
+def _loss_sensitivity(last: str, loss: str, trace: backprop.Trace) -> Array:
+    """The output stage's share of S, per sample."""
+    z, a, y = trace.z[-1], trace.a[-1], trace.y
+    if last == "softmax" and loss == "cross_entropy":
+        # C = −Σ y·(z − max z) + Σy·log Σ exp(z − max z): that sum is ≥ 1, so its log rounds by
+        # u in absolute terms however small C is; each y·log-softmax term rounds too.
+        shifted = z - np.max(z, axis=-1, keepdims=True)
+        log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+        return np.sum(np.abs(y) * (1.0 + np.abs(log_softmax)), axis=-1)
+    if last == "sigmoid" and loss == "binary_cross_entropy":
+        terms = np.abs(y) * np.logaddexp(0.0, -z) + np.abs(1.0 - y) * np.logaddexp(0.0, z)
+        return np.sum(terms, axis=-1)
+    # Unfused: C is computed from aᴸ, each aᵢᴸ weighs |∂C/∂aᵢᴸ|, plus the loss's own sum.
+    return np.sum(np.abs(a * trace.dC_da), axis=-1) + np.abs(LOSSES[loss].per_sample(a, y))
+
+
+def _row(name: str, analytic: Array, numeric: Array, floor: float) -> CheckRow:
+    analytic = _frozen(analytic)
+    numeric = _frozen(numeric)
+    abs_error = _frozen(np.abs(analytic - numeric))
+    denominator = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
+    rel_error = _frozen(abs_error / denominator)
+    return CheckRow(
+        name=name,
+        analytic=analytic,
+        numeric=numeric,
+        abs_error=abs_error,
+        rel_error=rel_error,
+        max_abs=float(np.max(abs_error, initial=0.0)),
+        max_rel=float(np.max(rel_error, initial=0.0)),
+    )
+
+
+def _frozen(arr: Array) -> Array:
+    arr = np.array(arr, dtype=np.float64)
+    arr.setflags(write=False)
+    return arr
+
+
+class _Model:
+    """The network's loss as a function of one layer's pre-activation, evaluated for a stack
+    of nudged copies at once: the rows of a (K, …) array are K independent evaluations."""
+
+    def __init__(self, network: Network) -> None:
+        self.weights = [layer.weights for layer in network.layers]
+        self.biases = [layer.biases for layer in network.layers]
+        self.acts: list[Activation] = [ACTIVATIONS[layer.activation] for layer in network.layers]
+        self.loss: Loss = LOSSES[network.loss]
+        self.width = max(network.sizes)
+
+    def losses_from(self, l: int, z: Array, y: Array) -> Array:
+        """C for each leading row of z, where z holds the pre-activation of layer index l
+        (0-based) for one sample (K, n) or a batch (K, B, n); batch losses are means over B."""
+        a = self.acts[l].f(z)
+        for w, b, act in zip(
+            self.weights[l + 1 :], self.biases[l + 1 :], self.acts[l + 1 :], strict=True
+        ):
+            z = a @ w.T + b
+            a = act.f(z)
+        per_sample = self._per_sample(z, a, y)
+        return per_sample.mean(axis=-1) if per_sample.ndim == 2 else per_sample
+
+    def _per_sample(self, z: Array, a: Array, y: Array) -> Array:
+        # The same (fused) formulas as backprop.run, so this C is the one whose gradient run
+        # computes; at the unperturbed point the two agree bit for bit (a test pins this).
+        last, loss = self.acts[-1].name, self.loss.name
+        if last == "softmax" and loss == "cross_entropy":
+            shifted = z - np.max(z, axis=-1, keepdims=True)
+            log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+            return -np.sum(y * log_softmax, axis=-1)
+        if last == "sigmoid" and loss == "binary_cross_entropy":
+            per = y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
+            return np.sum(per, axis=-1)
+        return self.loss.per_sample(a, y)
+
+    def numeric_weights(self, l: int, a_prev: Array, y: Array, eps: float) -> Array:
+        """∂C/∂W of layer index l; a_prev is that layer's unperturbed input (1-D or (B, n))."""
+        w, b = self.weights[l], self.biases[l]
+        z_base = a_prev @ w.T + b
+
+        def losses_at(flat: Array, values: Array) -> Array:
+            rows, cols = np.divmod(flat, w.shape[1])
+            w_rows = w[rows]  # a copy: fancy indexing never returns a view
+            w_rows[np.arange(len(flat)), cols] = values
+            z = np.broadcast_to(z_base, (len(flat), *z_base.shape)).copy()
+            # Only entry r of z depends on W[r, c]: recompute it, keep the others.
+            z[np.arange(len(flat)), ..., rows] = _plus_per_row(w_rows @ a_prev.T, b[rows])
+            return self.losses_from(l, z, y)
+
+        per_item = 2 * _samples(a_prev) * self.width
+        return _central_differences(w.ravel(), eps, per_item, losses_at).reshape(w.shape)
+
+    def numeric_biases(self, l: int, a_prev: Array, y: Array, eps: float) -> Array:
+        """∂C/∂b of layer index l; a_prev is that layer's unperturbed input."""
+        w, b = self.weights[l], self.biases[l]
+        wa = a_prev @ w.T
+        z_base = wa + b
+
+        def losses_at(rows: Array, values: Array) -> Array:
+            z = np.broadcast_to(z_base, (len(rows), *z_base.shape)).copy()
+            z[np.arange(len(rows)), ..., rows] = _plus_per_row(wa[..., rows].T, values)
+            return self.losses_from(l, z, y)
+
+        return _central_differences(b, eps, 2 * _samples(a_prev) * self.width, losses_at)
+
+    def numeric_input(self, x: Array, y: Array, eps: float) -> Array:
+        """∇ₓCᵢ of each sample (rows, for a batch) from differences of that sample's own
+        loss: the other samples' losses do not depend on xᵢ."""
+        if x.ndim == 2:
+            rows = [self.numeric_input(xi, yi, eps) for xi, yi in zip(x, y, strict=True)]
+            return np.stack(rows)
+
+        def losses_at(cols: Array, values: Array) -> Array:
+            xs = np.broadcast_to(x, (len(cols), x.size)).copy()
+            xs[np.arange(len(cols)), cols] = values
+            return self.losses_from(0, xs @ self.weights[0].T + self.biases[0], y)
+
+        return _central_differences(x, eps, 2 * self.width, losses_at)
+
+
+def _central_differences(
+    params: Array, eps: float, per_item: int, losses_at: Callable[[Array, Array], Array]
+) -> Array:
+    """(C(p + ε) − C(p − ε)) / ((p + ε) − (p − ε)) for every entry p of the 1-D `params`,
+    where losses_at(indices, values) gives C with each indexed entry set to its value.
+    Dividing by the step really taken removes the rounding of p ± ε from the quotient."""
+    out = np.empty(params.size)
+    step = max(1, _CHUNK_VALUES // max(1, per_item))
+    for start in range(0, params.size, step):
+        index = np.arange(start, min(params.size, start + step))
+        plus, minus = params[index] + eps, params[index] - eps
+        out[index] = (losses_at(index, plus) - losses_at(index, minus)) / (plus - minus)
+    return out
+
+
+def _plus_per_row(products: Array, addend: Array) -> Array:
+    """products (K,) or (K, B) plus addend (K,): one addend per row k."""
+    return products + (addend[:, None] if products.ndim == 2 else addend)
+
+
+def _samples(a: Array) -> int:
+    return a.shape[0] if a.ndim == 2 else 1
