@@ -1,0 +1,385 @@
+"""Gradient snapshots: every value of one forward + backward pass, for other tools.
+
+A snapshot holds, by name: `x` (= a⁰), `y`, `loss` (0-d), `dC_da` (∂C/∂aᴸ), `dx` (∇ₓC), and
+for each layer l = 1..L: `W{l}`, `b{l}`, `z{l}`, `a{l}`, `delta{l}`, `dW{l}`, `db{l}`. For one
+sample the per-sample values are vectors; for a batch they are (B, n) arrays with one row
+per sample, and `loss`, `dW{l}`, `db{l}` are means over the batch (as in the Trace).
+
+Three files, chosen by suffix: `.npz` (NumPy, plus the network file text as `network_json`),
+`.json` (the network and the arrays as nested lists) and `.csv` (one long table, arrays
+only). All three read back bit for bit.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from visualizer.engine.backprop import Trace
+from visualizer.engine.network import Network
+from visualizer.formats import jsontext as jt
+from visualizer.formats.atomic import atomic_write, atomic_writer
+from visualizer.formats.errors import FormatError
+from visualizer.formats.network_file import (
+    SNAPSHOT_FORMAT,
+    check_format,
+    network_from_dict,
+    network_to_dict,
+    network_to_json,
+)
+
+Array = np.ndarray
+
+SUFFIXES = (".npz", ".json", ".csv")
+VERSION = 1
+NETWORK_JSON = "network_json"  # the npz member holding the network file text
+CSV_HEADER = "array,i,j,value"
+SAMPLE_NAMES = ("x", "y", "loss", "dC_da", "dx")
+LAYER_NAMES = ("W", "b", "z", "a", "delta", "dW", "db")
+_LAYER_NAME = re.compile(r"(W|b|z|a|delta|dW|db)([1-9][0-9]*)")
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """A snapshot read back: the arrays by name, and the network when the file holds it
+    (npz and json do, csv does not)."""
+
+    network: Network | None
+    arrays: dict[str, Array]
+
+
+def snapshot_arrays(network: Network, trace: Trace) -> dict[str, Array]:
+    """Every value of `trace` (a pass of `network`) by snapshot name, as float64 arrays, in
+    the order files list them: x, y, loss, dC_da, dx, then W, b, z, a, delta, dW, db of
+    each layer 1..L. ValueError if the trace is not a pass of this network."""
+    if trace.depth != network.depth or any(
+        dw.shape != layer.weights.shape for dw, layer in zip(trace.dW, network.layers, strict=True)
+    ):
+        raise ValueError("snapshot: the trace does not come from this network (shapes differ)")
+    arrays: dict[str, Array] = {
+        "x": trace.x,
+        "y": trace.y,
+        "loss": np.array(trace.loss),
+        "dC_da": trace.dC_da,
+        "dx": trace.dx,
+    }
+    for l, layer in enumerate(network.layers, start=1):
+        arrays[f"W{l}"] = layer.weights
+        arrays[f"b{l}"] = layer.biases
+        arrays[f"z{l}"] = trace.z[l - 1]
+        arrays[f"a{l}"] = trace.a[l]
+        arrays[f"delta{l}"] = trace.delta[l - 1]
+        arrays[f"dW{l}"] = trace.dW[l - 1]
+        arrays[f"db{l}"] = trace.db[l - 1]
+    return {name: np.asarray(arr, dtype=np.float64) for name, arr in arrays.items()}
+
+
+def _suffix(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIXES:
+        supported = ", ".join(SUFFIXES)
+        if not suffix:
+            raise FormatError(f"no file suffix to choose the snapshot format by ({supported})")
+        raise FormatError(f"unknown snapshot format {suffix!r} (supported: {supported})")
+    return suffix
+
+
+# -- writing -----------------------------------------------------------------------------
+def save_snapshot(path: str | Path, network: Network, trace: Trace) -> None:
+    """Write the snapshot of `trace` (a pass of `network`) to `path`, atomically, in the
+    format its suffix names: .npz, .json or .csv (FormatError for any other). OSError if
+    the file cannot be written; nothing half-written is ever left behind."""
+    suffix = _suffix(path)
+    arrays = snapshot_arrays(network, trace)
+    if suffix == ".npz":
+        _save_npz(path, network, arrays)
+    elif suffix == ".json":
+        atomic_write(path, snapshot_to_json(network, arrays))
+    else:
+        atomic_write(path, arrays_to_csv(arrays))
+
+
+def _save_npz(path: str | Path, network: Network, arrays: Mapping[str, Array]) -> None:
+    # Uncompressed: random float64 barely compresses, and zlib would cost ~30× the time.
+    text = np.array(network_to_json(network))  # 0-d unicode: loads without pickle
+    with atomic_writer(path, "wb") as handle:
+        np.savez(handle, **arrays, **{NETWORK_JSON: text})
+
+
+def snapshot_to_json(network: Network, arrays: Mapping[str, Array]) -> str:
+    """The .json snapshot text. Non-finite values (a diverged pass) are written as NaN /
+    Infinity / -Infinity, which Python's and NumPy's readers accept."""
+    doc = {
+        "format": SNAPSHOT_FORMAT,
+        "version": VERSION,
+        "network": network_to_dict(network),
+        # tolist() gives Python floats, which json writes with repr: exact round trip
+        "arrays": {name: arr.tolist() for name, arr in arrays.items()},
+    }
+    return jt.dumps(doc, allow_nan=True)
+
+
+def arrays_to_csv(arrays: Mapping[str, Array]) -> str:
+    """The .csv snapshot text: header `array,i,j,value`, one row per entry, in row-major
+    order; `j` is empty for vectors, `i` and `j` for the 0-d loss. Values are written with
+    `repr`, so `float()` reads back the same float64."""
+    lines = [CSV_HEADER]
+    for name, arr in arrays.items():
+        values = map(repr, arr.ravel().tolist())
+        if arr.ndim == 0:
+            lines.append(f"{name},,,{next(values)}")
+        elif arr.ndim == 1:
+            keys = [f"{name},{i},," for i in range(arr.shape[0])]
+            lines.extend(map(str.__add__, keys, values))
+        else:
+            rows, cols = arr.shape
+            # the "i,j," prefixes are built once per row and per column, then paired up
+            js = [f"{j}," for j in range(cols)]
+            keys = [f"{name},{i},{j}" for i in range(rows) for j in js]
+            lines.extend(map(str.__add__, keys, values))
+    lines.append("")
+    return "\n".join(lines)
+
+
+# -- reading -----------------------------------------------------------------------------
+def load_snapshot(path: str | Path) -> Snapshot:
+    """The snapshot in the file at `path` (format by suffix). FormatError if the file is
+    missing, unreadable, or not a well-formed snapshot: unknown or missing arrays, shapes
+    that do not fit together, a network that does not match its arrays."""
+    suffix = _suffix(path)
+    if suffix == ".npz":
+        network, arrays = _load_npz(path)
+        prefix = ""
+    elif suffix == ".json":
+        network, arrays = _load_json(path)
+        prefix = "arrays."
+    else:
+        network, arrays = None, csv_to_arrays(jt.read_text(path))
+        prefix = ""
+    check_arrays(arrays, network, prefix)
+    return Snapshot(network, arrays)
+
+
+def _load_npz(path: str | Path) -> tuple[Network, dict[str, Array]]:
+    file = Path(path)
+    if file.is_dir():
+        raise FormatError("is a folder, not a file")
+    try:
+        with file.open("rb") as handle:
+            magic = handle.read(4)
+    except FileNotFoundError:
+        raise FormatError("no such file") from None
+    except OSError as exc:
+        raise FormatError(f"cannot read the file: {exc.strerror or exc}") from None
+    if magic != b"PK\x03\x04":
+        raise FormatError("not an .npz archive (it is not a ZIP file)")
+    arrays: dict[str, Array] = {}
+    try:
+        with np.load(file, allow_pickle=False) as data:
+            for name in data.files:
+                try:
+                    arrays[name] = data[name]
+                except ValueError as exc:
+                    raise FormatError(f"cannot be read without pickle ({exc})", name) from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, FormatError):
+            raise
+        raise FormatError(f"not a readable .npz archive: {exc}") from None
+    if NETWORK_JSON not in arrays:
+        raise FormatError("missing (the network file text)", NETWORK_JSON)
+    text = arrays.pop(NETWORK_JSON)
+    if text.shape != () or text.dtype.kind != "U":
+        raise FormatError(
+            f"expected a 0-d unicode string, got {text.dtype} of shape {text.shape}", NETWORK_JSON
+        )
+    try:
+        document = jt.parse(str(text[()]))
+    except FormatError as exc:
+        raise FormatError(exc.problem, NETWORK_JSON) from None
+    return network_from_dict(document, path=NETWORK_JSON), arrays
+
+
+def _load_json(path: str | Path) -> tuple[Network, dict[str, Array]]:
+    doc = jt.expect_object(jt.read_json_file(path), "")
+    check_format(doc, "", SNAPSHOT_FORMAT)
+    jt.check_keys(doc, "", ("format", "version", "network", "arrays"), ("network", "arrays"))
+    network = network_from_dict(doc["network"], path="network")
+    listed = jt.expect_object(doc["arrays"], "arrays")
+    return network, {name: _json_array(value, f"arrays.{name}") for name, value in listed.items()}
+
+
+def _json_array(value: object, path: str) -> Array:
+    """A number (0-d), list of numbers (1-D) or list of equal rows (2-D) as float64;
+    NaN/Infinity allowed, since a diverged pass is worth exporting too."""
+    if not isinstance(value, list):
+        return np.array(jt.number(value, path, finite=False))
+    if value and isinstance(value[0], list):
+        return jt.matrix(value, path, cols=len(value[0]), finite=False)
+    return jt.numbers(value, path, finite=False)
+
+
+def csv_to_arrays(text: str) -> dict[str, Array]:
+    """The arrays of a .csv snapshot, shapes rebuilt from the indices (every entry of each
+    array must appear exactly once); FormatError naming the line or array at fault."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != CSV_HEADER:
+        got = jt.quoted(lines[0][:40]) if lines else "an empty file"
+        raise FormatError(f"expected the header {jt.quoted(CSV_HEADER)}, got {got}", "line 1")
+    columns: dict[str, tuple[list[str], list[str], list[str], int]] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line:
+            continue
+        fields = line.split(",")
+        if len(fields) != 4:
+            raise FormatError(
+                f"expected 4 fields (array,i,j,value), got {len(fields)}", f"line {number}"
+            )
+        name, i, j, value = fields
+        if name not in columns:
+            columns[name] = ([], [], [], number)
+        entry = columns[name]
+        entry[0].append(i)
+        entry[1].append(j)
+        entry[2].append(value)
+    return {name: _csv_array(name, *entry) for name, entry in columns.items()}
+
+
+def _csv_array(
+    name: str, i_col: list[str], j_col: list[str], values: list[str], line: int
+) -> Array:
+    try:
+        flat = np.array(list(map(float, values)), dtype=np.float64)
+    except ValueError:
+        bad = next(v for v in values if not _is_float(v))
+        raise FormatError(f"value {jt.quoted(bad)} is not a number", name) from None
+    has_i = [bool(i) for i in i_col]
+    has_j = [bool(j) for j in j_col]
+    if not any(has_i) and not any(has_j):
+        if len(flat) != 1:
+            raise FormatError(f"a single value (no i, j) appears {len(flat)} times", name)
+        return flat.reshape(())
+    if not all(has_i) or any(has_j) != all(has_j):
+        raise FormatError(
+            f"rows mix different index columns (the first is on line {line}); each array "
+            "uses i and j throughout, i only (vectors) or neither (the loss)",
+            name,
+        )
+    rows = _indices(i_col, name, "i")
+    if not all(has_j):
+        return _place(flat, rows, len(flat), name, lambda k: f"entry {k}")
+    cols = _indices(j_col, name, "j")
+    n_rows, n_cols = int(rows.max()) + 1, int(cols.max()) + 1
+    if n_rows * n_cols != len(flat):
+        raise FormatError(
+            f"{len(flat):,} entries do not fill a {n_rows} × {n_cols} matrix (an entry is missing)",
+            name,
+        )
+
+    def label(k: int) -> str:
+        return f"entry ({k // n_cols}, {k % n_cols})"
+
+    placed = _place(flat, rows * n_cols + cols, n_rows * n_cols, name, label)
+    return placed.reshape(n_rows, n_cols)
+
+
+def _indices(column: list[str], name: str, which: str) -> Array:
+    try:
+        idx = np.array(list(map(int, column)), dtype=np.int64)
+    except ValueError:
+        bad = next(v for v in column if not _is_int(v))
+        raise FormatError(f"{which} = {jt.quoted(bad)} is not an index ≥ 0", name) from None
+    if idx.min() < 0:
+        raise FormatError(f"{which} = {int(idx.min())} is not an index ≥ 0", name)
+    return idx
+
+
+def _place(flat: Array, where: Array, size: int, name: str, label: Callable[[int], str]) -> Array:
+    """`flat` put at positions `where` of a vector of `size`; every position exactly once."""
+    if int(where.max()) >= size:
+        raise FormatError(f"{label(int(where.max()))} lies outside the array", name)
+    counts = np.bincount(where, minlength=size)
+    if (counts != 1).any():
+        k = int(np.flatnonzero(counts != 1)[0])
+        problem = "appears twice" if counts[k] > 1 else "is missing"
+        raise FormatError(f"{label(k)} {problem}", name)
+    out = np.empty(size, dtype=np.float64)
+    out[where] = flat
+    return out
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# -- checking ----------------------------------------------------------------------------
+def check_arrays(arrays: Mapping[str, Array], network: Network | None, prefix: str = "") -> None:
+    """FormatError unless `arrays` is a complete, consistent snapshot (of `network`, when
+    given): known names only, float64, layers 1..L all present, shapes that fit together.
+    `prefix` is put before array names in messages ("arrays." in a .json snapshot)."""
+    depth = 0
+    for name, arr in arrays.items():
+        match = _LAYER_NAME.fullmatch(name)
+        if name not in SAMPLE_NAMES and not match:
+            known = ", ".join([*SAMPLE_NAMES, *(f"{n}<l>" for n in LAYER_NAMES)])
+            raise FormatError(f"unknown array (known: {known})", prefix + name)
+        if arr.dtype != np.float64:
+            raise FormatError(f"expected float64 numbers, got {arr.dtype}", prefix + name)
+        if match:
+            depth = max(depth, int(match.group(2)))
+    for name in [*SAMPLE_NAMES, *(f"{n}{l}" for l in range(1, depth + 1) for n in LAYER_NAMES)]:
+        if name not in arrays:
+            raise FormatError("missing", prefix + name)
+    if depth == 0:
+        raise FormatError("no layer arrays: a snapshot has W1, b1, … for every layer")
+    if network is not None and network.depth != depth:
+        raise FormatError(f"the network has {network.depth} layers but the arrays have {depth}")
+    _check_shapes(arrays, depth, network, prefix)
+
+
+def _check_shapes(
+    arrays: Mapping[str, Array], depth: int, network: Network | None, prefix: str
+) -> None:
+    x = arrays["x"]
+    if x.ndim not in (1, 2):
+        raise FormatError(f"expected a vector or (B, n) rows, got shape {x.shape}", prefix + "x")
+    lead = x.shape[:-1]  # () for one sample, (B,) for a batch
+
+    def expect(name: str, shape: tuple[int, ...]) -> None:
+        if arrays[name].shape != shape:
+            raise FormatError(f"expected shape {shape}, got {arrays[name].shape}", prefix + name)
+
+    expect("loss", ())
+    expect("dx", x.shape)
+    n_prev = x.shape[-1]
+    for l in range(1, depth + 1):
+        w = arrays[f"W{l}"]
+        if network is not None:
+            expect(f"W{l}", network.layer(l).weights.shape)
+        elif w.ndim != 2 or w.shape[1] != n_prev:
+            raise FormatError(f"expected shape (n, {n_prev}), got {w.shape}", f"{prefix}W{l}")
+        n = w.shape[0]
+        expect(f"b{l}", (n,))
+        expect(f"db{l}", (n,))
+        expect(f"dW{l}", w.shape)
+        for name in ("z", "a", "delta"):
+            expect(f"{name}{l}", (*lead, n))
+        n_prev = n
+    expect("y", (*lead, n_prev))
+    expect("dC_da", (*lead, n_prev))
