@@ -317,5 +317,10 @@ def make_network(
     if len(acts) != depth:
         raise NetworkError(f"{len(acts)} activations for {depth} layers")
     params = init_parameters(sizes, init)
-    layers = tuple(Layer(w, b, act) for (w, b), act in zip(params, acts, strict=True))
-    return Network(int(sizes[0]), layers, loss, init=init, **fields)
+    layers = []
+    for l, ((w, b), act) in enumerate(zip(params, acts, strict=True), start=1):
+        try:
+            layers.append(Layer(w, b, act))
+        except NetworkError as exc:  # a Layer does not know its number; name it here
+            raise NetworkError(f"layer {l}: {exc}") from None
+    return Network(int(sizes[0]), tuple(layers), loss, init=init, **fields)
