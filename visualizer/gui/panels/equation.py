@@ -1,0 +1,118 @@
+"""The equation panel: what the current step computes, symbolically and with its numbers.
+
+A caption (the step's title: phase, layer, equation and any note such as "f¹ = tanh"), the
+equation in a large font, and the values it wrote in a monospace font, all selectable rich
+text, beside an accent bar in the step's phase colour (the scrubber's colours).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from visualizer.gui.player import NEUTRAL_COLOR, PHASE_COLORS, Player
+from visualizer.timeline import Step
+
+EQUATION_POINT_SIZE = 15.0
+NUMBERS_POINT_SIZE = 11.5
+HINT_HTML = (
+    "Press <b>Space</b> to play the forward pass, then watch δ flow back through (Wˡ)ᵀ and fˡ′"
+)
+START_CAPTION = "start · nothing computed yet"
+
+_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | (
+    Qt.TextInteractionFlag.TextSelectableByKeyboard
+)
+
+
+class EquationPanel(QWidget):
+    """Shows one Step (or the start hint) with `show_step`; `follow(player)` keeps it on
+    the player's current step."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._step: Step | None = None
+        self._player: Player | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+
+        self.accent = QFrame(self)
+        self.accent.setFixedWidth(5)
+        self.accent.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
+
+        self.title_label = self._label()
+        caption = QFont(self.title_label.font())
+        caption.setPointSizeF(max(8.0, caption.pointSizeF() - 0.5))
+        self.title_label.setFont(caption)
+        muted = self.title_label.palette()
+        muted.setColor(
+            QPalette.ColorRole.WindowText, muted.color(QPalette.ColorRole.PlaceholderText)
+        )
+        self.title_label.setPalette(muted)
+
+        self.equation_label = self._label()
+        big = QFont(self.equation_label.font())
+        big.setPointSizeF(EQUATION_POINT_SIZE)
+        self.equation_label.setFont(big)
+
+        self.numbers_label = self._label()
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(NUMBERS_POINT_SIZE)
+        self.numbers_label.setFont(mono)
+
+        text = QVBoxLayout()
+        text.setContentsMargins(0, 0, 0, 0)
+        text.setSpacing(3)
+        text.addWidget(self.title_label)
+        text.addWidget(self.equation_label)
+        text.addWidget(self.numbers_label)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(10)
+        layout.addWidget(self.accent)
+        layout.addLayout(text, 1)
+        self.show_step(None)
+
+    def _label(self) -> QLabel:
+        label = QLabel(self)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setTextInteractionFlags(_SELECTABLE)
+        label.setWordWrap(True)
+        label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        return label
+
+    @property
+    def step(self) -> Step | None:
+        return self._step
+
+    def show_step(self, step: Step | None) -> None:
+        """Show `step`'s title, equation and numbers; None shows the start hint."""
+        self._step = step
+        if step is None:
+            self.title_label.setText(START_CAPTION)
+            self.equation_label.setText(HINT_HTML)
+            self.numbers_label.setText("")
+            self.numbers_label.hide()
+            colour = NEUTRAL_COLOR
+        else:
+            self.title_label.setText(step.title_html)
+            self.equation_label.setText(step.equation_html)
+            self.numbers_label.setText(step.numbers_html)
+            self.numbers_label.show()
+            colour = PHASE_COLORS.get(step.phase, NEUTRAL_COLOR)
+        self.accent.setStyleSheet(f"background-color: {colour}; border-radius: 2px;")
+        self.accent.setAccessibleDescription(step.phase if step else "start")
+
+    def follow(self, player: Player) -> None:
+        """Show `player`'s current step now and whenever it moves or the timeline is
+        rebuilt (new values at the same step)."""
+        # Bound methods, not closures: Qt drops the connections when the panel goes.
+        self._player = player
+        player.position_changed.connect(self._refresh)
+        player.steps_changed.connect(self._refresh)
+        self._refresh()
+
+    def _refresh(self, *_args: object) -> None:
+        if self._player is not None and self._player.current_step is not self._step:
+            self.show_step(self._player.current_step)
