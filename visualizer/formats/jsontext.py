@@ -126,7 +126,7 @@ def describe(value: object) -> str:
     if isinstance(value, NonFinite):
         return value.token
     if isinstance(value, str):
-        shown = value if len(value) <= 24 else value[:21] + "…"
+        shown = value if len(value) <= 40 else value[:37] + "…"
         return f"the string {json.dumps(shown, ensure_ascii=False)}"
     if isinstance(value, Mapping):
         return "an object"
@@ -223,8 +223,8 @@ def _fast_array(values: list, types: set[type], finite: bool) -> Array | None:
 def numbers(value: object, path: str, length: int | None = None, finite: bool = True) -> Array:
     """A JSON list of numbers (of `length` of them, when given) as a float64 vector."""
     if not isinstance(value, list):
-        count = "" if length is None else f"{length:,} "
-        raise FormatError(f"expected a list of {count}numbers, got {describe(value)}", path)
+        want = "numbers" if length is None else plural(length, "number")
+        raise FormatError(f"expected a list of {want}, got {describe(value)}", path)
     if length is not None and len(value) != length:
         raise FormatError(f"expected {plural(length, 'number')}, got {len(value):,}", path)
     arr = _fast_array(value, set(map(type, value)), finite)

@@ -99,7 +99,10 @@ def check_format(obj: Mapping[str, Any], path: str, expected: str) -> None:
     """FormatError unless `obj` declares format `expected` and a supported version."""
     fmt_path, version_path = jt.key_path(path, "format"), jt.key_path(path, "version")
     if "format" not in obj:
-        raise FormatError(f"missing; this kind of file declares {jt.quoted(expected)}", fmt_path)
+        what = "network file" if expected == NETWORK_FORMAT else "snapshot"
+        raise FormatError(
+            f'missing; a {what} starts with "format": {jt.quoted(expected)}', fmt_path
+        )
     fmt = obj["format"]
     if fmt != expected:
         hint = ""
@@ -125,7 +128,7 @@ def check_format(obj: Mapping[str, Any], path: str, expected: str) -> None:
             else ""
         )
         raise FormatError(
-            f"version {version} is not supported (supported versions: {supported}){newer}",
+            f"{version} is not supported (supported versions: {supported}){newer}",
             version_path,
         )
 
