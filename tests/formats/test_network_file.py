@@ -107,8 +107,8 @@ def test_absent_weights_and_biases_are_drawn_from_the_init_spec():
         "init": {"scheme": "he_normal", "seed": 11},
     }
     net = network_from_dict(doc)
-    expected = make_network([3, 4, 2], ["relu", "identity"], "mean_squared_error",
-                            InitSpec("he_normal", 11))  # fmt: skip
+    init = InitSpec("he_normal", 11)
+    expected = make_network([3, 4, 2], ["relu", "identity"], "mean_squared_error", init)
     assert net == expected
 
 
@@ -291,11 +291,13 @@ JSON_LEAVES = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(max_size=8),
 )
-JSON_VALUES = st.recursive(
-    JSON_LEAVES,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-    max_leaves=8,
-)  # fmt: skip
+
+
+def json_containers(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+
+
+JSON_VALUES = st.recursive(JSON_LEAVES, json_containers, max_leaves=8)
 
 
 @st.composite
