@@ -41,13 +41,11 @@ class EquationPanel(QWidget):
         self.accent.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Expanding)
 
         self.title_label = self._label()
-        caption = QFont(self.title_label.font())
-        caption.setPointSizeF(max(8.0, caption.pointSizeF() - 0.5))
-        self.title_label.setFont(caption)
+        # The caption is quieter than the equation, but still comfortably readable.
         muted = self.title_label.palette()
-        muted.setColor(
-            QPalette.ColorRole.WindowText, muted.color(QPalette.ColorRole.PlaceholderText)
-        )
+        ink = muted.color(QPalette.ColorRole.WindowText)
+        ink.setAlphaF(0.68)
+        muted.setColor(QPalette.ColorRole.WindowText, ink)
         self.title_label.setPalette(muted)
 
         self.equation_label = self._label()
