@@ -4,9 +4,9 @@ through real clicks and keys on a shown widget."""
 import numpy as np
 import pytest
 import shiboken6
-from PySide6.QtCore import QAbstractAnimation, QPoint, Qt
-from PySide6.QtGui import QColor, QKeySequence
-from PySide6.QtWidgets import QToolButton
+from PySide6.QtCore import QAbstractAnimation, QEvent, QPoint, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QToolButton, QToolTip
 
 from visualizer import timeline
 from visualizer.engine import backprop
@@ -184,6 +184,17 @@ def test_scrubber_step_at_inverts_x_of(bar, steps):
     s = bar.scrubber
     assert [s.step_at(s.x_of(k)) for k in range(-1, len(steps))] == list(range(-1, len(steps)))
     assert s.step_at(-50) == -1 and s.step_at(s.width() + 50) == len(steps) - 1
+
+
+def test_hovering_the_scrubber_names_the_step_under_the_mouse(bar, steps, monkeypatch):
+    s = bar.scrubber
+    shown = []
+    monkeypatch.setattr(QToolTip, "showText", lambda _pos, text, *_a: shown.append(text))
+    for k in (-1, 3, 9):
+        QApplication.sendEvent(
+            s, QHelpEvent(QEvent.Type.ToolTip, scrubber_point(s, k), s.mapToGlobal(QPoint()))
+        )
+    assert shown == ["start: nothing computed yet", steps[3].title, steps[9].title]
 
 
 def pixel(widget, x: float, y: int) -> QColor:

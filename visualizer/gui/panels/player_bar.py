@@ -106,7 +106,6 @@ class Scrubber(QWidget):
         self._last_requested: int | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMouseTracking(False)
         self.setAccessibleName("Step scrubber")
         self.setAccessibleDescription(
             "Drag or use Left, Right, Home and End to move through the steps"
@@ -193,7 +192,7 @@ class Scrubber(QWidget):
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            k = self.step_at(event.position().x())
+            k = self.step_at(event.pos().x())
             if self.count and k >= 0:
                 QToolTip.showText(event.globalPos(), self._steps[k].title, self)
             elif self.count:
