@@ -26,10 +26,10 @@ from visualizer.engine.network import Network, NetworkError, Sample
 from visualizer.engine.training import SGD, train
 from visualizer.formats.errors import FormatError
 from visualizer.formats.network_file import load_network, save_network
+from visualizer.formats.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
 from visualizer.formats.snapshot import save_snapshot
 
 PROG = "backprop-visualizer"
-SNAPSHOT_SUFFIXES = (".npz", ".json", ".csv")
 CHAIN_ROWS_SHOWN = 20  # `chain` lists this many input components unless --all
 
 # (name, one-line description, example) — the order of `--help`.
@@ -73,7 +73,14 @@ def _loss(value: float) -> str:
 
 
 def _shape(shape: Sequence[int]) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ")"
+    return str(tuple(int(n) for n in shape))
+
+
+def _vector_text(values: np.ndarray, limit: int = 8) -> str:
+    """[v1, v2, ...] with at most `limit` entries shown."""
+    shown = ", ".join(_num(v) for v in values[:limit])
+    more = f", ... ({len(values)} in all)" if len(values) > limit else ""
+    return f"[{shown}{more}]"
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> list[str]:
@@ -179,14 +186,6 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _array_shape(network: Network, name: str) -> tuple[int, ...]:
-    """Shape of the array a gradient-check row names: "W2", "b2" or "x"."""
-    if name == "x":
-        return (network.input_size,)
-    layer = network.layer(int(name[1:]))
-    return layer.weights.shape if name[0] == "W" else layer.biases.shape
-
-
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _positive_finite(args.eps, "--eps")
     _positive_finite(args.rtol, "--rtol")
@@ -195,18 +194,18 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     table = [
         [
             row.name,
-            _shape(getattr(row, "shape", None) or _array_shape(network, row.name)),
+            _shape(row.shape),
             _num(row.max_abs),
             _num(row.max_rel),
-            "ok" if row.max_rel <= args.rtol else "FAIL",
+            "ok" if row.passes(args.rtol) else "FAIL",
         ]
         for row in rows
     ]
     headers = ["array", "shape", "max abs error", "max rel error", "result"]
     for line in _table(headers, table, left=2):
         print(line, file=out)
-    failed = [row.name for row in rows if not row.max_rel <= args.rtol]
-    if check_passes(rows, args.rtol) and not failed:
+    failed = [row.name for row in rows if not row.passes(args.rtol)]
+    if check_passes(rows, args.rtol):
         print(
             f"PASS: all {len(rows)} gradients match central differences "
             f"(eps {args.eps:g}, rtol {args.rtol:g})",
@@ -277,33 +276,25 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError(f"--momentum: must be in [0, 1), got {args.momentum}")
     network = _load(args.network)
     _check_output(args.output, (".json",))
-    x, y = _inputs(network, args.batch, args.network)
-    before = backprop.run(network, x, y).loss
-
+    x, _ = _inputs(network, args.batch, args.network)  # fails early without a dataset
     progress = Progress(args.steps, err)
-    calls = 0
 
     def callback(step: int, loss: float) -> bool:
-        nonlocal calls
-        calls += 1
-        progress.update(calls, loss)
+        progress.update(step, loss)
         return True
 
     try:
         result = train(network, args.steps, SGD(args.lr, args.momentum), args.batch, callback)
-    except NetworkError as exc:
-        # A step that leaves NaN or infinity in the weights: the learning rate is too large.
-        raise CliError(f"training diverged ({exc}); try a smaller --lr", args.network) from None
     finally:
         progress.finish()
-    after = backprop.run(result.network, x, y).loss
+    before, after = result.losses[0], result.final_loss
     try:
         save_network(result.network, args.output)
     except (FormatError, ValueError, OSError) as exc:
         raise CliError(getattr(exc, "strerror", None) or str(exc), args.output) from None
-    on = f"the dataset ({x.shape[0]} examples)" if args.batch else "the sample"
+    on = f"full batch of {x.shape[0]} examples" if args.batch else "on the sample"
     print(f"loss before: {_loss(before)}", file=out)
-    print(f"loss after:  {_loss(after)}  ({args.steps} steps on {on})", file=out)
+    print(f"loss after:  {_loss(after)}  ({args.steps} steps, {on})", file=out)
     print(f"wrote {args.output}", file=out)
     return 0
 
@@ -315,29 +306,27 @@ def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     n = network.input_size
     shown = range(n) if args.all or n <= CHAIN_ROWS_SHOWN else range(CHAIN_ROWS_SHOWN)
     print(f"dC/dx of {network.name or args.network}, one row per input x_i:", file=out)
-    headers = ["i", "derivative, row vector", "derivative, full Jacobians", "gradient form"]
+    headers = ["i", "row vector", "full Jacobians", "gradient form"]
     rows = [[str(i + 1)] + [_num(form[i]) for form in forms] for i in shown]
     for line in _table(headers, rows, left=0):
         print(line, file=out)
     if len(shown) < n:
         print(f"... {n - len(shown)} more rows (use --all to list them)", file=out)
     print(file=out)
-    print("multiplications of each order:", file=out)
     costs = [
-        ["derivative, row vector:  dC/da^L . J_f^L . W^L ... (from the loss end)",
+        ["row vector", "dC/da^L J_f^L W^L ... J_f^1 W^1, left to right (vector x matrix)",
          str(result.mults_derivative_row)],
-        ["derivative, full Jacobians:  ... (J_f^2 . W^2) . (J_f^1 . W^1) (from the input end)",
+        ["full Jacobians", "the same product right to left, building da^L/dx (matrix x matrix)",
          str(result.mults_derivative_full)],
-        ["gradient form:  (W^1)^T . (J_f^1)^T ... (J_f^L)^T . grad_a C (transposed)",
+        ["gradient form", "(W^1)^T (J_f^1)^T ... (J_f^L)^T grad_a C, right to left (matrix x vec)",
          str(result.mults_gradient)],
     ]  # fmt: skip
-    for line in _table(["order", "multiplications"], costs)[1:]:
-        print("  " + line, file=out)
-    diff = max(
-        float(np.max(np.abs(a - b), initial=0.0))
-        for a, b in ((forms[0], forms[1]), (forms[0], forms[2]), (forms[1], forms[2]))
+    for line in _table(["form", "order of the multiplications", "multiplications"], costs, 2):
+        print(line, file=out)
+    print(
+        f"max difference between forms (and backprop's dx): {_num(result.max_difference)}",
+        file=out,
     )
-    print(f"max difference between forms: {_num(diff)}", file=out)
     return 0
 
 
@@ -355,8 +344,11 @@ def cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"parameters:  {network.parameter_count}", file=out)
     if network.dataset is not None:
         print(f"dataset:     {len(network.dataset)} examples", file=out)
-    trace = backprop.run(network)
+    sample = network.current_sample()
+    trace = backprop.run(network, sample.x, sample.y)
     print(f"loss:        {network.loss}", file=out)
+    print(f"sample x:    {_vector_text(sample.x)}", file=out)
+    print(f"sample y:    {_vector_text(sample.y)}", file=out)
     print(f"loss on the sample: {_loss(trace.loss)}", file=out)
     return 0
 
@@ -490,10 +482,23 @@ def _join_vector_options(argv: Sequence[str]) -> list[str]:
     return joined
 
 
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file (e.g. captured in a test): nothing will flush it at exit
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on `argv` (default: sys.argv[1:]); return the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     out, err = sys.stdout, sys.stderr
+    for stream in (out, err):
+        # A network's name may hold any character; a console that cannot show it should get
+        # an escape, not a UnicodeEncodeError halfway through a table.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         if argv and argv[0] in COMMAND_NAMES:
             args = _command_parser().parse_args(_join_vector_options(argv))
@@ -503,6 +508,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return launch_gui(args.network, parser.format_help(), out, err)
     except CliError as exc:
         print(exc.line(), file=err)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python's exit-time flush
+        # of stdout from failing again.
+        _silence_stdout()
+        return 1
     except (FormatError, NetworkError, ValueError) as exc:
         print(CliError(str(exc)).line(), file=err)
     except OSError as exc:
