@@ -1,0 +1,737 @@
+"""The graphics items of the canvas. Each draws many things in bulk (a whole column, a
+whole edge bundle) and holds only what it needs to paint; the scene pushes new values in.
+
+Items take no mouse input themselves: the view hit-tests the pure `Layout` instead, which
+is vectorised over every edge and keeps clicks and tooltips in one place.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetricsF,
+    QImage,
+    QPaintEngine,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from visualizer.gui.canvas import colors, theme
+from visualizer.gui.canvas.layout import HEADER_H, ROW_H, Bundle, Button, Column, Rect
+from visualizer.gui.numbers import fmt_short, sup
+
+import pyqtgraph as pg  # isort: skip  (after the Qt binding, see colors.py)
+
+# Edges are grouped into this many magnitude steps per sign; each step is one pen.
+EDGE_STEPS = 16
+# Bundles rasterised into a cache bigger than this (device pixels) are drawn directly:
+# at deep zoom only a sliver is on screen and clipping makes direct drawing cheap.
+MAX_CACHE_PIXELS = 12_000_000
+_VECTOR_ENGINES = frozenset(
+    {QPaintEngine.Type.SVG, QPaintEngine.Type.Pdf, QPaintEngine.Type.Picture}
+)
+
+
+def qrect(r: Rect) -> QRectF:
+    return QRectF(r.x, r.y, r.w, r.h)
+
+
+def is_vector(painter: QPainter) -> bool:
+    """Whether `painter` records vectors (SVG, PDF, QPicture): no raster caches there."""
+    engine = painter.paintEngine()
+    return engine is not None and engine.type() in _VECTOR_ENGINES
+
+
+def draw_fitted_text(
+    painter: QPainter, center: QPointF, text: str, max_width: float, font_px: int
+) -> None:
+    """`text` centred on `center`, shrunk horizontally and vertically if wider than
+    `max_width`, so long numbers (1.23e−5) stay inside their circle."""
+    font = theme.font(font_px)
+    painter.setFont(font)
+    width = QFontMetricsF(font).horizontalAdvance(text)
+    box = QRectF(-width / 2 - 2, -font_px, width + 4, 2 * font_px)
+    if width <= max_width:
+        painter.drawText(box.translated(center), Qt.AlignmentFlag.AlignCenter, text)
+        return
+    painter.save()
+    painter.translate(center)
+    s = max_width / width
+    painter.scale(s, s)
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
+
+
+def arrow_head(tip: QPointF, direction: float, size: float = 6.0) -> QPolygonF:
+    """A filled triangle pointing along `direction` (radians, 0 = right) with its tip at
+    `tip`."""
+    back = direction + math.pi
+    left = QPointF(tip.x() + size * math.cos(back - 0.45), tip.y() + size * math.sin(back - 0.45))
+    right = QPointF(tip.x() + size * math.cos(back + 0.45), tip.y() + size * math.sin(back + 0.45))
+    return QPolygonF([tip, left, right])
+
+
+def draw_arrow(painter: QPainter, start: QPointF, end: QPointF, color: QColor, width=1.4) -> None:
+    painter.setPen(QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    angle = math.atan2(end.y() - start.y(), end.x() - start.x())
+    shaft_end = QPointF(end.x() - 4 * math.cos(angle), end.y() - 4 * math.sin(angle))
+    painter.drawLine(start, shaft_end)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(color)
+    painter.drawPolygon(arrow_head(end, angle))
+
+
+def draw_box(
+    painter: QPainter, rect: QRectF, radius: float, fill: QColor, border: QColor, width=1.0
+) -> None:
+    """A rounded box with a soft shadow (a second, offset box: cheap, unlike a blur)."""
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(theme.SHADOW)
+    painter.drawRoundedRect(rect.translated(0, 2), radius, radius)
+    painter.setBrush(fill)
+    painter.setPen(QPen(border, width))
+    painter.drawRoundedRect(rect, radius, radius)
+
+
+class CanvasItem(QGraphicsItem):
+    """An item with a fixed bounding rectangle and an emphasis (normal, active, dim)."""
+
+    def __init__(self, rect: QRectF, z: float):
+        super().__init__()
+        self._rect = rect
+        self.emphasis = "normal"
+        self.accent = theme.FORWARD_ACCENT
+        self.setZValue(z)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def set_emphasis(self, emphasis: str, accent: QColor | None = None) -> None:
+        accent = accent or theme.FORWARD_ACCENT
+        if emphasis == self.emphasis and accent == self.accent:
+            return
+        self.emphasis, self.accent = emphasis, accent
+        self.setOpacity(theme.DIM_OPACITY if emphasis == "dim" else 1.0)
+        self.update()
+
+    def set_caching(self, enabled: bool) -> None:
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache
+        self.setCacheMode(mode if enabled else QGraphicsItem.CacheMode.NoCache)
+
+
+# -- neurons --------------------------------------------------------------------------------
+class NeuronColumnItem(CanvasItem):
+    """One column of values (x/aˡ, zˡ or y): coloured circles with numbers, or above
+    `MAX_CIRCLES` a strip of coloured cells. `values` None draws empty slots."""
+
+    def __init__(self, column: Column, header: str):
+        pad = 8.0
+        rect = QRectF(
+            column.x - max(column.half_w, 30) - pad,
+            column.top - HEADER_H - pad,
+            2 * max(column.half_w, 30) + 2 * pad,
+            column.bottom - column.top + HEADER_H + 2 * pad,
+        )
+        super().__init__(rect, 2.0)
+        self.column = column
+        self.header = header
+        self.values: np.ndarray | None = None
+        self.vmax = 1.0
+        self._strip_image: QImage | None = None
+        self.set_caching(True)
+
+    def set_values(self, values: np.ndarray | None, vmax: float) -> None:
+        """Show `values` (length = column size) coloured on ±`vmax`; None for empty slots."""
+        if values is not None:
+            values = np.asarray(values, dtype=np.float64)
+            if values.shape != (self.column.size,):
+                raise ValueError(f"{values.shape} values for a column of {self.column.size}")
+        same = (values is None and self.values is None) or (
+            values is not None
+            and self.values is not None
+            and np.array_equal(values, self.values)
+            and vmax == self.vmax
+        )
+        if same:
+            return
+        self.values, self.vmax = values, vmax
+        self._strip_image = None
+        self.update()
+
+    def center(self, i: int) -> QPointF:
+        return QPointF(self.column.x, float(self.column.ys[i]))
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        col = self.column
+        lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(theme.MUTED)
+        painter.setFont(theme.font(14, italic=True))
+        head = QRectF(col.x - 40, col.top - HEADER_H, 80, HEADER_H - 6)
+        painter.drawText(
+            head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.header
+        )
+        if col.strip:
+            self._paint_strip(painter)
+        else:
+            self._paint_circles(painter, lod)
+        if self.emphasis == "active":
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(self.accent, 2.5))
+            ring = QRectF(col.left - 6, col.top - 4, 2 * col.half_w + 12, col.bottom - col.top + 8)
+            painter.drawRoundedRect(ring, 10, 10)
+
+    def _paint_strip(self, painter: QPainter) -> None:
+        col = self.column
+        rect = QRectF(col.left, col.top, 2 * col.half_w, col.bottom - col.top)
+        if self.values is not None:
+            if self._strip_image is None:
+                self._strip_image = colors.image(self.values[:, None], self.vmax)
+            painter.drawImage(rect, self._strip_image)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0))
+        else:
+            painter.setBrush(theme.EMPTY_FILL)
+            painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(rect, 3, 3)
+
+    def _shape(self, painter: QPainter, center: QPointF) -> None:
+        col = self.column
+        if col.shape == "pill":
+            rect = QRectF(
+                center.x() - col.half_w, center.y() - col.half_h, 2 * col.half_w, 2 * col.half_h
+            )
+            painter.drawRoundedRect(rect, col.half_h, col.half_h)
+        else:
+            painter.drawEllipse(center, col.half_w, col.half_h)
+
+    def _paint_circles(self, painter: QPainter, lod: float) -> None:
+        col = self.column
+        font_px = 11
+        if self.values is None:
+            painter.setBrush(theme.EMPTY_FILL)
+            painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
+            for y in col.ys:
+                self._shape(painter, QPointF(col.x, float(y)))
+            return
+        fills = colors.rgb(self.values, self.vmax)
+        light = colors.text_is_light(self.values, self.vmax)
+        outline = QPen(theme.NEURON_OUTLINE, 1.2)
+        show_text = lod * font_px >= 4.5  # below ~4.5 device px text is noise
+        for k, y in enumerate(col.ys):
+            c = QPointF(col.x, float(y))
+            painter.setPen(outline)
+            painter.setBrush(QColor(int(fills[k, 0]), int(fills[k, 1]), int(fills[k, 2])))
+            self._shape(painter, c)
+            if show_text:
+                painter.setPen(QColor("white") if light[k] else theme.INK)
+                draw_fitted_text(painter, c, fmt_short(self.values[k]), 2 * col.half_w - 5, font_px)
+
+
+# -- edges ----------------------------------------------------------------------------------
+def bundle_max_width(bundle: Bundle) -> float:
+    """The pen width of the strongest edge: thick when neurons are far apart, thin in
+    dense bundles so they stay a readable texture."""
+    pitch = min(
+        float(np.min(np.diff(bundle.y_from), initial=50.0)),
+        float(np.min(np.diff(bundle.y_to), initial=50.0)),
+    )
+    width = float(np.clip(pitch * 0.11, 0.9, 4.5))
+    if bundle.count > 600:
+        width = min(width, 2.2)
+    return width
+
+
+def edge_steps(weights: np.ndarray, vmax: float) -> np.ndarray:
+    """Signed magnitude step (−EDGE_STEPS..EDGE_STEPS) of every weight on ±`vmax`."""
+    ratio = np.clip(np.asarray(weights) / vmax, -1.0, 1.0) if vmax > 0 else np.zeros_like(weights)
+    return np.rint(ratio * EDGE_STEPS).astype(np.intp)
+
+
+def edge_pen(step: int, vmax: float, max_width: float) -> QPen:
+    """The pen of a magnitude step: colour from the value map, width ∝ |w|."""
+    frac = abs(step) / EDGE_STEPS
+    color = colors.qcolor(step / EDGE_STEPS * vmax, vmax)
+    pen = QPen(color, 0.45 + (max_width - 0.45) * frac)
+    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+    return pen
+
+
+class EdgeBundleItem(CanvasItem):
+    """Every edge of Wˡ in one item: lines grouped into one path per pen, rasterised once
+    into a cache image and redrawn only when the weights, the colour range or the zoom
+    change. Above `MAX_LINES` edges, the heatmap of Wˡ stretched over the gap instead.
+
+    The selected edge is left out of the cache (the selection overlay draws it on top),
+    so dragging its weight repaints one line instead of the whole bundle."""
+
+    def __init__(self, bundle: Bundle):
+        self.bundle = bundle
+        self.max_width = bundle_max_width(bundle)
+        pad = self.max_width + 2
+        r = qrect(bundle.rect).adjusted(-pad, -pad, pad, pad)
+        super().__init__(r, 1.0)
+        self.weights: np.ndarray | None = None
+        self.vmax = 1.0
+        self.excluded: tuple[int, int] | None = None
+        self._paths: list[tuple[QPen, QPainterPath]] = []
+        self._heat: QImage | None = None
+        self._cache: QImage | None = None
+        self._cache_key: tuple | None = None
+        self._version = 0
+        self.rebuilds = 0  # how often the lines were regrouped (for tests and benchmarks)
+
+    def set_weights(
+        self, weights: np.ndarray, vmax: float, excluded: tuple[int, int] | None = None
+    ) -> None:
+        """Show `weights` (nˡ × nˡ⁻¹) on ±`vmax`, leaving edge `excluded` out. A change of
+        the excluded edge's weight alone costs nothing here."""
+        b = self.bundle
+        if weights.shape != (b.y_to.shape[0], b.y_from.shape[0]):
+            raise ValueError(
+                f"weights {weights.shape} for a bundle of {b.y_to.shape[0]}×{b.y_from.shape[0]}"
+            )
+        if b.image:
+            excluded = None
+        old = self.weights
+        if old is not None and vmax == self.vmax and excluded == self.excluded:
+            if old is weights:
+                return
+            diff = old != weights
+            if excluded is not None:
+                diff[excluded] = False
+            if not diff.any():
+                self.weights = weights
+                return
+        self.weights, self.vmax, self.excluded = weights, vmax, excluded
+        self._version += 1
+        self._cache = None
+        if b.image:
+            self._heat = colors.image(weights, vmax)
+        else:
+            self._regroup()
+        self.update()
+
+    def _regroup(self) -> None:
+        assert self.weights is not None
+        self.rebuilds += 1
+        steps = edge_steps(self.weights, self.vmax)
+        x0, y0, x1, y1 = self.bundle.segments()
+        keep = np.ones(steps.shape, dtype=bool)
+        if self.excluded is not None:
+            keep[self.excluded] = False
+        mags = np.abs(steps)
+        self._paths = []
+        # Weak edges first, so strong ones are drawn on top of them.
+        for mag in range(EDGE_STEPS + 1):
+            for sign in (-1, 1) if mag else (1,):
+                mask = keep & (steps == sign * mag) if mag else keep & (mags == 0)
+                m = int(mask.sum())
+                if not m:
+                    continue
+                xs = np.empty(2 * m)
+                ys = np.empty(2 * m)
+                xs[0::2], xs[1::2] = x0[mask], x1[mask]
+                ys[0::2], ys[1::2] = y0[mask], y1[mask]
+                path = pg.functions.arrayToQPath(xs, ys, connect="pairs", finiteCheck=False)
+                self._paths.append((edge_pen(sign * mag, self.vmax, self.max_width), path))
+
+    def _draw_lines(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for pen, path in self._paths:
+            painter.setPen(pen)
+            painter.drawPath(path)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        if self.weights is None:
+            return
+        if self.bundle.image:
+            assert self._heat is not None
+            painter.drawImage(qrect(self.bundle.rect), self._heat)
+            painter.setPen(QPen(theme.FAINT, 1.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(qrect(self.bundle.rect))
+            return
+        t = painter.worldTransform()
+        if is_vector(painter) or t.isRotating():
+            self._draw_lines(painter)
+            return
+        sx, sy = abs(t.m11()), abs(t.m22())
+        dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        rect = self._rect
+        w, h = math.ceil(rect.width() * sx * dpr), math.ceil(rect.height() * sy * dpr)
+        if w * h > MAX_CACHE_PIXELS or w < 1 or h < 1:
+            self._draw_lines(painter)
+            return
+        key = (round(sx, 6), round(sy, 6), dpr, self._version)
+        if self._cache is None or self._cache_key != key:
+            img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+            img.fill(Qt.GlobalColor.transparent)
+            p = QPainter(img)
+            p.scale(sx * dpr, sy * dpr)
+            p.translate(-rect.x(), -rect.y())
+            self._draw_lines(p)
+            p.end()
+            img.setDevicePixelRatio(dpr)
+            self._cache, self._cache_key = img, key
+        # Draw the cache 1:1 in device pixels, at the device position of its corner.
+        corner = t.map(rect.topLeft())
+        painter.save()
+        painter.setWorldTransform(QTransform())
+        painter.drawImage(QPointF(round(corner.x()), round(corner.y())), self._cache)
+        painter.restore()
+
+
+# -- operator nodes -------------------------------------------------------------------------
+class WeightsBoxItem(CanvasItem):
+    """The `Wˡ + bˡ` node (forward) or `(Wˡ)ᵀ` (backward), with a small heatmap of Wˡ and bˡ."""
+
+    def __init__(self, rect: Rect, layer: int):
+        super().__init__(qrect(rect).adjusted(-4, -4, 4, 6), 3.0)
+        self.rect = qrect(rect)
+        self.layer = layer
+        self.direction = "forward"
+        self._heat: QImage | None = None
+        self._bias: QImage | None = None
+        self.shape = (0, 0)
+        self.set_caching(True)
+
+    def set_content(
+        self, weights: np.ndarray, biases: np.ndarray, vmax: float, direction: str
+    ) -> None:
+        self.shape = weights.shape
+        self._heat = colors.image(weights, vmax)
+        self._bias = colors.image(biases[:, None], vmax)
+        self.direction = direction
+        self.update()
+
+    def title(self) -> str:
+        l = sup(self.layer)
+        return f"(W{l})ᵀ" if self.direction == "backward" else f"W{l} + b{l}"
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = self.rect
+        active = self.emphasis == "active"
+        draw_box(
+            painter,
+            r,
+            10,
+            theme.BOX_FILL,
+            self.accent if active else theme.FAINT,
+            2.2 if active else 1.0,
+        )
+        # Heatmap on the right: W (rows = neurons of layer l), a gap, then b as a column.
+        n, m = self.shape
+        hw = float(np.clip(m * 9, 10, 46))
+        hh = float(np.clip(n * 9, 10, r.height() - 22))
+        bias_w = 7.0
+        hx = r.right() - 12 - bias_w - 4 - hw
+        hy = r.center().y() - hh / 2
+        if self._heat is not None and self._bias is not None:
+            painter.drawImage(QRectF(hx, hy, hw, hh), self._heat)
+            painter.drawImage(QRectF(hx + hw + 4, hy, bias_w, hh), self._bias)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(theme.FAINT, 1.0))
+            painter.drawRect(QRectF(hx, hy, hw, hh))
+            painter.drawRect(QRectF(hx + hw + 4, hy, bias_w, hh))
+        text = QRectF(r.left() + 10, r.top() + 8, hx - r.left() - 14, r.height() - 16)
+        painter.setPen(theme.INK)
+        painter.setFont(theme.font(16, bold=True))
+        top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        painter.drawText(text, top, self.title())
+        painter.setPen(theme.MUTED)
+        painter.setFont(theme.font(11))
+        bottom = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+        painter.drawText(text, bottom, f"{n} × {m}")
+
+
+class ActivationBandItem(CanvasItem):
+    """The `fˡ` node: a band between columns zˡ and aˡ that every zᵢ passes through
+    (all-to-all for softmax, whose every output depends on every input)."""
+
+    def __init__(self, rect: Rect, layer: int, z_col: Column, a_col: Column):
+        super().__init__(qrect(rect).adjusted(-z_col.half_w - 20, -4, a_col.half_w + 20, 6), 0.0)
+        self.rect = qrect(rect)
+        self.layer = layer
+        self.z_col, self.a_col = z_col, a_col
+        self.activation = ""
+        self.symbol = ""
+        self.elementwise = True
+        self.direction = "forward"
+        self.set_caching(True)
+
+    def set_content(self, activation: str, symbol: str, elementwise: bool, direction: str) -> None:
+        if (activation, direction) == (self.activation, self.direction):
+            return
+        self.activation, self.symbol, self.elementwise = activation, symbol, elementwise
+        self.direction = direction
+        self.update()
+
+    def title(self) -> str:
+        l = sup(self.layer)
+        if self.direction == "backward":
+            return f"f{l}′ ⊙" if self.elementwise else f"(J f{l})ᵀ"
+        return f"f{l}"
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = self.rect
+        active = self.emphasis == "active"
+        draw_box(
+            painter,
+            r,
+            12,
+            theme.BAND_FILL,
+            self.accent if active else theme.FAINT,
+            2.2 if active else 1.0,
+        )
+        head = QRectF(r.left(), r.top() + 8, r.width(), ROW_H - 16)
+        painter.setPen(theme.INK)
+        painter.setFont(theme.font(16, bold=True))
+        painter.drawText(
+            head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.title()
+        )
+        painter.setPen(theme.MUTED)
+        painter.setFont(theme.font(11))
+        painter.drawText(
+            head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.symbol
+        )
+        z, a = self.z_col, self.a_col
+        if z.strip or a.strip:
+            return
+        color = QColor("#94a3b8")
+        if self.elementwise:
+            for y in z.ys:
+                draw_arrow(
+                    painter,
+                    QPointF(z.right + 2, float(y)),
+                    QPointF(a.left - 2, float(y)),
+                    color,
+                    1.3,
+                )
+            return
+        painter.setPen(QPen(color, 0.8))
+        for yz in z.ys:
+            for ya in a.ys:
+                painter.drawLine(QPointF(z.right + 2, float(yz)), QPointF(a.left - 2, float(ya)))
+
+
+class LossBandItem(CanvasItem):
+    """The `C` node: every aᴸᵢ comes in from the left and meets its target yᵢ coming in
+    from the right; shows the loss value and the loss's name."""
+
+    def __init__(self, rect: Rect, a_col: Column, y_col: Column):
+        super().__init__(qrect(rect).adjusted(-a_col.half_w - 30, -4, y_col.half_w + 30, 6), 3.0)
+        self.rect = qrect(rect)
+        self.a_col, self.y_col = a_col, y_col
+        self.loss = float("nan")
+        self.name = ""
+        self.direction = "forward"
+        self.set_caching(True)
+
+    def set_content(self, loss: float, name: str, direction: str) -> None:
+        if (loss, name, direction) == (self.loss, self.name, self.direction):
+            return
+        self.loss, self.name, self.direction = loss, name, direction
+        self.update()
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        r = self.rect
+        active = self.emphasis == "active"
+        draw_box(
+            painter,
+            r,
+            12,
+            theme.BAND_FILL,
+            self.accent if active else theme.FAINT,
+            2.2 if active else 1.0,
+        )
+        head = QRectF(r.left() + 4, r.top() + 8, r.width() - 8, ROW_H - 12)
+        painter.setPen(theme.INK)
+        painter.setFont(theme.font(16, bold=True))
+        title = "∂C/∂aᴸ" if self.direction == "backward" else "C"
+        painter.drawText(head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
+        painter.setFont(theme.font(13))
+        mid = QRectF(head.left(), head.top() + 20, head.width(), 20)
+        painter.drawText(mid, Qt.AlignmentFlag.AlignCenter, fmt_short(self.loss, 4))
+        painter.setPen(theme.MUTED)
+        painter.setFont(theme.font(10))
+        low = QRectF(head.left(), head.top() + 40, head.width(), 30)
+        painter.drawText(
+            low,
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+            self.name.replace("_", " "),
+        )
+        a, y = self.a_col, self.y_col
+        if a.strip or y.strip:
+            return
+        color = QColor("#94a3b8")
+        for ya, yy in zip(a.ys, y.ys, strict=True):
+            draw_arrow(
+                painter, QPointF(a.right + 2, float(ya)), QPointF(r.left() - 1, float(ya)), color
+            )
+            draw_arrow(
+                painter, QPointF(y.left - 2, float(yy)), QPointF(r.right() + 1, float(yy)), color
+            )
+
+
+class FlowItem(CanvasItem):
+    """Arrows along the operator row: x → W¹ → f¹ → … → fᴸ → C ← y."""
+
+    def __init__(self, row: Rect, x_col: Column, y_col: Column, boxes: list[Rect], loss: Rect):
+        super().__init__(qrect(row).adjusted(-40, -4, 40, 4), 3.0)
+        self.row = qrect(row)
+        self.x_col, self.y_col = x_col, y_col
+        self.boxes = [qrect(b) for b in boxes]  # W¹, f¹, W², f², …
+        self.loss = qrect(loss)
+        self.set_caching(True)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        cy = self.row.center().y()
+        color = theme.MUTED
+        painter.setPen(theme.INK)
+        painter.setFont(theme.font(18, italic=True))
+        for col, text in ((self.x_col, "x"), (self.y_col, "y")):
+            painter.drawText(
+                QRectF(col.x - 20, cy - 14, 40, 28), Qt.AlignmentFlag.AlignCenter, text
+            )
+        x = self.x_col.x + 12
+        for box in [*self.boxes, self.loss]:
+            draw_arrow(painter, QPointF(x + 2, cy), QPointF(box.left() - 3, cy), color)
+            x = box.right()
+        draw_arrow(
+            painter, QPointF(self.y_col.x - 12, cy), QPointF(self.loss.right() + 3, cy), color
+        )
+
+
+class ButtonsItem(CanvasItem):
+    """ "−  n  +" under a column: remove or add a neuron."""
+
+    def __init__(self, minus: Button, plus: Button, max_size: int):
+        cx = (minus.cx + plus.cx) / 2
+        r = minus.r
+        super().__init__(
+            QRectF(minus.cx - r - 2, minus.cy - r - 2, plus.cx - minus.cx + 2 * r + 4, 2 * r + 6),
+            3.0,
+        )
+        self.minus, self.plus = minus, plus
+        self.cx = cx
+        self.size = 0
+        self.max_size = max_size
+        self.hover = 0  # −1, +1 or 0
+
+    def set_size(self, size: int) -> None:
+        if size != self.size:
+            self.size = size
+            self.update()
+
+    def set_hover(self, delta: int) -> None:
+        if delta != self.hover:
+            self.hover = delta
+            self.update()
+
+    def enabled(self, delta: int) -> bool:
+        return 1 <= self.size + delta <= self.max_size
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for button, glyph in ((self.minus, "−"), (self.plus, "+")):
+            on = self.enabled(button.delta)
+            fill = theme.BUTTON_HOVER if on and self.hover == button.delta else theme.BUTTON_FILL
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(fill if on else QColor("#f1f5f9"))
+            c = QPointF(button.cx, button.cy)
+            painter.drawEllipse(c, button.r, button.r)
+            painter.setPen(QPen(theme.INK if on else theme.BUTTON_DISABLED, 1.6))
+            d = button.r * 0.45
+            painter.drawLine(QPointF(c.x() - d, c.y()), QPointF(c.x() + d, c.y()))
+            if glyph == "+":
+                painter.drawLine(QPointF(c.x(), c.y() - d), QPointF(c.x(), c.y() + d))
+        painter.setPen(theme.MUTED)
+        painter.setFont(theme.font(11))
+        box = QRectF(self.cx - 14, self.minus.cy - 9, 28, 18)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, str(self.size))
+
+
+class SelectionItem(CanvasItem):
+    """The highlight of the selection, on top of everything: rings around neurons, or the
+    selected edge redrawn (its bundle leaves it out) with a dark outline."""
+
+    def __init__(self):
+        super().__init__(QRectF(), 5.0)
+        self._rings: list[tuple[QPointF, float]] = []
+        self._boxes: list[QRectF] = []
+        self._edge: tuple[QPointF, QPointF, QPen] | None = None
+
+    def clear(self) -> None:
+        self._set([], [], None)
+
+    def show_rings(self, rings: list[tuple[QPointF, float]], boxes: list[QRectF]) -> None:
+        self._set(rings, boxes, None)
+
+    def show_edge(self, start: QPointF, end: QPointF, pen: QPen) -> None:
+        self._set([], [], (start, end, pen))
+
+    def _set(self, rings, boxes, edge) -> None:
+        self.prepareGeometryChange()
+        self._rings, self._boxes, self._edge = rings, boxes, edge
+        rect = QRectF()
+        for c, r in rings:
+            rect = rect.united(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
+        for b in boxes:
+            rect = rect.united(b)
+        if edge is not None:
+            s, e, _pen = edge
+            rect = rect.united(QRectF(s, e).normalized())
+        self._rect = rect.adjusted(-8, -8, 8, 8) if not rect.isNull() else QRectF()
+        self.update()
+
+    @property
+    def empty(self) -> bool:
+        return not (self._rings or self._boxes or self._edge)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for c, r in self._rings:
+            painter.setPen(QPen(theme.SELECTION_HALO, 5.0))
+            painter.drawEllipse(c, r + 3.5, r + 3.5)
+            painter.setPen(QPen(theme.SELECTION, 2.4))
+            painter.drawEllipse(c, r + 3.5, r + 3.5)
+        for b in self._boxes:
+            painter.setPen(QPen(theme.SELECTION_HALO, 5.0))
+            painter.drawRoundedRect(b, 6, 6)
+            painter.setPen(QPen(theme.SELECTION, 2.0))
+            painter.drawRoundedRect(b, 6, 6)
+        if self._edge is not None:
+            s, e, pen = self._edge
+            outline = QPen(theme.SELECTION, pen.widthF() + 4.0)
+            outline.setCapStyle(Qt.PenCapStyle.RoundCap)
+            painter.setPen(outline)
+            painter.drawLine(s, e)
+            inner = QPen(pen)
+            inner.setWidthF(max(pen.widthF(), 1.6))
+            inner.setCapStyle(Qt.PenCapStyle.RoundCap)
+            halo = QPen(theme.SELECTION_HALO, inner.widthF() + 1.6)
+            painter.setPen(halo)
+            painter.drawLine(s, e)
+            painter.setPen(inner)
+            painter.drawLine(s, e)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QBrush(theme.SELECTION))
+            for p in (s, e):
+                painter.drawEllipse(p, 3.2, 3.2)

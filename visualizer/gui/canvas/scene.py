@@ -1,0 +1,379 @@
+"""The network as a QGraphicsScene: builds the items for the document's network and keeps
+them in step with it.
+
+A change of layer sizes rebuilds the scene (and emits `layout_changed`, so the view can
+refit); any other change only pushes new values into the existing items, whose caches
+then redraw just what changed. What each column and operator shows comes from an
+`Overlay` (see state.py): the resting one shows every forward value; playback can set
+others with `set_overlay`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QPointF, QRectF, Signal
+from PySide6.QtWidgets import QGraphicsScene
+
+from visualizer.engine.activations import ACTIVATIONS
+from visualizer.engine.limits import MAX_LAYER_SIZE
+from visualizer.engine.losses import LOSSES
+from visualizer.gui.canvas import colors, theme
+from visualizer.gui.canvas.items import (
+    ActivationBandItem,
+    ButtonsItem,
+    CanvasItem,
+    EdgeBundleItem,
+    FlowItem,
+    LossBandItem,
+    NeuronColumnItem,
+    SelectionItem,
+    WeightsBoxItem,
+    edge_pen,
+    edge_steps,
+    qrect,
+)
+from visualizer.gui.canvas.layout import Hit, Layout, compute_layout
+from visualizer.gui.canvas.legend import LegendEntry
+from visualizer.gui.canvas.state import GRADIENTS, ColumnShow, Overlay, column_values
+from visualizer.gui.document import Document
+from visualizer.gui.numbers import fmt_full, sub, sup
+
+
+def _max_abs(arrays: list[np.ndarray]) -> float:
+    return max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+
+
+def _header(kind: str, layer: int) -> str:
+    if kind == "y":
+        return "y"
+    if kind == "a" and layer == 0:
+        return "x"
+    return f"{kind}{sup(layer)}"
+
+
+class NetworkScene(QGraphicsScene):
+    """Draws `document`'s network and trace. Geometry lives in `self.layout` (pure, see
+    layout.py); `hit()` and `tooltip()` answer what is at a scene point."""
+
+    layout_changed = Signal()  # the network's shape changed and the scene was rebuilt
+
+    def __init__(self, document: Document, parent: QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        # Items never move; a BSP index would only cost time on every update.
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        self.setBackgroundBrush(theme.BACKGROUND)
+        self.layout: Layout | None = None
+        self.overlay: Overlay | None = None  # None: the resting overlay
+        self.weight_range = 1.0
+        self.value_range = 1.0
+        self.gradient_range = 1.0
+        self._shows_gradients = False
+        self.rebuild_count = 0
+        document.network_changed.connect(self.sync)
+        document.selection_changed.connect(self.sync_selection)
+        self.sync()
+
+    # -- building ------------------------------------------------------------------------
+    def _rebuild(self, sizes: list[int]) -> None:
+        self.clear()
+        self.rebuild_count += 1
+        lay = compute_layout(sizes)
+        self.layout = lay
+        self.a_items = [NeuronColumnItem(c, _header("a", c.layer)) for c in lay.a]
+        self.z_items = [NeuronColumnItem(c, _header("z", c.layer)) for c in lay.z]
+        self.y_item = NeuronColumnItem(lay.y, "y")
+        self.bundle_items = [EdgeBundleItem(b) for b in lay.bundles]
+        self.w_items = [WeightsBoxItem(r, l) for l, r in enumerate(lay.w_boxes, start=1)]
+        self.f_items = [
+            ActivationBandItem(r, l, lay.z[l - 1], lay.a[l])
+            for l, r in enumerate(lay.f_bands, start=1)
+        ]
+        self.loss_item = LossBandItem(lay.loss_band, lay.a[-1], lay.y)
+        boxes = [box for pair in zip(lay.w_boxes, lay.f_bands, strict=True) for box in pair]
+        self.flow_item = FlowItem(lay.row, lay.a[0], lay.y, boxes, lay.loss_band)
+        self.button_items = [
+            ButtonsItem(lay.button(c.layer, -1), lay.button(c.layer, +1), MAX_LAYER_SIZE)
+            for c in lay.a
+        ]
+        self.selection_item = SelectionItem()
+        for item in self.all_items():
+            self.addItem(item)
+        b = lay.bounds
+        self.setSceneRect(QRectF(b.x, b.y, b.w, b.h))
+
+    def all_items(self) -> list[CanvasItem]:
+        return [
+            *self.a_items,
+            *self.z_items,
+            self.y_item,
+            *self.bundle_items,
+            *self.w_items,
+            *self.f_items,
+            self.loss_item,
+            self.flow_item,
+            *self.button_items,
+            self.selection_item,
+        ]
+
+    def set_caching(self, enabled: bool) -> None:
+        """Turn Qt's item caches on or off (off for vector output such as SVG)."""
+        for item in self.all_items():
+            if item.cacheMode() != item.CacheMode.NoCache or enabled:
+                item.set_caching(enabled and not isinstance(item, EdgeBundleItem | SelectionItem))
+
+    # -- keeping up with the document ----------------------------------------------------
+    def set_overlay(self, overlay: Overlay | None) -> None:
+        """Show `overlay` (None: the resting view, every forward value)."""
+        if overlay is not None:
+            overlay.validate(self.document.network.depth)
+        self.overlay = overlay
+        self.sync()
+
+    def current_overlay(self) -> Overlay:
+        depth = self.document.network.depth
+        if self.overlay is not None and self.overlay.depth == depth:
+            return self.overlay
+        return Overlay.resting(depth)
+
+    def sync(self) -> None:
+        """Bring every item up to date with the document (rebuild only on a new shape)."""
+        net, trace = self.document.network, self.document.trace
+        shape_changed = self.layout is None or tuple(net.sizes) != self.layout.sizes
+        if shape_changed:
+            self._rebuild(net.sizes)
+        overlay = self.current_overlay()
+
+        self.weight_range = colors.nice_range(
+            _max_abs([x for layer in net.layers for x in (layer.weights, layer.biases)])
+        )
+        shown: list[tuple[NeuronColumnItem, ColumnShow, np.ndarray | None]] = []
+        items = {"a": self.a_items, "z": self.z_items}
+        for kind, layer, show in overlay.columns():
+            item = self.y_item if kind == "y" else items[kind][layer if kind == "a" else layer - 1]
+            shown.append((item, show, column_values(trace, kind, layer, show.quantity)))
+        forward = [v for _, s, v in shown if v is not None and s.quantity not in GRADIENTS]
+        backward = [v for _, s, v in shown if v is not None and s.quantity in GRADIENTS]
+        self.value_range = colors.nice_range(_max_abs(forward))
+        self.gradient_range = colors.nice_range(_max_abs(backward))
+        self._shows_gradients = bool(backward)
+        for item, show, values in shown:
+            gradient = show.quantity in GRADIENTS
+            item.set_values(values, self.gradient_range if gradient else self.value_range)
+            accent = theme.BACKWARD_ACCENT if gradient else theme.FORWARD_ACCENT
+            item.set_emphasis(show.emphasis, accent)
+
+        for l, layer in enumerate(net.layers, start=1):
+            op = overlay.weights[l - 1]
+            accent = theme.BACKWARD_ACCENT if op.direction == "backward" else None
+            w_item = self.w_items[l - 1]
+            w_item.set_content(layer.weights, layer.biases, self.weight_range, op.direction)
+            w_item.set_emphasis(op.emphasis, accent)
+            self.bundle_items[l - 1].set_emphasis(op.emphasis, accent)
+            act = ACTIVATIONS[layer.activation]
+            op = overlay.activations[l - 1]
+            f_item = self.f_items[l - 1]
+            f_item.set_content(act.name, act.symbol, act.elementwise, op.direction)
+            f_item.set_emphasis(
+                op.emphasis, theme.BACKWARD_ACCENT if op.direction == "backward" else None
+            )
+        op = overlay.loss
+        self.loss_item.set_content(trace.loss, net.loss, op.direction)
+        self.loss_item.set_emphasis(
+            op.emphasis, theme.BACKWARD_ACCENT if op.direction == "backward" else None
+        )
+        for item, n in zip(self.button_items, net.sizes, strict=True):
+            item.set_size(n)
+        self.sync_selection()
+        if shape_changed:
+            self.layout_changed.emit()
+
+    def _sync_bundles(self) -> None:
+        sel = self.document.selection
+        for l, layer in enumerate(self.document.network.layers, start=1):
+            excluded = (sel.i, sel.j) if sel and sel.kind == "edge" and sel.layer == l else None
+            self.bundle_items[l - 1].set_weights(layer.weights, self.weight_range, excluded)
+
+    def sync_selection(self) -> None:
+        """Redraw the selection highlight (and leave the selected edge out of its bundle)."""
+        self._sync_bundles()
+        sel, lay = self.document.selection, self.layout
+        assert lay is not None
+        item = self.selection_item
+        if sel is None or not sel.fits(self.document.network):
+            item.clear()
+            return
+        if sel.kind == "neuron":
+            cols = [lay.a[sel.layer]] + ([lay.z[sel.layer - 1]] if sel.layer >= 1 else [])
+            rings, boxes = [], []
+            for col in cols:
+                y = float(col.ys[sel.i])
+                if col.shape == "circle":
+                    rings.append((QPointF(col.x, y), col.half_w))
+                else:
+                    h = col.half_h + (2 if col.strip else 3.5)
+                    boxes.append(QRectF(col.left - 3.5, y - h, 2 * col.half_w + 7, 2 * h))
+            item.show_rings(rings, boxes)
+        elif sel.kind == "edge":
+            bundle = lay.bundles[sel.layer - 1]
+            w = float(self.document.network.layer(sel.layer).weights[sel.i, sel.j])
+            if bundle.image:
+                r = bundle.rect
+                n_to, n_from = bundle.y_to.shape[0], bundle.y_from.shape[0]
+                cw, ch = r.w / n_from, r.h / n_to
+                cell = QRectF(r.x + sel.j * cw, r.y + sel.i * ch, cw, ch)
+                item.show_rings([], [cell.adjusted(-2, -2, 2, 2)])
+            else:
+                step = int(edge_steps(np.array([w]), self.weight_range)[0])
+                pen = edge_pen(step, self.weight_range, self.bundle_items[sel.layer - 1].max_width)
+                start = QPointF(bundle.x0, float(bundle.y_from[sel.j]))
+                end = QPointF(bundle.x1, float(bundle.y_to[sel.i]))
+                item.show_edge(start, end, pen)
+        else:  # a whole layer
+            col = lay.a[sel.layer]
+            boxes = [
+                QRectF(col.left - 5, col.top - 5, 2 * col.half_w + 10, col.bottom - col.top + 10)
+            ]
+            if sel.layer >= 1:
+                boxes.append(qrect(lay.w_boxes[sel.layer - 1]).adjusted(-3, -3, 3, 3))
+            item.show_rings([], boxes)
+
+    # -- questions about points ----------------------------------------------------------
+    def hit(self, pos: QPointF, tolerance: float = 0.0) -> Hit | None:
+        """What is at scene point `pos`, with `tolerance` scene units of slack."""
+        assert self.layout is not None
+        return self.layout.hit(pos.x(), pos.y(), tolerance)
+
+    def legend(self) -> list[LegendEntry]:
+        entries = [
+            LegendEntry("weights", self.weight_range),
+            LegendEntry("values", self.value_range),
+        ]
+        if self._shows_gradients:
+            entries.append(LegendEntry("gradients", self.gradient_range))
+        return entries
+
+    def neuron_pos(self, layer: int, i: int, kind: str = "a") -> QPointF:
+        """Scene centre of value i of column `kind` ("a", "z", "y") of `layer`."""
+        assert self.layout is not None
+        col = {
+            "a": lambda: self.layout.a[layer],
+            "z": lambda: self.layout.z[layer - 1],
+            "y": lambda: self.layout.y,
+        }[kind]()
+        return QPointF(col.x, float(col.ys[i]))
+
+    def edge_pos(self, layer: int, i: int, j: int, t: float = 0.5) -> QPointF:
+        """The scene point a fraction `t` along edge Wˡ[i, j] (or its heatmap cell)."""
+        assert self.layout is not None
+        b = self.layout.bundles[layer - 1]
+        if b.image:
+            r = b.rect
+            return QPointF(
+                r.x + (j + 0.5) * r.w / b.y_from.shape[0], r.y + (i + 0.5) * r.h / b.y_to.shape[0]
+            )
+        y0, y1 = float(b.y_from[j]), float(b.y_to[i])
+        return QPointF(b.x0 + t * (b.x1 - b.x0), y0 + t * (y1 - y0))
+
+    def button_pos(self, layer: int, delta: int) -> QPointF:
+        assert self.layout is not None
+        b = self.layout.button(layer, delta)
+        return QPointF(b.cx, b.cy)
+
+    def button_enabled(self, layer: int, delta: int) -> bool:
+        return self.button_items[layer].enabled(delta)
+
+    def set_hover(self, hit: Hit | None) -> None:
+        """Highlight the +/− button under the mouse, if any."""
+        for item in self.button_items:
+            on = hit is not None and hit.kind == "button" and hit.layer == item.minus.layer
+            item.set_hover(hit.i if on and hit is not None else 0)
+
+    def tooltip(self, hit: Hit | None) -> str:
+        """What a tooltip over `hit` says: exact values, in full precision."""
+        if hit is None:
+            return ""
+        net, trace = self.document.network, self.document.trace
+
+        def vec(v: np.ndarray) -> np.ndarray:
+            return v[0] if v.ndim == 2 else v
+
+        l, i, j = hit.layer, hit.i, hit.j
+        L = net.depth
+        if hit.kind in ("neuron", "z"):
+            n = i + 1
+            if l == 0:
+                lines = [
+                    f"Input x{sub(n)} (neuron {n} of {net.sizes[0]})",
+                    f"x{sub(n)} = a⁰{sub(n)} = {fmt_full(vec(trace.a[0])[i])}",
+                    f"∂C/∂x{sub(n)} = {fmt_full(vec(trace.grad_a[0])[i])}",
+                ]
+                return "\n".join(lines)
+            act = net.layer(l).activation
+            where = "output layer" if l == L else f"layer {l}"
+            s, k = sup(l), sub(n)
+            lines = [
+                f"Neuron {n} of {net.sizes[l]} in {where} ({act})",
+                f"z{s}{k} = {fmt_full(vec(trace.z[l - 1])[i])}",
+                f"a{s}{k} = {fmt_full(vec(trace.a[l])[i])}",
+                f"b{s}{k} = {fmt_full(net.layer(l).biases[i])}",
+                f"δ{s}{k} = ∂C/∂z{s}{k} = {fmt_full(vec(trace.delta[l - 1])[i])}",
+            ]
+            if l == L:
+                lines.append(f"target y{k} = {fmt_full(vec(trace.y)[i])}")
+            return "\n".join(lines)
+        if hit.kind == "y":
+            return f"Target y{sub(i + 1)} = {fmt_full(vec(trace.y)[i])}"
+        if hit.kind == "edge":
+            s = sup(l)
+            w = net.layer(l).weights[i, j]
+            src = f"x{sub(j + 1)}" if l == 1 else f"a{sup(l - 1)}{sub(j + 1)}"
+            return "\n".join(
+                [
+                    f"w{s}{sub(i + 1)},{sub(j + 1)} = {fmt_full(w)}",
+                    f"from {src} to z{s}{sub(i + 1)}",
+                    f"∂C/∂w{s}{sub(i + 1)},{sub(j + 1)} = {fmt_full(trace.dW[l - 1][i, j])}",
+                    "Drag up/down (or Alt+wheel) on the selected edge to change it",
+                ]
+            )
+        if hit.kind == "weights":
+            s, p = sup(l), sup(l - 1)
+            prev = "x" if l == 1 else f"a{p}"
+            n, m = net.layer(l).weights.shape
+            return "\n".join(
+                [
+                    f"W{s} + b{s}: z{s} = W{s} {prev} + b{s}",
+                    f"{n} × {m} weights, {n} biases",
+                    f"backward: ∇{prev}C = (W{s})ᵀ δ{s},  ∂C/∂W{s} = δ{s} ({prev})ᵀ",
+                ]
+            )
+        if hit.kind == "activation":
+            act = ACTIVATIONS[net.layer(l).activation]
+            s = sup(l)
+            back = (
+                f"δ{s} = f{s}′(z{s}) ⊙ ∂C/∂a{s}"
+                if act.elementwise
+                else f"δ{s} = J(z{s})ᵀ ∂C/∂a{s}  (softmax: not elementwise)"
+            )
+            how = "elementwise" if act.elementwise else "over the whole vector"
+            return "\n".join(
+                [f"f{s} = {act.name}, {how}: a{s} = {act.symbol}(z{s})", f"backward: {back}"]
+            )
+        if hit.kind == "loss":
+            loss = LOSSES[net.loss]
+            return "\n".join(
+                [
+                    f"{net.loss}: {loss.formula}",
+                    f"C = {fmt_full(trace.loss)}",
+                    f"backward: ∂C/∂a{sup(L)} starts the backward pass",
+                ]
+            )
+        if hit.kind == "button":
+            n = net.sizes[l]
+            what = "the input" if l == 0 else f"layer {l}"
+            if hit.i > 0:
+                return f"Add a neuron to {what} ({n} → {n + 1})"
+            if n <= 1:
+                return f"{what.capitalize()} has one neuron: it cannot shrink"
+            return f"Remove the last neuron of {what} ({n} → {n - 1})"
+        return ""

@@ -1,0 +1,108 @@
+"""What the canvas shows, as plain data (no Qt): per column which vector of the Trace (or
+nothing yet), per operator node whether it reads forward (`Wˡ + bˡ`, `fˡ`) or backward
+(`(Wˡ)ᵀ`, `fˡ′ ⊙`), and per item whether it is the current step, dimmed or normal.
+
+The resting canvas shows every forward value. Playback builds other Overlays (e.g. from a
+timeline Step) and hands them to `NetworkScene.set_overlay`; the scene does the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from visualizer.engine.backprop import Trace
+
+EMPHASES = ("normal", "active", "dim")
+DIRECTIONS = ("forward", "backward")
+# Which Trace vectors each kind of column may show (names as in timeline.VectorRef).
+QUANTITIES = {"a": ("a", "grad_a"), "z": ("z", "delta"), "y": ("y",)}
+GRADIENTS = frozenset({"grad_a", "delta"})  # coloured on their own range
+
+
+@dataclass(frozen=True)
+class ColumnShow:
+    """A column shows `quantity` of its layer, or (None) an empty slot: not computed yet."""
+
+    quantity: str | None
+    emphasis: str = "normal"
+
+
+@dataclass(frozen=True)
+class OperatorShow:
+    direction: str = "forward"
+    emphasis: str = "normal"
+
+
+@dataclass(frozen=True)
+class Overlay:
+    a: tuple[ColumnShow, ...]  # columns aˡ, l = 0..L
+    z: tuple[ColumnShow, ...]  # columns zˡ, l = 1..L (index l − 1)
+    y: ColumnShow
+    weights: tuple[OperatorShow, ...]  # box Wˡ and its edge bundle, l = 1..L
+    activations: tuple[OperatorShow, ...]  # band fˡ, l = 1..L
+    loss: OperatorShow
+
+    @classmethod
+    def resting(cls, depth: int) -> Overlay:
+        """Every forward value shown, nothing highlighted."""
+        return cls(
+            a=tuple(ColumnShow("a") for _ in range(depth + 1)),
+            z=tuple(ColumnShow("z") for _ in range(depth)),
+            y=ColumnShow("y"),
+            weights=tuple(OperatorShow() for _ in range(depth)),
+            activations=tuple(OperatorShow() for _ in range(depth)),
+            loss=OperatorShow(),
+        )
+
+    @property
+    def depth(self) -> int:
+        return len(self.z)
+
+    def validate(self, depth: int) -> None:
+        """ValueError unless this overlay fits a network of `depth` layers."""
+        if not (
+            len(self.a) == depth + 1
+            and len(self.z) == depth
+            and len(self.weights) == depth
+            and len(self.activations) == depth
+        ):
+            raise ValueError(f"overlay for {self.depth} layers, network has {depth}")
+        for kind, shows in (("a", self.a), ("z", self.z), ("y", (self.y,))):
+            for show in shows:
+                if show.quantity is not None and show.quantity not in QUANTITIES[kind]:
+                    raise ValueError(f"column {kind} cannot show {show.quantity!r}")
+                if show.emphasis not in EMPHASES:
+                    raise ValueError(f"unknown emphasis {show.emphasis!r}")
+        for op in (*self.weights, *self.activations, self.loss):
+            if op.direction not in DIRECTIONS or op.emphasis not in EMPHASES:
+                raise ValueError(f"bad operator state {op}")
+
+    def columns(self) -> list[tuple[str, int, ColumnShow]]:
+        """(kind, layer, show) for every column."""
+        depth = self.depth
+        out = [("a", l, show) for l, show in enumerate(self.a)]
+        out += [("z", l, show) for l, show in enumerate(self.z, start=1)]
+        out.append(("y", depth, self.y))
+        return out
+
+
+def column_values(trace: Trace, kind: str, layer: int, quantity: str | None) -> np.ndarray | None:
+    """The vector a column shows (the first sample's, for a batch), or None for an empty
+    slot."""
+    if quantity is None:
+        return None
+    if quantity not in QUANTITIES[kind]:
+        raise ValueError(f"column {kind} cannot show {quantity!r}")
+    if quantity == "a":
+        v = trace.a[layer]
+    elif quantity == "grad_a":
+        v = trace.grad_a[layer]
+    elif quantity == "z":
+        v = trace.z[layer - 1]
+    elif quantity == "delta":
+        v = trace.delta[layer - 1]
+    else:
+        v = trace.y
+    return v[0] if v.ndim == 2 else v

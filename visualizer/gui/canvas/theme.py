@@ -1,0 +1,45 @@
+"""Colours and fonts of the canvas, in one place so the items, the legend and the view agree.
+
+Accents are chosen not to clash with the blue–white–red value map: a neutral dark for the
+forward phase and the selection, violet for the backward phase (never red against green).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from PySide6.QtGui import QColor, QFont
+
+FONT_FAMILIES = ["Inter", "Segoe UI", "Helvetica Neue", "Noto Sans", "DejaVu Sans", "Arial"]
+
+BACKGROUND = QColor("#f8fafc")
+INK = QColor("#0f172a")  # titles, dark text
+MUTED = QColor("#64748b")  # secondary text, outlines
+FAINT = QColor("#cbd5e1")  # box borders, connectors
+BOX_FILL = QColor("#ffffff")
+BAND_FILL = QColor("#f1f5f9")
+SHADOW = QColor(15, 23, 42, 22)
+NEURON_OUTLINE = QColor("#475569")
+EMPTY_FILL = QColor("#ffffff")
+FORWARD_ACCENT = QColor("#1e293b")
+BACKWARD_ACCENT = QColor("#7c3aed")
+SELECTION = QColor("#0f172a")
+SELECTION_HALO = QColor(255, 255, 255, 230)
+BUTTON_FILL = QColor("#e2e8f0")
+BUTTON_HOVER = QColor("#cbd5e1")
+BUTTON_DISABLED = QColor("#94a3b8")
+
+DIM_OPACITY = 0.28
+
+
+@functools.cache
+def font(pixel_size: int, bold: bool = False, italic: bool = False) -> QFont:
+    """A sans font at `pixel_size` scene pixels (pixels, not points, so the canvas looks
+    the same on every screen and in every export)."""
+    f = QFont()
+    f.setFamilies(FONT_FAMILIES)
+    f.setPixelSize(pixel_size)
+    f.setBold(bold)
+    f.setItalic(italic)
+    f.setStyleHint(QFont.StyleHint.SansSerif)
+    return f

@@ -1,0 +1,368 @@
+"""The canvas widget: zoom, pan, fit, tooltips, clicks, and weight nudging by drag or wheel.
+
+Mouse: wheel zooms (under the cursor); drag on empty space pans; click a neuron or an edge
+to select it, empty space to clear; drag a selected edge up/down to change its weight
+(Shift: finer), or Alt+wheel / Shift+wheel over it. Keys: Ctrl+= / Ctrl++ zoom in, Ctrl+−
+zoom out, Ctrl+0 fit, Up/Down nudge the selected edge, Esc clears the selection.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QHelpEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QResizeEvent,
+    QShowEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QToolTip, QWidget
+
+from visualizer.engine.limits import MAX_LAYER_SIZE
+from visualizer.gui.canvas.layout import Hit
+from visualizer.gui.canvas.legend import LEGEND_HEIGHT, paint_legend
+from visualizer.gui.canvas.scene import NetworkScene
+from visualizer.gui.commands import NudgeWeight, ResizeLayer
+from visualizer.gui.document import Document, Selection
+
+ZOOM_STEP = 1.25
+MIN_ZOOM, MAX_ZOOM = 0.05, 8.0
+MAX_FIT_ZOOM = 1.5  # a small network is not blown up beyond this when fitted
+FIT_MARGIN = 12.0  # viewport pixels around the fitted network
+HIT_SLOP = 4.0  # viewport pixels of slack when picking thin things (edges)
+DRAG_PIXELS = 200.0  # dragging this far changes a weight by the whole colour range
+WHEEL_STEPS = 50.0  # wheel notches (or key presses) to change a weight by the range
+GESTURE_PAUSE = 1.0  # seconds without a wheel/key nudge that end one undo step
+
+_gesture_ids = itertools.count(1)
+
+
+def nudged(start: float, delta: float, quantum: float) -> float:
+    """`start + delta` rounded to a multiple of `quantum` (a power of ten), so dragged
+    weights read 0.43, not 0.4300000000000137."""
+    value = start + delta
+    if quantum > 0:
+        value = round(value / quantum) * quantum
+        digits = max(0, -math.floor(math.log10(quantum)))
+        value = round(value, digits)
+    return float(value)
+
+
+def quantum_for(step: float) -> float:
+    """The power of ten just below `step` (the finest digit a nudge should change)."""
+    return 10.0 ** math.floor(math.log10(step)) if step > 0 else 0.0
+
+
+@dataclass
+class _Drag:
+    layer: int
+    i: int
+    j: int
+    start_y: float
+    start_value: float
+    per_pixel: float
+    gesture: int
+    moving: bool = False
+
+
+class NetworkView(QGraphicsView):
+    """Shows a `NetworkScene` of `document`. The main window binds its menu actions to
+    `zoom_in`, `zoom_out` and `fit`; the view also handles those keys when focused."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.network_scene = NetworkScene(document, self)
+        self.setScene(self.network_scene)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setToolTip("")  # tooltips come from viewportEvent, per thing under the cursor
+        self._fitted = True  # refit on resize until the user zooms or pans
+        self._shown_once = False
+        self._drag: _Drag | None = None
+        self._pan_from: QPoint | None = None
+        self._nudge_gesture: tuple[tuple[int, int, int], int, float] | None = None
+        self.network_scene.layout_changed.connect(self._on_layout_changed)
+        document.selection_changed.connect(self._end_nudge_gesture)
+
+    # -- zoom and fit --------------------------------------------------------------------
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        """Scale to `zoom` (clamped), keeping scene point `anchor` under the same pixel."""
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        if anchor is None:
+            anchor = self.mapToScene(self.viewport().rect().center())
+        before = self.mapFromScene(anchor)
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        self._update_scene_rect()
+        after = self.mapFromScene(anchor)
+        delta = after - before
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() + delta.x())
+        v.setValue(v.value() + delta.y())
+        self.viewport().update()
+
+    def zoom_in(self) -> None:
+        self._fitted = False
+        self.set_zoom(self.zoom * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self._fitted = False
+        self.set_zoom(self.zoom / ZOOM_STEP)
+
+    def fit(self) -> None:
+        """Scale so the whole network fits the window above the colour bars (at most
+        `MAX_FIT_ZOOM`), and centre it."""
+        lay = self.network_scene.layout
+        if lay is None:
+            return
+        b = lay.bounds
+        vw = self.viewport().width() - 2 * FIT_MARGIN
+        vh = self.viewport().height() - 2 * FIT_MARGIN - LEGEND_HEIGHT
+        zoom = min(max(vw, 1) / b.w, max(vh, 1) / b.h, MAX_FIT_ZOOM)
+        zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+        self.setTransform(QTransform.fromScale(zoom, zoom))
+        self._update_scene_rect()
+        self.centerOn(QPointF(b.cx, b.cy + LEGEND_HEIGHT / 2 / zoom))
+        self._fitted = True
+
+    def _update_scene_rect(self) -> None:
+        """The scrollable area: the network plus room for the colour bars below it."""
+        lay = self.network_scene.layout
+        if lay is None:
+            return
+        b = lay.bounds
+        self.setSceneRect(QRectF(b.x, b.y, b.w, b.h + LEGEND_HEIGHT / max(self.zoom, 1e-9)))
+
+    def _on_layout_changed(self) -> None:
+        self._drag = None
+        self.fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitted:
+            self.fit()
+
+    # -- what is where -------------------------------------------------------------------
+    def hit_at(self, pos: QPoint | QPointF) -> Hit | None:
+        """What is under viewport point `pos`."""
+        point = QPointF(pos)
+        scene_pos = self.mapToScene(point.toPoint())
+        return self.network_scene.hit(scene_pos, HIT_SLOP / max(self.zoom, 1e-9))
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.network_scene.tooltip(self.hit_at(event.pos()))
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        # Scrolling shifts the pixels already drawn, colour bars included; they are fixed
+        # to the viewport, so repaint it all instead.
+        self.viewport().update()
+
+    # -- mouse -----------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        self._end_nudge_gesture()
+        hit = self.hit_at(event.position())
+        doc = self.document
+        if hit is None:
+            doc.set_selection(None)
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+        elif hit.kind == "button":
+            self._resize(hit.layer, hit.i)
+        elif hit.kind in ("neuron", "z", "y"):
+            doc.set_selection(Selection("neuron", hit.layer, hit.i))
+        elif hit.kind == "edge":
+            doc.set_selection(Selection("edge", hit.layer, hit.i, hit.j))
+            value = float(doc.network.layer(hit.layer).weights[hit.i, hit.j])
+            per_pixel = self.network_scene.weight_range / DRAG_PIXELS
+            self._drag = _Drag(
+                hit.layer, hit.i, hit.j, event.position().y(), value, per_pixel, next(_gesture_ids)
+            )
+        elif hit.kind in ("weights", "activation"):
+            doc.set_selection(Selection("layer", hit.layer))
+        else:
+            doc.set_selection(None)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._drag is not None:
+            d = self._drag
+            dy = pos.y() - d.start_y
+            if not d.moving and abs(dy) < QApplication.startDragDistance():
+                return
+            d.moving = True
+            fine = 0.1 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
+            step = d.per_pixel * fine
+            # Up is more: the screen's y axis points down.
+            value = nudged(d.start_value, -dy * step, quantum_for(step))
+            self._nudge(d.layer, d.i, d.j, value, d.gesture)
+            return
+        if self._pan_from is not None:
+            delta = pos.toPoint() - self._pan_from
+            self._pan_from = pos.toPoint()
+            self._fitted = False
+            h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+            h.setValue(h.value() - delta.x())
+            v.setValue(v.value() - delta.y())
+            return
+        hit = self.hit_at(pos)
+        self.network_scene.set_hover(hit)
+        clickable = hit is not None and (
+            hit.kind != "button" or self.network_scene.button_enabled(hit.layer, hit.i)
+        )
+        if hit is not None and hit.kind == "edge" and self._is_selected_edge(hit):
+            self.viewport().setCursor(Qt.CursorShape.SizeVerCursor)
+        elif clickable:
+            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._drag = None
+            if self._pan_from is not None:
+                self._pan_from = None
+                self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:
+        self.network_scene.set_hover(None)
+        super().leaveEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        mods = event.modifiers()
+        delta = event.angleDelta()
+        # Alt turns the wheel sideways on some platforms: take whichever axis moved.
+        notches = (delta.y() or delta.x()) / 120.0
+        if mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier):
+            hit = self.hit_at(event.position())
+            if hit is not None and hit.kind == "edge" and self._is_selected_edge(hit):
+                self._nudge_selected(notches)
+                event.accept()
+                return
+            super().wheelEvent(event)
+            return
+        if notches:
+            self._fitted = False
+            anchor = self.mapToScene(event.position().toPoint())
+            self.set_zoom(self.zoom * ZOOM_STEP**notches, anchor)
+        event.accept()
+
+    # -- keys ------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if event.matches(QKeySequence.StandardKey.ZoomIn) or (
+            ctrl and key in (Qt.Key.Key_Equal, Qt.Key.Key_Plus)
+        ):
+            self.zoom_in()
+        elif event.matches(QKeySequence.StandardKey.ZoomOut) or (
+            ctrl and key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore)
+        ):
+            self.zoom_out()
+        elif ctrl and key == Qt.Key.Key_0:
+            self.fit()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self._selected_edge() is not None:
+            self._nudge_selected(1.0 if key == Qt.Key.Key_Up else -1.0)
+        elif key == Qt.Key.Key_Escape and self.document.selection is not None:
+            self.document.set_selection(None)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    # -- edits -----------------------------------------------------------------------------
+    def _resize(self, layer: int, delta: int) -> None:
+        size = self.document.network.sizes[layer] + delta
+        if 1 <= size <= MAX_LAYER_SIZE:
+            self.document.edit(ResizeLayer(self.document, layer, size))
+
+    def _selected_edge(self) -> tuple[int, int, int] | None:
+        sel = self.document.selection
+        if sel is None or sel.kind != "edge":
+            return None
+        return sel.layer, sel.i, sel.j
+
+    def _is_selected_edge(self, hit: Hit) -> bool:
+        return self._selected_edge() == (hit.layer, hit.i, hit.j)
+
+    def _nudge(self, layer: int, i: int, j: int, value: float, gesture: int) -> None:
+        current = float(self.document.network.layer(layer).weights[i, j])
+        if value != current:
+            self.document.edit(NudgeWeight(self.document, layer, i, j, value, gesture))
+
+    def _nudge_selected(self, notches: float) -> None:
+        """Wheel or key nudge of the selected edge: consecutive ones (same edge, no pause
+        longer than GESTURE_PAUSE) are one gesture, so one undo step."""
+        edge = self._selected_edge()
+        if edge is None or not notches:
+            return
+        now = time.monotonic()
+        g = self._nudge_gesture
+        if g is None or g[0] != edge or now - g[2] > GESTURE_PAUSE:
+            gesture = next(_gesture_ids)
+        else:
+            gesture = g[1]
+        self._nudge_gesture = (edge, gesture, now)
+        step = self.network_scene.weight_range / WHEEL_STEPS
+        current = float(self.document.network.layer(edge[0]).weights[edge[1], edge[2]])
+        self._nudge(*edge, nudged(current, notches * step, quantum_for(step)), gesture)
+
+    def _end_nudge_gesture(self) -> None:
+        self._nudge_gesture = None
+
+    # -- the colour bars -----------------------------------------------------------------
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawForeground(painter, rect)
+        entries = self.network_scene.legend()
+        if not entries:
+            return
+        painter.save()
+        # Viewport coordinates, whatever device we draw on (the screen, or an image in
+        # render()): device ← viewport is device ← scene ∘ scene ← viewport.
+        to_viewport, ok = self.viewportTransform().inverted()
+        if ok:
+            painter.setWorldTransform(to_viewport * painter.worldTransform())
+        view_rect = QRectF(self.viewport().rect())
+        paint_legend(painter, view_rect, entries, "edge width ∝ |w|")
+        painter.restore()
