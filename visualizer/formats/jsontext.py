@@ -299,36 +299,45 @@ def dumps(value: object, allow_nan: bool = False, ensure_ascii: bool = False) ->
     plain values on one line (so a matrix is one row per line). Floats are written with
     `repr`, which reads back as the same float64. FormatError (naming the path) for a
     value JSON cannot hold: NaN/infinity unless `allow_nan`, or a non-JSON type."""
+    out: list[str] = []
     try:
-        return _encode(value, "", 0, allow_nan, ensure_ascii) + "\n"
+        _emit(value, "", 0, out, allow_nan, ensure_ascii)
     except RecursionError:
         raise FormatError("nested too deeply to write") from None
+    out.append("\n")
+    # one join at the end: building nested strings level by level would copy a large
+    # matrix once per level of nesting
+    return "".join(out)
 
 
-def _encode(value: object, path: str, level: int, allow_nan: bool, ensure_ascii: bool) -> str:
-    pad = INDENT * (level + 1)
-    end = INDENT * level
+def _emit(
+    value: object, path: str, level: int, out: list[str], allow_nan: bool, ensure_ascii: bool
+) -> None:
+    pad = "\n" + INDENT * (level + 1)
     if isinstance(value, Mapping):
         if not value:
-            return "{}"
-        items = []
-        for key, item in value.items():
+            out.append("{}")
+            return
+        out.append("{")
+        for n, (key, item) in enumerate(value.items()):
             if not isinstance(key, str):
                 raise FormatError(f"key {key!r} is not a string", where(path))
-            inner = _encode(item, key_path(path, key), level + 1, allow_nan, ensure_ascii)
-            items.append(f"{pad}{json.dumps(key, ensure_ascii=ensure_ascii)}: {inner}")
-        return "{\n" + ",\n".join(items) + "\n" + end + "}"
-    if isinstance(value, list | tuple):
+            out.append(("," if n else "") + pad + json.dumps(key, ensure_ascii=ensure_ascii) + ": ")
+            _emit(item, key_path(path, key), level + 1, out, allow_nan, ensure_ascii)
+        out.append("\n" + INDENT * level + "}")
+    elif isinstance(value, list | tuple):
         if not value:
-            return "[]"
-        if set(map(type, value)) <= _SCALAR_TYPES:
-            return _scalar(value, path, allow_nan, ensure_ascii)
-        items = [
-            pad + _encode(item, f"{path}[{i}]", level + 1, allow_nan, ensure_ascii)
-            for i, item in enumerate(value)
-        ]
-        return "[\n" + ",\n".join(items) + "\n" + end + "]"
-    return _scalar(value, path, allow_nan, ensure_ascii)
+            out.append("[]")
+        elif set(map(type, value)) <= _SCALAR_TYPES:
+            out.append(_scalar(value, path, allow_nan, ensure_ascii))
+        else:
+            out.append("[")
+            for n, item in enumerate(value):
+                out.append(("," if n else "") + pad)
+                _emit(item, f"{path}[{n}]", level + 1, out, allow_nan, ensure_ascii)
+            out.append("\n" + INDENT * level + "]")
+    else:
+        out.append(_scalar(value, path, allow_nan, ensure_ascii))
 
 
 def _scalar(value: object, path: str, allow_nan: bool, ensure_ascii: bool) -> str:
