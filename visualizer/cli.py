@@ -115,7 +115,9 @@ def _vector(text: str, flag: str, expected: int) -> np.ndarray:
     """Comma-separated finite numbers, exactly `expected` of them."""
     parts = [part.strip() for part in text.split(",")]
     values = []
-    for part in parts:
+    for i, part in enumerate(parts, start=1):
+        if not part:
+            raise CliError(f"{flag}: number {i} of {len(parts)} is missing")
         try:
             value = float(part)
         except ValueError:
@@ -124,7 +126,8 @@ def _vector(text: str, flag: str, expected: int) -> np.ndarray:
             raise CliError(f"{flag}: {part} is not a finite number")
         values.append(value)
     if len(values) != expected:
-        raise CliError(f"{flag}: {len(values)} numbers given, expected {expected}")
+        given = f"{len(values)} number{'s' if len(values) != 1 else ''} given"
+        raise CliError(f"{flag}: {given}, expected {expected}")
     return np.array(values, dtype=np.float64)
 
 
@@ -149,16 +152,20 @@ def _inputs(network: Network, batch: bool, path: str) -> tuple[np.ndarray, np.nd
 
 
 def _check_output(path: str, suffixes: Sequence[str]) -> None:
-    """Fail before any work if `path` cannot be written: wrong suffix, no folder, a folder."""
+    """Fail before any work if `path` cannot be written: a folder, a wrong suffix, no folder
+    to put it in, or one we may not write to."""
     out = Path(path)
-    if out.suffix.lower() not in suffixes:
-        known = ", ".join(suffixes)
-        raise CliError(f"unknown suffix {out.suffix or '(none)'!r}; use one of {known}", path)
     if out.is_dir():
-        raise CliError("is a folder", path)
+        raise CliError("is a folder; give a file name", path)
+    known = " or ".join([", ".join(suffixes[:-1]), suffixes[-1]] if len(suffixes) > 1 else suffixes)
+    if not out.suffix:
+        raise CliError(f"no suffix; the file name must end in {known}", path)
+    if out.suffix.lower() not in suffixes:
+        raise CliError(f"unknown suffix {out.suffix!r}; use {known}", path)
     folder = out.parent
     if not folder.is_dir():
-        raise CliError(f"folder {os.fspath(folder)!r} does not exist", path)
+        problem = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise CliError(f"{os.fspath(folder)!r} {problem}", path)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise CliError(f"folder {os.fspath(folder)!r} is not writable", path)
 
@@ -166,6 +173,11 @@ def _check_output(path: str, suffixes: Sequence[str]) -> None:
 def _positive_finite(value: float, flag: str) -> None:
     if not (math.isfinite(value) and value > 0):
         raise CliError(f"{flag}: must be a finite number > 0, got {value}")
+
+
+def _warn_if_not_finite(trace: backprop.Trace, err: TextIO) -> None:
+    if not math.isfinite(trace.loss):
+        print("warning: the loss is not finite (the pass overflowed: weights too large?)", file=err)
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -183,6 +195,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError(getattr(exc, "strerror", None) or str(exc), args.output) from None
     what = f"a batch of {x.shape[0]}" if args.batch else "one sample"
     print(f"wrote {args.output} ({what}, loss {_loss(trace.loss)})", file=out)
+    _warn_if_not_finite(trace, err)
     return 0
 
 
@@ -222,8 +235,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 class Progress:
     """Training progress on `stream`: one line rewritten in place on a terminal, else a line
-    every 10 %. At most one update per `interval` seconds, and none in the first `interval`,
-    so short runs stay silent."""
+    per tenth of the run. At most one update per `interval` seconds and none in the first
+    `interval`, so short runs stay silent; once anything was shown, `finish` shows the end."""
 
     def __init__(
         self,
@@ -239,31 +252,36 @@ class Progress:
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.last = clock()
         self.last_decile = 0
-        self.written = False
-
-    def _text(self, done: int, loss: float) -> str:
-        percent = 100 * done // self.total
-        return f"train: step {done}/{self.total} ({percent}%), loss {_loss(loss)}"
+        self.done, self.loss = 0, math.nan
+        self.shown: int | None = None  # the step last written, None before any
 
     def update(self, done: int, loss: float) -> None:
+        self.done, self.loss = done, loss
         now = self.clock()
         if now - self.last < self.interval:
             return
-        if self.tty:
-            self.stream.write("\r\x1b[K" + self._text(done, loss))
-        else:
+        if not self.tty:
             decile = 10 * done // self.total
             if decile <= self.last_decile:
                 return
             self.last_decile = decile
-            self.stream.write(self._text(done, loss) + "\n")
-        self.stream.flush()
+        self._write()
         self.last = now
-        self.written = True
+
+    def _write(self) -> None:
+        percent = 100 * self.done // self.total
+        text = f"train: step {self.done}/{self.total} ({percent}%), loss {_loss(self.loss)}"
+        self.stream.write("\r\x1b[K" + text if self.tty else text + "\n")
+        self.stream.flush()
+        self.shown = self.done
 
     def finish(self) -> None:
-        """End the rewritten line so what follows starts on a fresh one."""
-        if self.tty and self.written:
+        """Show the last step if progress was shown at all, and end a rewritten line."""
+        if self.shown is None:
+            return
+        if self.shown != self.done:
+            self._write()
+        if self.tty:
             self.stream.write("\n")
             self.stream.flush()
 
@@ -350,6 +368,7 @@ def cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"sample x:    {_vector_text(sample.x)}", file=out)
     print(f"sample y:    {_vector_text(sample.y)}", file=out)
     print(f"loss on the sample: {_loss(trace.loss)}", file=out)
+    _warn_if_not_finite(trace, err)
     return 0
 
 
@@ -502,7 +521,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in COMMAND_NAMES:
             args = _command_parser().parse_args(_join_vector_options(argv))
-            return args.handler(args, out, err)
+            # Overflow in a pass (huge weights, a diverging run) yields inf/NaN that the
+            # commands report themselves, in one line, instead of NumPy's multi-line warnings.
+            with np.errstate(all="ignore"):
+                return args.handler(args, out, err)
         parser = _gui_parser()
         args = parser.parse_args(argv)
         return launch_gui(args.network, parser.format_help(), out, err)
