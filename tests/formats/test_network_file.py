@@ -170,6 +170,13 @@ def test_python_true_is_not_accepted_as_the_number_one():
         network_from_dict(doc)
 
 
+def test_python_tuples_are_read_like_json_lists():
+    doc = example()
+    doc["layers"][0]["weights"] = tuple(tuple(row) for row in doc["layers"][0]["weights"])
+    doc["sample"]["x"] = (1.0, 0.0)
+    assert network_from_dict(doc) == network_from_dict(example())
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
 def test_non_finite_floats_in_a_python_dict_are_rejected_with_their_path(bad):
     doc = example()

@@ -222,7 +222,7 @@ def _fast_array(values: list, types: set[type], finite: bool) -> Array | None:
 
 def numbers(value: object, path: str, length: int | None = None, finite: bool = True) -> Array:
     """A JSON list of numbers (of `length` of them, when given) as a float64 vector."""
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):
         want = "numbers" if length is None else plural(length, "number")
         raise FormatError(f"expected a list of {want}, got {describe(value)}", path)
     if length is not None and len(value) != length:
@@ -241,7 +241,7 @@ def matrix(
     """A JSON list of rows, each a list of `cols` numbers (and `rows` rows, when given), as
     a float64 (rows, cols) array."""
     row = plural(cols, "number")
-    if not isinstance(value, list):
+    if not isinstance(value, list | tuple):
         want = f"rows of {row}" if rows is None else f"{plural(rows, 'row')} of {row}"
         raise FormatError(f"expected a list of {want}, got {describe(value)}", path)
     if rows is not None and len(value) != rows:
@@ -250,7 +250,7 @@ def matrix(
         )
     types: set[type] = set()
     for i, item in enumerate(value):
-        if not isinstance(item, list):
+        if not isinstance(item, list | tuple):
             raise FormatError(f"expected a row of {row}, got {describe(item)}", f"{path}[{i}]")
         if len(item) != cols:
             raise FormatError(f"expected {row}, got {len(item):,}", f"{path}[{i}]")
@@ -280,7 +280,7 @@ def _plain(value: object, path: str) -> Any:
     if isinstance(value, Mapping):
         obj = expect_object(value, path)
         return {k: _plain(v, key_path(path, k)) for k, v in obj.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_plain(v, f"{path}[{i}]") for i, v in enumerate(value)]
     if isinstance(value, NonFinite):
         raise FormatError(f"{value.token} is not allowed (numbers must be finite)", path)
