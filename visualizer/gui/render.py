@@ -11,9 +11,20 @@ platform before creating the QApplication (if there is none yet).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QRect,
+    QRectF,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -125,9 +136,7 @@ def _render_canvas(doc, size: tuple[int, int], fmt: str, title: str) -> bytes:
 
         def paint(painter: QPainter) -> None:
             painter.setRenderHints(
-                QPainter.RenderHint.Antialiasing
-                | QPainter.RenderHint.TextAntialiasing
-                | QPainter.RenderHint.SmoothPixmapTransform
+                QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
             )
             painter.fillRect(target, view.backgroundBrush())
             view.render(painter, target, source, Qt.AspectRatioMode.IgnoreAspectRatio)
@@ -153,19 +162,27 @@ def _render_window(doc, size: tuple[int, int], fmt: str, title: str) -> bytes:
         from visualizer.gui.main_window import MainWindow
     except ImportError as exc:
         raise NotImplementedError(f"the main window is not available: {exc}") from exc
-    win = MainWindow(doc)
-    try:
-        _prepare(win, size)
-        if fmt == ".svg":
-            return _svg_bytes(lambda painter: win.render(painter), size, title)
-        image = win.grab().toImage()
-        if image.size() != QSize(*size):  # a high-DPI screen grabs more pixels
-            image = image.scaled(
-                *size,
-                Qt.AspectRatioMode.IgnoreAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        return _png_bytes(image)
-    finally:
-        win.close()
-        win.deleteLater()
+    # Throwaway settings: a picture should not depend on (or change) the user's saved
+    # window layout.
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(os.path.join(folder, "render.ini"), QSettings.Format.IniFormat)
+        win = MainWindow(doc, settings)
+        try:
+            _prepare(win, size)
+            if fmt == ".svg":
+                return _svg_bytes(lambda painter: win.render(painter), size, title)
+            image = win.grab().toImage()
+            if image.size() != QSize(*size):  # a high-DPI screen grabs more pixels
+                image = image.scaled(
+                    *size,
+                    Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            return _png_bytes(image)
+        finally:
+            # hide(), not close(): closing runs the window's quit logic (saving its
+            # layout, clearing the crash-recovery file), which is not ours to trigger.
+            for timer in win.findChildren(QTimer):
+                timer.stop()
+            win.hide()
+            win.deleteLater()

@@ -63,10 +63,14 @@ def nice_range(max_abs: float) -> float:
 def lut_index(values: np.ndarray | float, vmax: float) -> np.ndarray:
     """LUT entries (int, 0..255) for `values` on the symmetric range ±`vmax`."""
     v = np.asarray(values, dtype=np.float64)
+    half = LUT_SIZE // 2  # entries half−1 and half straddle 0
     if not vmax > 0:
-        return np.full(v.shape, LUT_SIZE // 2, dtype=np.intp)
-    idx = np.rint((np.clip(v, -vmax, vmax) + vmax) * ((LUT_SIZE - 1) / (2.0 * vmax)))
-    return idx.astype(np.intp)
+        return np.full(v.shape, half, dtype=np.intp)
+    # Mirror-symmetric bins: v and −v land on entries k and 255 − k (0 itself on `half`),
+    # so equal magnitudes of either sign always get equally strong colours.
+    u = np.minimum(np.abs(v) / vmax * half, half - 1)
+    k = np.floor(u).astype(np.intp)
+    return np.where(v >= 0, half + k, half - 1 - k)
 
 
 def rgb(values: np.ndarray | float, vmax: float) -> np.ndarray:

@@ -197,6 +197,7 @@ class NeuronColumnItem(CanvasItem):
         if self.values is not None:
             if self._strip_image is None:
                 self._strip_image = colors.image(self.values[:, None], self.vmax)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawImage(rect, self._strip_image)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0))
@@ -358,6 +359,7 @@ class EdgeBundleItem(CanvasItem):
             return
         if self.bundle.image:
             assert self._heat is not None
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawImage(qrect(self.bundle.rect), self._heat)
             painter.setPen(QPen(theme.FAINT, 1.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -440,6 +442,7 @@ class WeightsBoxItem(CanvasItem):
         hx = r.right() - 12 - bias_w - 4 - hw
         hy = r.center().y() - hh / 2
         if self._heat is not None and self._bias is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawImage(QRectF(hx, hy, hw, hh), self._heat)
             painter.drawImage(QRectF(hx + hw + 4, hy, bias_w, hh), self._bias)
             painter.setBrush(Qt.BrushStyle.NoBrush)

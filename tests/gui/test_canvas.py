@@ -1,0 +1,396 @@
+"""The network canvas: pure layout and colour maths, then the scene and view driven like a
+user would (clicks, drags, wheel, keys) through a real Document and its undo stack."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QWheelEvent
+from PySide6.QtWidgets import QApplication
+
+from visualizer.engine.network import make_network
+from visualizer.gui.canvas import colors
+from visualizer.gui.canvas.layout import (
+    MAX_CIRCLES,
+    MAX_LINES,
+    Bundle,
+    Rect,
+    compute_layout,
+)
+from visualizer.gui.canvas.legend import LEGEND_HEIGHT
+from visualizer.gui.canvas.state import ColumnShow, OperatorShow, Overlay
+from visualizer.gui.canvas.view import NetworkView, nudged, quantum_for
+from visualizer.gui.commands import ResizeLayer, SetActivation, SetWeight
+from visualizer.gui.document import Document, Selection
+from visualizer.gui.numbers import fmt_full
+
+sizes_st = st.lists(st.integers(1, 40), min_size=2, max_size=6)
+
+
+# -- layout (pure) -----------------------------------------------------------------------
+def _columns_in_order(lay):
+    """Left to right: x, then per layer the z column, the f band, the a column; then the
+    C band and y."""
+    spans = [(lay.a[0].left, lay.a[0].right)]
+    for l in range(1, lay.depth + 1):
+        spans.append((lay.z[l - 1].left, lay.z[l - 1].right))
+        band = lay.f_bands[l - 1]
+        spans.append((band.left, band.right))
+        spans.append((lay.a[l].left, lay.a[l].right))
+    spans.append((lay.loss_band.left, lay.loss_band.right))
+    spans.append((lay.y.left, lay.y.right))
+    return spans
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes_st)
+def test_layout_columns_bands_and_boxes_never_overlap(sizes):
+    lay = compute_layout(sizes)
+    spans = _columns_in_order(lay)
+    for (_, right), (left, _) in zip(spans, spans[1:], strict=False):
+        assert right < left
+    for box, bundle in zip(lay.w_boxes, lay.bundles, strict=True):
+        assert bundle.x0 <= box.left and box.right <= bundle.x1
+        assert box.bottom < min(c.top for c in (*lay.a, *lay.z))  # the row is above
+    for col in (*lay.a, *lay.z, lay.y):
+        assert col.size == (sizes[col.layer] if col.kind != "y" else sizes[-1])
+        if not col.strip:  # neighbours do not touch
+            assert np.all(np.diff(col.ys) >= 2 * col.half_h + 2)
+        assert lay.bounds.contains(col.left, col.top) and lay.bounds.contains(col.right, col.bottom)
+    for b in lay.buttons:
+        col = lay.a[b.layer]
+        assert b.cy - b.r > col.bottom
+        assert lay.bounds.contains(b.cx, b.cy + b.r)
+
+
+def test_large_columns_become_strips_and_dense_bundles_images():
+    lay = compute_layout([256, 512, 10])
+    assert lay.a[0].strip and lay.a[1].strip and lay.z[0].strip
+    assert not lay.a[2].strip and MAX_CIRCLES >= 10
+    assert lay.bundles[0].image and lay.bundles[0].count > MAX_LINES
+    assert not lay.bundles[1].image
+    small = compute_layout([MAX_CIRCLES, MAX_CIRCLES])
+    assert not small.a[0].strip
+
+
+def _segment_distance(px, py, x0, y0, x1, y1):
+    """Reference: distance from a point to a segment, one segment at a time."""
+    dx, dy = x1 - x0, y1 - y0
+    t = max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / (dx * dx + dy * dy)))
+    return math.hypot(x0 + t * dx - px, y0 + t * dy - py)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 12),
+    st.floats(-20, 320),
+    st.floats(-300, 300),
+    st.floats(0.5, 12),
+)
+def test_edge_hit_is_the_nearest_segment_within_tolerance(n_from, n_to, px, py, tol):
+    y_from = (np.arange(n_from) - (n_from - 1) / 2) * 50.0
+    y_to = (np.arange(n_to) - (n_to - 1) / 2) * 50.0
+    bundle = Bundle(1, 0.0, 300.0, y_from, y_to, False, Rect(0, -300, 300, 600))
+    dist = np.array(
+        [
+            [_segment_distance(px, py, 0.0, y_from[j], 300.0, y_to[i]) for j in range(n_from)]
+            for i in range(n_to)
+        ]
+    )
+    got = bundle.edge_at(px, py, tol)
+    if dist.min() > tol + 1e-9:
+        assert got is None
+    elif dist.min() < tol - 1e-9:
+        assert got is not None
+        assert dist[got] == pytest.approx(dist.min(), abs=1e-9)
+
+
+def test_hit_names_what_is_under_a_point():
+    lay = compute_layout([2, 3, 1])
+    assert lay.hit(lay.a[1].x, float(lay.a[1].ys[2])).kind == "neuron"
+    z = lay.hit(lay.z[0].x, float(lay.z[0].ys[1]))
+    assert (z.kind, z.layer, z.i) == ("z", 1, 1)
+    b = lay.button(1, +1)
+    assert lay.hit(b.cx, b.cy).kind == "button"
+    assert lay.hit(lay.w_boxes[0].cx, lay.w_boxes[0].cy).kind == "weights"
+    assert lay.hit(lay.bounds.left + 1, lay.bounds.bottom - 1) is None
+
+
+# -- colours (pure) ----------------------------------------------------------------------
+@settings(max_examples=50, deadline=None)
+@given(st.floats(1e-8, 1e8))
+def test_nice_range_covers_the_value_within_a_small_step(m):
+    r = colors.nice_range(m)
+    assert m <= r * (1 + 1e-12) and r <= 1.5 * m * (1 + 1e-12)
+
+
+def test_colour_map_is_symmetric_about_zero_and_clips():
+    v = np.linspace(-2.0, 2.0, 41)
+    v = np.concatenate([v[v != 0], [1e-300, -1e-300, 0.999999, 0.5]])
+    idx = colors.lut_index(v, 1.0)
+    np.testing.assert_array_equal(idx, colors.LUT_SIZE - 1 - colors.lut_index(-v, 1.0))
+    assert idx.min() == 0 and idx.max() == colors.LUT_SIZE - 1
+    assert colors.lut_index(0.0, 1.0) in (colors.LUT_SIZE // 2 - 1, colors.LUT_SIZE // 2)
+    assert np.all(np.diff(colors.lut_index(np.linspace(-3, 3, 1001), 2.0)) >= 0)  # monotone
+    assert colors.nice_range(0.0) == 1.0
+    blue, red = colors.lut()[0], colors.lut()[-1]
+    assert blue[2] > blue[0] and red[0] > red[2]  # −: blue, +: red
+
+
+# -- the canvas widget -------------------------------------------------------------------
+@pytest.fixture
+def doc():
+    return Document(make_network([2, 4, 3, 2], "tanh", name="test"))
+
+
+@pytest.fixture
+def view(qtbot, doc):
+    v = NetworkView(doc)
+    qtbot.addWidget(v)
+    v.resize(1600, 900)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def vpos(view, scene_point: QPointF) -> QPoint:
+    return view.mapFromScene(scene_point)
+
+
+def edge_point(view, l, i, j):
+    """A viewport point on edge Wˡ[i, j] that no other edge passes within hit range of."""
+    scene = view.network_scene
+    for t in np.linspace(0.15, 0.85, 15):
+        p = vpos(view, scene.edge_pos(l, i, j, float(t)))
+        hit = view.hit_at(p)
+        if hit is not None and (hit.kind, hit.layer, hit.i, hit.j) == ("edge", l, i, j):
+            return p
+    raise AssertionError("no clear point on the edge")
+
+
+def grab(view) -> QImage:
+    return view.grab().toImage()
+
+
+def test_canvas_shows_the_new_values_after_a_weight_edit(view, doc):
+    scene = view.network_scene
+    column = scene.a_items[1]
+    before_values = column.values.copy()
+    before_image = grab(view)
+    doc.edit(SetWeight(doc, 1, 0, 0, 2.5))
+    np.testing.assert_array_equal(column.values, doc.trace.a[1])
+    assert not np.array_equal(column.values, before_values)
+    assert scene.z_items[0].values[0] == doc.trace.z[0][0]
+    tip = scene.tooltip(view.hit_at(vpos(view, scene.neuron_pos(1, 0))))
+    assert fmt_full(doc.trace.a[1][0]) in tip
+    assert grab(view) != before_image
+
+
+def test_value_edits_update_items_in_place_and_shape_edits_rebuild(view, doc):
+    scene = view.network_scene
+    item = scene.a_items[1]
+    count = scene.rebuild_count
+    doc.edit(SetWeight(doc, 2, 1, 1, -1.0))
+    doc.edit(SetActivation(doc, 2, "relu"))
+    assert scene.rebuild_count == count and scene.a_items[1] is item
+    doc.edit(ResizeLayer(doc, 1, 5))
+    assert scene.rebuild_count == count + 1
+    assert scene.a_items[1].column.size == 5
+
+
+def test_clicking_a_neuron_an_edge_and_empty_space(qtbot, view, doc):
+    scene = view.network_scene
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=vpos(view, scene.neuron_pos(2, 1))
+    )
+    assert doc.selection == Selection("neuron", 2, 1)
+    assert not scene.selection_item.empty
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=edge_point(view, 2, 2, 3))
+    assert doc.selection == Selection("edge", 2, 2, 3)
+    assert scene.bundle_items[1].excluded == (2, 3)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(5, 5))
+    assert doc.selection is None
+    assert scene.selection_item.empty
+
+
+def test_clicking_a_pre_activation_selects_its_neuron(qtbot, view, doc):
+    pos = vpos(view, view.network_scene.neuron_pos(3, 1, kind="z"))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert doc.selection == Selection("neuron", 3, 1)
+
+
+def test_dragging_a_selected_edge_is_one_undo_step(qtbot, view, doc):
+    start = edge_point(view, 1, 2, 1)
+    old = float(doc.network.layer(1).weights[2, 1])
+    depth = doc.undo_stack.count()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    assert doc.selection == Selection("edge", 1, 2, 1)
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    for dy in (10, 25, 40, 60):
+        qtbot.mouseMove(view.viewport(), start - QPoint(0, dy))
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=start - QPoint(0, 60))
+    new = float(doc.network.layer(1).weights[2, 1])
+    assert new > old  # dragged up: larger
+    assert doc.undo_stack.count() == depth + 1
+    doc.undo_stack.undo()
+    assert float(doc.network.layer(1).weights[2, 1]) == old
+    np.testing.assert_array_equal(view.network_scene.a_items[1].values, doc.trace.a[1])
+
+
+def test_nudging_the_selected_edge_does_not_regroup_its_bundle(view, doc):
+    doc.set_selection(Selection("edge", 2, 0, 0))
+    bundle = view.network_scene.bundle_items[1]
+    rebuilds = bundle.rebuilds
+    for k in range(5):
+        doc.edit(SetWeight(doc, 2, 0, 0, 0.1 * k))
+    assert bundle.rebuilds == rebuilds
+    doc.edit(SetWeight(doc, 2, 1, 1, 0.123))
+    assert bundle.rebuilds == rebuilds + 1
+
+
+def _wheel(view, pos: QPoint, dy: int, mods) -> None:
+    event = QWheelEvent(
+        QPointF(pos),
+        QPointF(view.viewport().mapToGlobal(pos)),
+        QPoint(0, 0),
+        QPoint(0, dy),
+        Qt.MouseButton.NoButton,
+        mods,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(view.viewport(), event)
+
+
+def test_alt_wheel_over_the_selected_edge_nudges_it_as_one_step(view, doc):
+    doc.set_selection(Selection("edge", 1, 0, 1))
+    pos = edge_point(view, 1, 0, 1)
+    old = float(doc.network.layer(1).weights[0, 1])
+    depth = doc.undo_stack.count()
+    for _ in range(3):
+        _wheel(view, pos, 120, Qt.KeyboardModifier.AltModifier)
+    assert float(doc.network.layer(1).weights[0, 1]) > old
+    assert doc.undo_stack.count() == depth + 1
+    zoom = view.zoom
+    _wheel(view, pos, 120, Qt.KeyboardModifier.NoModifier)  # a plain wheel zooms
+    assert view.zoom > zoom
+
+
+def test_plus_and_minus_buttons_resize_and_undo(qtbot, view, doc):
+    scene = view.network_scene
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=vpos(view, scene.button_pos(2, +1))
+    )
+    assert doc.network.sizes == [2, 4, 4, 2]
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=vpos(view, view.network_scene.button_pos(0, -1)),
+    )
+    assert doc.network.sizes == [1, 4, 4, 2]
+    assert view.network_scene.a_items[0].column.size == 1
+    assert not view.network_scene.button_enabled(0, -1)
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=vpos(view, view.network_scene.button_pos(0, -1)),
+    )
+    assert doc.network.sizes == [1, 4, 4, 2]  # no layer of zero neurons
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert doc.network.sizes == [2, 4, 3, 2]
+    assert [c.size for c in view.network_scene.layout.a] == [2, 4, 3, 2]
+
+
+def test_keys_zoom_and_fit(qtbot, view):
+    fitted = view.zoom
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom == pytest.approx(fitted * 1.25)
+    qtbot.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom == pytest.approx(fitted / 1.25)
+    qtbot.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert view.zoom == pytest.approx(fitted)
+
+
+def test_fit_shows_the_whole_network_above_the_colour_bars(view):
+    b = view.network_scene.layout.bounds
+    top_left = view.mapFromScene(QPointF(b.left, b.top))
+    bottom_right = view.mapFromScene(QPointF(b.right, b.bottom))
+    vp = view.viewport().rect()
+    assert top_left.x() >= 0 and top_left.y() >= 0
+    assert bottom_right.x() <= vp.width()
+    assert bottom_right.y() <= vp.height() - LEGEND_HEIGHT + 2
+
+
+def test_tooltips_give_exact_values(view, doc):
+    scene = view.network_scene
+    w = float(doc.network.layer(2).weights[1, 3])
+    tip = scene.tooltip(view.hit_at(edge_point(view, 2, 1, 3)))
+    assert fmt_full(w) in tip and "w²₂,₄" in tip
+    box = scene.layout.w_boxes[0]
+    assert "z¹ = W¹ x + b¹" in scene.tooltip(view.hit_at(vpos(view, QPointF(box.cx, box.cy))))
+    band = scene.layout.f_bands[1]
+    assert "tanh" in scene.tooltip(view.hit_at(vpos(view, QPointF(band.cx, band.cy))))
+    assert fmt_full(doc.trace.loss) in scene.tooltip(
+        scene.hit(QPointF(scene.layout.loss_band.cx, scene.layout.loss_band.cy))
+    )
+
+
+def test_level_of_detail_for_a_wide_network_renders(qtbot):
+    doc = Document(make_network([256, 512, 10], "relu"))
+    view = NetworkView(doc)
+    qtbot.addWidget(view)
+    view.resize(1600, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    scene = view.network_scene
+    assert scene.a_items[1].column.strip and scene.bundle_items[0].bundle.image
+    image = grab(view)
+    assert image.width() >= 1600
+    # The heatmap of W¹ is drawn: many different colours in the middle of its bundle.
+    rect = view.mapFromScene(scene.edge_pos(1, 100, 100))
+    cols = {
+        image.pixel(rect.x() + dx, rect.y() + dy) for dx in range(-20, 20) for dy in range(-20, 20)
+    }
+    assert len(cols) > 20
+    # An edge in the image still selects and tooltips.
+    hit = view.hit_at(rect)
+    assert hit is not None and hit.kind == "edge" and hit.layer == 1
+
+
+def test_overlay_shows_empty_slots_and_gradients(view, doc):
+    scene = view.network_scene
+    rest = Overlay.resting(3)
+    overlay = Overlay(
+        a=(ColumnShow("a"), ColumnShow("grad_a", "active"), ColumnShow(None), ColumnShow(None)),
+        z=(ColumnShow("delta"), ColumnShow(None), ColumnShow(None)),
+        y=ColumnShow("y"),
+        weights=(OperatorShow("backward", "active"), *rest.weights[1:]),
+        activations=rest.activations,
+        loss=OperatorShow(emphasis="dim"),
+    )
+    scene.set_overlay(overlay)
+    assert scene.a_items[2].values is None
+    np.testing.assert_array_equal(scene.z_items[0].values, doc.trace.delta[0])
+    assert [e.label for e in scene.legend()] == ["weights", "values", "gradients"]
+    assert scene.w_items[0].title() == "(W¹)ᵀ"
+    assert scene.loss_item.opacity() < 1
+    scene.set_overlay(None)
+    np.testing.assert_array_equal(scene.a_items[2].values, doc.trace.a[2])
+    with pytest.raises(ValueError):
+        scene.set_overlay(Overlay.resting(2))
+
+
+def test_nudged_values_are_rounded_to_the_step():
+    step = 1.5 / 200
+    q = quantum_for(step)
+    assert q == 0.001
+    assert nudged(0.4321, 10 * step, q) == 0.507
