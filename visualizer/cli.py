@@ -417,7 +417,9 @@ def _gui_parser() -> argparse.ArgumentParser:
         epilog=_commands_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("network", nargs="?", metavar="NETWORK", help="a network file (.json)")
+    parser.add_argument(
+        "network", nargs="?", metavar="NETWORK", help="a network file (.json) to open in the app"
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return parser
 
@@ -440,6 +442,7 @@ def _command_parser() -> argparse.ArgumentParser:
             help=description,
             description=description[0].upper() + description[1:] + ".",
             epilog=f"example: {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the example on one line
         )
         p.add_argument("network", metavar="NETWORK", help="a network file (.json)")
         p.set_defaults(handler=handler)
