@@ -25,10 +25,13 @@ def window(qtbot, tmp_path, monkeypatch):
     w.errors = []
     w.answers = []
     monkeypatch.setattr(w, "show_error", lambda title, text: w.errors.append(text))
-    monkeypatch.setattr(w, "ask_unsaved", lambda: w.answers.pop(0))
-    qtbot.addWidget(w)
+    monkeypatch.setattr(
+        w, "ask_unsaved", lambda: w.answers.pop(0) if w.answers else Btn.Discard
+    )
     yield w
     w.doc.undo_stack.clear()  # nothing unsaved: closing must not prompt
+    w.close()
+    w.deleteLater()
 
 
 def test_opens_on_the_default_example(window):
@@ -108,10 +111,11 @@ def test_autosave_writes_recovery_and_restore_brings_the_work_back(window, qtbot
     assert found is not None and found.network == edited
     # a new session after a crash: restore is one undoable step, and it is unsaved work
     fresh = MainWindow(Document(load_network(DEFAULT_NETWORK)), window.settings)
-    qtbot.addWidget(fresh)
     fresh.restore(found)
     assert fresh.doc.network == edited and fresh.doc.is_modified
     fresh.doc.undo_stack.clear()
+    fresh.close()
+    fresh.deleteLater()
 
 
 def test_saving_removes_the_recovery_file(window, tmp_path):
