@@ -3,6 +3,7 @@ user would (clicks, drags, wheel, keys) through a real Document and its undo sta
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -52,7 +53,7 @@ def _columns_in_order(lay):
 def test_layout_columns_bands_and_boxes_never_overlap(sizes):
     lay = compute_layout(sizes)
     spans = _columns_in_order(lay)
-    for (_, right), (left, _) in zip(spans, spans[1:], strict=False):
+    for (_, right), (left, _) in itertools.pairwise(spans):
         assert right < left
     for box, bundle in zip(lay.w_boxes, lay.bundles, strict=True):
         assert bundle.x0 <= box.left and box.right <= bundle.x1
@@ -394,3 +395,18 @@ def test_nudged_values_are_rounded_to_the_step():
     q = quantum_for(step)
     assert q == 0.001
     assert nudged(0.4321, 10 * step, q) == 0.507
+
+
+def test_big_bundles_are_drafted_during_edits_then_antialiased(qtbot):
+    doc = Document(make_network([8, 64, 64, 4], "tanh"))
+    view = NetworkView(doc)
+    qtbot.addWidget(view)
+    bundle = view.network_scene.bundle_items[1]
+    assert bundle.fine  # the first picture is the fine one
+    doc.edit(SetWeight(doc, 2, 3, 4, 0.9))
+    assert not bundle.fine
+    assert view.network_scene.bundle_items[0].fine  # 512 edges: always antialiased
+    qtbot.waitUntil(lambda: bundle.fine)  # refined once edits pause
+    doc.edit(SetWeight(doc, 2, 3, 4, -0.9))
+    view.network_scene.refine_now()
+    assert bundle.fine

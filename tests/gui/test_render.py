@@ -65,7 +65,7 @@ def test_render_replaces_an_existing_file(qapp, tmp_path, network):
 
 
 def test_unknown_suffix_is_refused_before_anything_is_written(qapp, tmp_path, network):
-    with pytest.raises(ValueError, match="png or .svg"):
+    with pytest.raises(ValueError, match=r"\.png or \.svg"):
         render_network(network, tmp_path / "net.jpg")
     assert list(tmp_path.iterdir()) == []
 

@@ -131,6 +131,7 @@ def _render_canvas(doc, size: tuple[int, int], fmt: str, title: str) -> bytes:
         view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         _prepare(view, size)
         view.fit()
+        view.network_scene.refine_now()
         target = QRectF(0, 0, *size)
         source = view.viewport().rect()
 

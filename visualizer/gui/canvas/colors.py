@@ -68,9 +68,9 @@ def lut_index(values: np.ndarray | float, vmax: float) -> np.ndarray:
         return np.full(v.shape, half, dtype=np.intp)
     # Mirror-symmetric bins: v and −v land on entries k and 255 − k (0 itself on `half`),
     # so equal magnitudes of either sign always get equally strong colours.
-    u = np.minimum(np.abs(v) / vmax * half, half - 1)
-    k = np.floor(u).astype(np.intp)
-    return np.where(v >= 0, half + k, half - 1 - k)
+    k = np.minimum(np.abs(v) * (half / vmax), half - 1).astype(np.intp)  # floor: u ≥ 0
+    negative = np.signbit(v) & (v != 0)
+    return half + k - negative * (2 * k + 1)
 
 
 def rgb(values: np.ndarray | float, vmax: float) -> np.ndarray:
@@ -95,9 +95,23 @@ def text_is_light(values: np.ndarray, vmax: float) -> np.ndarray:
     return luminance < 0.5
 
 
-def image(values: np.ndarray, vmax: float) -> QImage:
-    """A QImage with one pixel per entry of the 2-D `values` (row r = image row r)."""
+def thinned(values: np.ndarray, max_side: int) -> np.ndarray:
+    """`values` (2-D) with at most `max_side` rows and columns, by picking evenly spaced
+    ones (nearest neighbour: a heatmap keeps its texture instead of averaging to grey)."""
+    rows, cols = values.shape
+    if rows > max_side:
+        values = values[np.linspace(0, rows - 1, max_side).round().astype(np.intp)]
+    if cols > max_side:
+        values = values[:, np.linspace(0, cols - 1, max_side).round().astype(np.intp)]
+    return values
+
+
+def image(values: np.ndarray, vmax: float, max_side: int | None = None) -> QImage:
+    """A QImage with one pixel per entry of the 2-D `values` (row r = image row r), thinned
+    to at most `max_side` pixels each way when given."""
     v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    if max_side is not None:
+        v = thinned(v, max_side)
     pixels = np.ascontiguousarray(lut_argb()[lut_index(v, vmax)])
     h, w = pixels.shape
     img = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_ARGB32)

@@ -33,6 +33,9 @@ import pyqtgraph as pg  # isort: skip  (after the Qt binding, see colors.py)
 
 # Edges are grouped into this many magnitude steps per sign; each step is one pen.
 EDGE_STEPS = 16
+# Bundles with more edges than this are first rasterised without antialiasing (2–3× faster,
+# so an edit repaints within a frame) and redrawn antialiased by `refine()` once edits pause.
+FAST_EDGES = 1000
 # Bundles rasterised into a cache bigger than this (device pixels) are drawn directly:
 # at deep zoom only a sliver is on screen and clipping makes direct drawing cheap.
 MAX_CACHE_PIXELS = 12_000_000
@@ -282,9 +285,13 @@ class EdgeBundleItem(CanvasItem):
         pad = self.max_width + 2
         r = qrect(bundle.rect).adjusted(-pad, -pad, pad, pad)
         super().__init__(r, 1.0)
+        if bundle.image:
+            self.set_caching(True)  # a scaled image: Qt's cache is right for it
         self.weights: np.ndarray | None = None
         self.vmax = 1.0
         self.excluded: tuple[int, int] | None = None
+        self.caching = True  # rasterise the lines once into `_cache`
+        self.fine = True  # antialiased (False: a quick draft, see FAST_EDGES)
         self._paths: list[tuple[QPen, QPainterPath]] = []
         self._heat: QImage | None = None
         self._cache: QImage | None = None
@@ -317,11 +324,21 @@ class EdgeBundleItem(CanvasItem):
         self.weights, self.vmax, self.excluded = weights, vmax, excluded
         self._version += 1
         self._cache = None
+        # The first picture of a big bundle is a quick draft; `refine` makes it fine.
+        self.fine = b.image or b.count <= FAST_EDGES or old is None
         if b.image:
-            self._heat = colors.image(weights, vmax)
+            # More cells than pixels is no use: thin to what a zoomed-in screen shows.
+            self._heat = colors.image(weights, vmax, max_side=1024)
         else:
             self._regroup()
         self.update()
+
+    def refine(self) -> None:
+        """Redraw a draft (non-antialiased) picture antialiased."""
+        if not self.fine:
+            self.fine = True
+            self._version += 1
+            self.update()
 
     def _regroup(self) -> None:
         assert self.weights is not None
@@ -348,7 +365,7 @@ class EdgeBundleItem(CanvasItem):
                 self._paths.append((edge_pen(sign * mag, self.vmax, self.max_width), path))
 
     def _draw_lines(self, painter: QPainter) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.fine)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for pen, path in self._paths:
             painter.setPen(pen)
@@ -366,7 +383,7 @@ class EdgeBundleItem(CanvasItem):
             painter.drawRect(qrect(self.bundle.rect))
             return
         t = painter.worldTransform()
-        if is_vector(painter) or t.isRotating():
+        if not self.caching or is_vector(painter) or t.isRotating():
             self._draw_lines(painter)
             return
         sx, sy = abs(t.m11()), abs(t.m22())
@@ -407,16 +424,43 @@ class WeightsBoxItem(CanvasItem):
         self._heat: QImage | None = None
         self._bias: QImage | None = None
         self.shape = (0, 0)
+        self._content: tuple | None = None
         self.set_caching(True)
 
     def set_content(
         self, weights: np.ndarray, biases: np.ndarray, vmax: float, direction: str
     ) -> None:
+        old = self._content
+        if (
+            old is not None
+            and old[2:] == (vmax, direction)
+            and np.array_equal(old[0], weights)
+            and np.array_equal(old[1], biases)
+        ):
+            return
+        only_values = old is not None and old[3] == direction and old[0].shape == weights.shape
+        self._content = (weights, biases, vmax, direction)
         self.shape = weights.shape
-        self._heat = colors.image(weights, vmax)
-        self._bias = colors.image(biases[:, None], vmax)
+        # The box shows a few dozen pixels each way: thin big matrices first.
+        self._heat = colors.image(weights, vmax, max_side=64)
+        self._bias = colors.image(biases[:, None], vmax, max_side=64)
         self.direction = direction
-        self.update()
+        if only_values:  # repaint just the heatmap in the cached picture
+            w_rect, b_rect = self._heat_rects()
+            self.update(w_rect.united(b_rect).adjusted(-2, -2, 2, 2))
+        else:
+            self.update()
+
+    def _heat_rects(self) -> tuple[QRectF, QRectF]:
+        """Where the heatmaps of W (rows = neurons of layer l) and b (a column) go."""
+        r = self.rect
+        n, m = self.shape
+        hw = float(np.clip(m * 9, 10, 46))
+        hh = float(np.clip(n * 9, 10, r.height() - 22))
+        bias_w = 7.0
+        hx = r.right() - 12 - bias_w - 4 - hw
+        hy = r.center().y() - hh / 2
+        return QRectF(hx, hy, hw, hh), QRectF(hx + hw + 4, hy, bias_w, hh)
 
     def title(self) -> str:
         l = sup(self.layer)
@@ -434,22 +478,17 @@ class WeightsBoxItem(CanvasItem):
             self.accent if active else theme.FAINT,
             2.2 if active else 1.0,
         )
-        # Heatmap on the right: W (rows = neurons of layer l), a gap, then b as a column.
         n, m = self.shape
-        hw = float(np.clip(m * 9, 10, 46))
-        hh = float(np.clip(n * 9, 10, r.height() - 22))
-        bias_w = 7.0
-        hx = r.right() - 12 - bias_w - 4 - hw
-        hy = r.center().y() - hh / 2
+        w_rect, b_rect = self._heat_rects()
         if self._heat is not None and self._bias is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawImage(QRectF(hx, hy, hw, hh), self._heat)
-            painter.drawImage(QRectF(hx + hw + 4, hy, bias_w, hh), self._bias)
+            painter.drawImage(w_rect, self._heat)
+            painter.drawImage(b_rect, self._bias)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(theme.FAINT, 1.0))
-            painter.drawRect(QRectF(hx, hy, hw, hh))
-            painter.drawRect(QRectF(hx + hw + 4, hy, bias_w, hh))
-        text = QRectF(r.left() + 10, r.top() + 8, hx - r.left() - 14, r.height() - 16)
+            painter.drawRect(w_rect)
+            painter.drawRect(b_rect)
+        text = QRectF(r.left() + 10, r.top() + 8, w_rect.left() - r.left() - 14, r.height() - 16)
         painter.setPen(theme.INK)
         painter.setFont(theme.font(16, bold=True))
         top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
@@ -547,8 +586,18 @@ class LossBandItem(CanvasItem):
     def set_content(self, loss: float, name: str, direction: str) -> None:
         if (loss, name, direction) == (self.loss, self.name, self.direction):
             return
+        only_value = (name, direction) == (self.name, self.direction)
         self.loss, self.name, self.direction = loss, name, direction
-        self.update()
+        # Only the number changed: repaint its line, not the whole tall band.
+        self.update(self._value_rect().adjusted(-2, -2, 2, 2) if only_value else QRectF())
+
+    def _head(self) -> QRectF:
+        r = self.rect
+        return QRectF(r.left() + 4, r.top() + 8, r.width() - 8, ROW_H - 12)
+
+    def _value_rect(self) -> QRectF:
+        head = self._head()
+        return QRectF(head.left(), head.top() + 20, head.width(), 20)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -562,14 +611,13 @@ class LossBandItem(CanvasItem):
             self.accent if active else theme.FAINT,
             2.2 if active else 1.0,
         )
-        head = QRectF(r.left() + 4, r.top() + 8, r.width() - 8, ROW_H - 12)
+        head = self._head()
         painter.setPen(theme.INK)
         painter.setFont(theme.font(16, bold=True))
         title = "∂C/∂aᴸ" if self.direction == "backward" else "C"
         painter.drawText(head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
         painter.setFont(theme.font(13))
-        mid = QRectF(head.left(), head.top() + 20, head.width(), 20)
-        painter.drawText(mid, Qt.AlignmentFlag.AlignCenter, fmt_short(self.loss, 4))
+        painter.drawText(self._value_rect(), Qt.AlignmentFlag.AlignCenter, fmt_short(self.loss, 4))
         painter.setPen(theme.MUTED)
         painter.setFont(theme.font(10))
         low = QRectF(head.left(), head.top() + 40, head.width(), 30)

@@ -11,7 +11,7 @@ others with `set_overlay`.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, QTimer, Signal
 from PySide6.QtWidgets import QGraphicsScene
 
 from visualizer.engine.activations import ACTIVATIONS
@@ -37,6 +37,8 @@ from visualizer.gui.canvas.legend import LegendEntry
 from visualizer.gui.canvas.state import GRADIENTS, ColumnShow, Overlay, column_values
 from visualizer.gui.document import Document
 from visualizer.gui.numbers import fmt_full, sub, sup
+
+REFINE_DELAY_MS = 150
 
 
 def _max_abs(arrays: list[np.ndarray]) -> float:
@@ -70,6 +72,12 @@ class NetworkScene(QGraphicsScene):
         self.gradient_range = 1.0
         self._shows_gradients = False
         self.rebuild_count = 0
+        # Big bundles are drawn as quick drafts while edits come in; this timer redraws
+        # them antialiased once edits pause.
+        self._refine_timer = QTimer(self)
+        self._refine_timer.setSingleShot(True)
+        self._refine_timer.setInterval(REFINE_DELAY_MS)
+        self._refine_timer.timeout.connect(self.refine_now)
         document.network_changed.connect(self.sync)
         document.selection_changed.connect(self.sync_selection)
         self.sync()
@@ -119,8 +127,12 @@ class NetworkScene(QGraphicsScene):
     def set_caching(self, enabled: bool) -> None:
         """Turn Qt's item caches on or off (off for vector output such as SVG)."""
         for item in self.all_items():
-            if item.cacheMode() != item.CacheMode.NoCache or enabled:
-                item.set_caching(enabled and not isinstance(item, EdgeBundleItem | SelectionItem))
+            if isinstance(item, SelectionItem | ButtonsItem):
+                continue
+            if isinstance(item, EdgeBundleItem) and not item.bundle.image:
+                item.caching = enabled  # lines keep their own cache
+                continue
+            item.set_caching(enabled)
 
     # -- keeping up with the document ----------------------------------------------------
     def set_overlay(self, overlay: Overlay | None) -> None:
@@ -193,6 +205,14 @@ class NetworkScene(QGraphicsScene):
         for l, layer in enumerate(self.document.network.layers, start=1):
             excluded = (sel.i, sel.j) if sel and sel.kind == "edge" and sel.layer == l else None
             self.bundle_items[l - 1].set_weights(layer.weights, self.weight_range, excluded)
+        if any(not item.fine for item in self.bundle_items):
+            self._refine_timer.start()  # (re)started: refine after the last edit
+
+    def refine_now(self) -> None:
+        """Redraw draft bundles antialiased now (exports call this before rendering)."""
+        self._refine_timer.stop()
+        for item in self.bundle_items:
+            item.refine()
 
     def sync_selection(self) -> None:
         """Redraw the selection highlight (and leave the selected edge out of its bundle)."""
