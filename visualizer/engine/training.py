@@ -139,16 +139,26 @@ def train_step(
     if state is None:
         state = optimizer.init_state(params)
     _check_state(state, params)
-    trace = backprop.run(network, x, y)
-    new_params, new_state = optimizer.update(params, gradients(trace), state)
+    step = state.step + 1
+    # Overflow here means the parameters have run away; say so rather than let inf/NaN
+    # spread (and rather than a RuntimeWarning per array).
+    with np.errstate(over="raise", invalid="raise"):
+        try:
+            trace = backprop.run(network, x, y)
+            new_params, new_state = optimizer.update(params, gradients(trace), state)
+        except FloatingPointError as exc:
+            raise NetworkError(
+                f"training diverged at step {step}: values overflowed ({exc}); "
+                "try a smaller learning rate"
+            ) from None
     layers = []
     for l, layer in enumerate(network.layers, start=1):
         weights, biases = new_params[2 * l - 2], new_params[2 * l - 1]
         for what, arr in (("weights", weights), ("biases", biases)):
             if not np.all(np.isfinite(arr)):
                 raise NetworkError(
-                    f"training diverged at step {new_state.step}: layer {l} {what} are no "
-                    f"longer finite (loss was {trace.loss:.6g}); try a smaller learning rate"
+                    f"training diverged at step {step}: layer {l} {what} are no longer "
+                    f"finite (loss was {trace.loss:.6g}); try a smaller learning rate"
                 )
         layers.append(Layer(weights, biases, layer.activation))
     return network.replace(layers=tuple(layers)), new_state, trace
