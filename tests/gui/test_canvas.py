@@ -410,3 +410,17 @@ def test_big_bundles_are_drafted_during_edits_then_antialiased(qtbot):
     doc.edit(SetWeight(doc, 2, 3, 4, -0.9))
     view.network_scene.refine_now()
     assert bundle.fine
+
+
+def test_editing_one_weight_of_a_heatmap_bundle_patches_it_exactly(qtbot):
+    doc = Document(make_network([200, 120, 2], "tanh"))
+    view = NetworkView(doc)
+    qtbot.addWidget(view)
+    bundle = view.network_scene.bundle_items[0]
+    assert bundle.bundle.image
+    vmax = view.network_scene.weight_range
+    doc.edit(SetWeight(doc, 1, 7, 150, -0.6 * vmax))
+    assert view.network_scene.weight_range == vmax  # same range: the patch path
+    full = colors.image(doc.network.layer(1).weights, vmax)
+    assert bundle._heat == full  # pixel for pixel what a full rebuild draws
+    assert bundle._heat.pixel(150, 7) == colors.qcolor(-0.6 * vmax, vmax).rgba()

@@ -311,6 +311,8 @@ class EdgeBundleItem(CanvasItem):
             )
         if b.image:
             excluded = None
+            if self._patch_heat(weights, vmax):
+                return
         old = self.weights
         if old is not None and vmax == self.vmax and excluded == self.excluded:
             if old is weights:
@@ -332,6 +334,26 @@ class EdgeBundleItem(CanvasItem):
         else:
             self._regroup()
         self.update()
+
+    def _patch_heat(self, weights: np.ndarray, vmax: float) -> bool:
+        """For a few changed cells of an unthinned heatmap: recolour just those pixels and
+        repaint just their rectangles. False when a full rebuild is needed."""
+        old, heat = self.weights, self._heat
+        if old is None or heat is None or vmax != self.vmax or max(weights.shape) > 1024:
+            return False
+        changed = np.argwhere(old != weights)
+        if len(changed) > 64:
+            return False
+        self.weights = weights
+        if not len(changed):
+            return True
+        r = self.bundle.rect
+        cw, ch = r.w / weights.shape[1], r.h / weights.shape[0]
+        words = colors.lut_argb()[colors.lut_index(weights[changed[:, 0], changed[:, 1]], vmax)]
+        for (i, j), word in zip(changed, words, strict=True):
+            heat.setPixel(int(j), int(i), int(word))
+            self.update(QRectF(r.x + j * cw, r.y + i * ch, cw, ch).adjusted(-1, -1, 1, 1))
+        return True
 
     def refine(self) -> None:
         """Redraw a draft (non-antialiased) picture antialiased."""
