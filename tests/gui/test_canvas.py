@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QImage, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QHelpEvent, QImage, QWheelEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from visualizer.engine.network import make_network
 from visualizer.gui.canvas import colors
@@ -424,3 +424,13 @@ def test_editing_one_weight_of_a_heatmap_bundle_patches_it_exactly(qtbot):
     full = colors.image(doc.network.layer(1).weights, vmax)
     assert bundle._heat == full  # pixel for pixel what a full rebuild draws
     assert bundle._heat.pixel(150, 7) == colors.qcolor(-0.6 * vmax, vmax).rgba()
+
+
+def test_hovering_shows_a_tooltip_for_what_is_under_the_cursor(qtbot, view, doc):
+    pos = vpos(view, view.network_scene.neuron_pos(1, 2))
+    event = QHelpEvent(QHelpEvent.Type.ToolTip, pos, view.viewport().mapToGlobal(pos))
+    QApplication.sendEvent(view.viewport(), event)
+    qtbot.waitUntil(QToolTip.isVisible)
+    assert fmt_full(doc.trace.a[1][2]) in QToolTip.text()
+    assert "Neuron 3 of 4 in layer 1 (tanh)" in QToolTip.text()
+    QToolTip.hideText()

@@ -12,7 +12,6 @@ import math
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFontMetricsF,
     QImage,
@@ -741,11 +740,14 @@ class ButtonsItem(CanvasItem):
 
 
 class SelectionItem(CanvasItem):
-    """The highlight of the selection, on top of everything: rings around neurons, or the
-    selected edge redrawn (its bundle leaves it out) with a dark outline."""
+    """The highlight of the selection: amber rings around neurons (on top of everything),
+    or the selected edge redrawn with an amber outline (its bundle leaves it out; drawn
+    under the neurons, so their numbers stay readable)."""
+
+    Z_RINGS, Z_EDGE = 5.0, 1.5
 
     def __init__(self):
-        super().__init__(QRectF(), 5.0)
+        super().__init__(QRectF(), self.Z_RINGS)
         self._rings: list[tuple[QPointF, float]] = []
         self._boxes: list[QRectF] = []
         self._edge: tuple[QPointF, QPointF, QPen] | None = None
@@ -762,6 +764,7 @@ class SelectionItem(CanvasItem):
     def _set(self, rings, boxes, edge) -> None:
         self.prepareGeometryChange()
         self._rings, self._boxes, self._edge = rings, boxes, edge
+        self.setZValue(self.Z_EDGE if edge is not None else self.Z_RINGS)
         rect = QRectF()
         for c, r in rings:
             rect = rect.united(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
@@ -770,41 +773,38 @@ class SelectionItem(CanvasItem):
         if edge is not None:
             s, e, _pen = edge
             rect = rect.united(QRectF(s, e).normalized())
-        self._rect = rect.adjusted(-8, -8, 8, 8) if not rect.isNull() else QRectF()
+        self._rect = rect.adjusted(-10, -10, 10, 10) if not rect.isNull() else QRectF()
         self.update()
 
     @property
     def empty(self) -> bool:
         return not (self._rings or self._boxes or self._edge)
 
+    @staticmethod
+    def _outlined(painter: QPainter, draw) -> None:
+        """Draw a shape three times: white halo, amber, thin dark rim (readable on any
+        background and any value colour)."""
+        for color, width in ((theme.SELECTION_HALO, 7.0), (theme.SELECTION, 3.2)):
+            painter.setPen(QPen(color, width))
+            draw()
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for c, r in self._rings:
-            painter.setPen(QPen(theme.SELECTION_HALO, 5.0))
-            painter.drawEllipse(c, r + 3.5, r + 3.5)
-            painter.setPen(QPen(theme.SELECTION, 2.4))
-            painter.drawEllipse(c, r + 3.5, r + 3.5)
+            self._outlined(painter, lambda c=c, r=r: painter.drawEllipse(c, r + 4, r + 4))
         for b in self._boxes:
-            painter.setPen(QPen(theme.SELECTION_HALO, 5.0))
-            painter.drawRoundedRect(b, 6, 6)
-            painter.setPen(QPen(theme.SELECTION, 2.0))
-            painter.drawRoundedRect(b, 6, 6)
+            r = b.height() / 2 if b.height() < 40 else 7.0  # pills stay pill-shaped
+            self._outlined(painter, lambda b=b, r=r: painter.drawRoundedRect(b, r, r))
         if self._edge is not None:
             s, e, pen = self._edge
-            outline = QPen(theme.SELECTION, pen.widthF() + 4.0)
-            outline.setCapStyle(Qt.PenCapStyle.RoundCap)
-            painter.setPen(outline)
-            painter.drawLine(s, e)
+            width = max(pen.widthF(), 1.6)
+            for color, w in ((theme.SELECTION, width + 6.0), (theme.SELECTION_HALO, width + 2.0)):
+                outline = QPen(color, w)
+                outline.setCapStyle(Qt.PenCapStyle.RoundCap)
+                painter.setPen(outline)
+                painter.drawLine(s, e)
             inner = QPen(pen)
-            inner.setWidthF(max(pen.widthF(), 1.6))
-            inner.setCapStyle(Qt.PenCapStyle.RoundCap)
-            halo = QPen(theme.SELECTION_HALO, inner.widthF() + 1.6)
-            painter.setPen(halo)
-            painter.drawLine(s, e)
+            inner.setWidthF(width)
             painter.setPen(inner)
             painter.drawLine(s, e)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QBrush(theme.SELECTION))
-            for p in (s, e):
-                painter.drawEllipse(p, 3.2, 3.2)

@@ -1,7 +1,8 @@
 """Colours and fonts of the canvas, in one place so the items, the legend and the view agree.
 
 Accents are chosen not to clash with the blue–white–red value map: a neutral dark for the
-forward phase and the selection, violet for the backward phase (never red against green).
+forward phase, violet for the backward phase (never red against green), and amber with a
+white halo for the selection.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ NEURON_OUTLINE = QColor("#475569")
 EMPTY_FILL = QColor("#ffffff")
 FORWARD_ACCENT = QColor("#1e293b")
 BACKWARD_ACCENT = QColor("#7c3aed")
-SELECTION = QColor("#0f172a")
-SELECTION_HALO = QColor(255, 255, 255, 230)
+SELECTION = QColor("#f59e0b")  # amber: apart from both ends of the value map and the accents
+SELECTION_HALO = QColor(255, 255, 255, 235)
 BUTTON_FILL = QColor("#e2e8f0")
 BUTTON_HOVER = QColor("#cbd5e1")
 BUTTON_DISABLED = QColor("#94a3b8")
