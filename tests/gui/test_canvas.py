@@ -434,3 +434,32 @@ def test_hovering_shows_a_tooltip_for_what_is_under_the_cursor(qtbot, view, doc)
     assert fmt_full(doc.trace.a[1][2]) in QToolTip.text()
     assert "Neuron 3 of 4 in layer 1 (tanh)" in QToolTip.text()
     QToolTip.hideText()
+
+
+def test_shrinking_away_the_selection_rebuilds_cleanly(view, doc):
+    doc.set_selection(Selection("edge", 2, 2, 3))
+    doc.edit(ResizeLayer(doc, 2, 2))  # edge (2, 2, 3) is gone: the selection is cleared
+    assert doc.selection is None
+    assert view.network_scene.selection_item.empty
+    assert [c.size for c in view.network_scene.layout.a] == [2, 4, 2, 2]
+    doc.set_selection(Selection("neuron", 3, 1))
+    doc.edit(ResizeLayer(doc, 3, 1))
+    assert [c.size for c in view.network_scene.layout.a] == [2, 4, 2, 1]
+
+
+def test_arrow_keys_nudge_the_selected_edge_and_escape_clears(qtbot, view, doc):
+    doc.set_selection(Selection("edge", 3, 1, 2))
+    old = float(doc.network.layer(3).weights[1, 2])
+    depth = doc.undo_stack.count()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Up)
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    step = view.network_scene.weight_range / 50
+    # Up, Up, Down is one step up, rounded to the step's last digit (0.43, not 0.4300…1).
+    new = float(doc.network.layer(3).weights[1, 2])
+    assert abs(new - (old + step)) <= quantum_for(step) / 2 + 1e-12
+    assert new == round(new, 6)
+    assert doc.undo_stack.count() == depth + 1
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert doc.selection is None

@@ -11,8 +11,8 @@ one row. The operator boxes share one row above all columns, which reads
 x → W¹ → f¹ → … → Wᴸ → fᴸ → C ← y. Each neuron column has "−  n  +" buttons under it.
 
 Level of detail: a column of more than `MAX_CIRCLES` neurons is drawn as a strip of
-cells (same height as the tallest circle column), and a bundle of more than `MAX_LINES`
-edges as the heatmap of Wˡ stretched over its gap.
+cells (`STRIP_HEIGHT` tall), and a bundle of more than `MAX_LINES` edges as the heatmap of
+Wˡ stretched over its gap.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ R_A = 22.0  # radius of a neuron aˡ (and of x and y)
 Z_HALF_W = 24.0  # a pre-activation zˡ is a pill (wide enough for its number, unlike
 Z_HALF_H = 13.0  # a small circle), which also tells it apart from the neurons aˡ
 MAX_CIRCLES = 24  # more neurons than this: the column becomes a strip of cells
-STRIP_HEIGHT = MAX_CIRCLES * PITCH
+# Strips are shorter than the tallest circle column: a wide network (64-neuron layers)
+# then fits a 1600×900 window at ~80 % zoom, where its labels are still readable.
+STRIP_HEIGHT = 16 * PITCH
 STRIP_HALF_W = 11.0
 MAX_LINES = 20_000  # more edges than this: the bundle is drawn as the image of Wˡ
 

@@ -216,9 +216,13 @@ class NetworkScene(QGraphicsScene):
 
     def sync_selection(self) -> None:
         """Redraw the selection highlight (and leave the selected edge out of its bundle)."""
-        self._sync_bundles()
         sel, lay = self.document.selection, self.layout
         assert lay is not None
+        if tuple(self.document.network.sizes) != lay.sizes:
+            # The document clears a selection that no longer fits *before* it announces
+            # the new network; the rebuild that follows draws the selection.
+            return
+        self._sync_bundles()
         item = self.selection_item
         if sel is None or not sel.fits(self.document.network):
             item.clear()
