@@ -23,7 +23,7 @@ from visualizer.gui.canvas.layout import (
     Rect,
     compute_layout,
 )
-from visualizer.gui.canvas.legend import LEGEND_HEIGHT
+from visualizer.gui.canvas.legend import LEGEND_HEIGHT, LegendEntry
 from visualizer.gui.canvas.state import ColumnShow, OperatorShow, Overlay
 from visualizer.gui.canvas.view import NetworkView, nudged, quantum_for
 from visualizer.gui.commands import ResizeLayer, SetActivation, SetWeight
@@ -463,3 +463,11 @@ def test_arrow_keys_nudge_the_selected_edge_and_escape_clears(qtbot, view, doc):
     assert doc.undo_stack.count() == depth + 1
     qtbot.keyClick(view, Qt.Key.Key_Escape)
     assert doc.selection is None
+
+
+def test_colour_bar_range_follows_the_weights(qtbot, view, doc):
+    with qtbot.waitSignal(view.network_scene.legend_changed):
+        doc.edit(SetWeight(doc, 1, 0, 0, 7.0))
+    assert view.network_scene.legend()[0] == LegendEntry("weights", 8.0)
+    with qtbot.assertNotEmitted(view.network_scene.legend_changed):
+        doc.edit(SetWeight(doc, 1, 0, 0, 7.5))  # still within ±8: the colours stay put

@@ -82,12 +82,6 @@ def qcolor(value: float, vmax: float) -> QColor:
     return lut_qcolors()[int(lut_index(value, vmax))]
 
 
-def is_dark(rgb_triplet: np.ndarray) -> bool:
-    """Whether white text reads better than black on this colour (relative luminance)."""
-    r, g, b = (float(c) / 255.0 for c in rgb_triplet[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
-
-
 def text_is_light(values: np.ndarray, vmax: float) -> np.ndarray:
     """Per value: True where its fill is dark enough to need white text."""
     colours = rgb(values, vmax).astype(np.float64) / 255.0

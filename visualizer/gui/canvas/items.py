@@ -170,9 +170,6 @@ class NeuronColumnItem(CanvasItem):
         self._strip_image = None
         self.update()
 
-    def center(self, i: int) -> QPointF:
-        return QPointF(self.column.x, float(self.column.ys[i]))
-
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         col = self.column
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())

@@ -58,6 +58,7 @@ class NetworkScene(QGraphicsScene):
     layout.py); `hit()` and `tooltip()` answer what is at a scene point."""
 
     layout_changed = Signal()  # the network's shape changed and the scene was rebuilt
+    legend_changed = Signal()  # a colour range changed: the view redraws its colour bars
 
     def __init__(self, document: Document, parent: QObject | None = None):
         super().__init__(parent)
@@ -71,6 +72,7 @@ class NetworkScene(QGraphicsScene):
         self.value_range = 1.0
         self.gradient_range = 1.0
         self._shows_gradients = False
+        self._legend: list[LegendEntry] = []
         self.rebuild_count = 0
         # Big bundles are drawn as quick drafts while edits come in; this timer redraws
         # them antialiased once edits pause.
@@ -199,6 +201,10 @@ class NetworkScene(QGraphicsScene):
         self.sync_selection()
         if shape_changed:
             self.layout_changed.emit()
+        legend = self.legend()
+        if legend != self._legend:
+            self._legend = legend
+            self.legend_changed.emit()
 
     def _sync_bundles(self) -> None:
         sel = self.document.selection

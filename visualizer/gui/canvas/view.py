@@ -98,6 +98,7 @@ class NetworkView(QGraphicsView):
         self._pan_from: QPoint | None = None
         self._nudge_gesture: tuple[tuple[int, int, int], int, float] | None = None
         self.network_scene.layout_changed.connect(self._on_layout_changed)
+        self.network_scene.legend_changed.connect(self._update_legend)
         document.selection_changed.connect(self._end_nudge_gesture)
 
     # -- zoom and fit --------------------------------------------------------------------
@@ -155,6 +156,11 @@ class NetworkView(QGraphicsView):
     def _on_layout_changed(self) -> None:
         self._drag = None
         self.fit()
+
+    def _update_legend(self) -> None:
+        vp = self.viewport().rect()
+        band = int(LEGEND_HEIGHT) + 8
+        self.viewport().update(vp.adjusted(0, vp.height() - band, 0, 0))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
