@@ -2,6 +2,11 @@
 
     .venv/bin/python benchmarks/bench_engine.py [--quick]
 
+On a busy machine, multi-threaded BLAS (and torch's OpenMP pool) make the batch rows swing
+by 10× from run to run; `OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1` in front of the command
+gives steady, single-threaded numbers. Engine and floor always run in turns, so their ratio
+is the figure to read.
+
 For sigmoid networks with half squared error (float64) it times `backprop.run` (forward +
 backward, every value the app shows) against a minimal hand-written NumPy forward + backward
 computing the same arrays (the floor), and PyTorch autograd when torch is installed. Then it
