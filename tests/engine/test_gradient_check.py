@@ -242,3 +242,12 @@ def test_check_passes_fails_on_nan_and_checks_rtol() -> None:
 def test_eps_must_be_positive_and_finite(eps: float) -> None:
     with pytest.raises(ValueError, match="eps"):
         gradient_check(example_networks()["sigmoid-2-3-3-2"], eps=eps)
+
+
+def test_an_overflowing_network_does_not_pass() -> None:
+    """inf/NaN gradients must read as failures, never as a zero error."""
+    huge = Layer([[1e200]], [0.0], "identity")
+    network = Network(1, (huge, huge), "half_squared_error")
+    with np.errstate(over="ignore", invalid="ignore"):
+        rows = gradient_check(network, np.array([1.0]), np.array([0.0]))
+    assert not check_passes(rows, 1e-6)
