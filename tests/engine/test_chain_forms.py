@@ -188,3 +188,13 @@ def test_chain_is_for_one_sample() -> None:
     network = network_for("tanh", "half_squared_error")
     with pytest.raises(ValueError, match="one sample"):
         chain_forms(network, np.zeros((2, 3)), np.zeros((2, 2)))
+
+
+def test_every_array_in_the_result_is_read_only() -> None:
+    result = chain_forms(network_for("tanh", "half_squared_error"))
+    arrays = [result.dC_da, result.derivative_row, result.derivative_full, result.gradient]
+    arrays += [result.jacobian, result.backprop_dx]
+    arrays += [f.matrix for f in (*result.factors, *result.gradient_factors)]
+    steps = (*result.steps_derivative_row, *result.steps_derivative_full, *result.steps_gradient)
+    arrays += [step.value for step in steps]
+    assert not any(arr.flags.writeable for arr in arrays)

@@ -37,11 +37,14 @@ _SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 class Factor:
     """One matrix of a chain: `name` is ASCII ("J_f2", "W2", "dC_da2"), `symbol` is how the
     app writes it ("J_f²", "W²", "∂C/∂a²"). Vectors are 2-D: rows (1, n) in the derivative
-    form, columns (n, 1) in the gradient form."""
+    form, columns (n, 1) in the gradient form. `matrix` is read-only."""
 
     name: str
     symbol: str
     matrix: Array
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "matrix", _frozen(self.matrix))
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,7 +121,10 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
     """The three ways of multiplying out dC/dx for one sample x, y (default: the network's
     current sample). The chain starts at ∂C/∂aᴸ as `backprop.run` gives it (`trace.dC_da`),
     also when the loss is fused with the output activation, so all three equal
-    `trace.dx` up to rounding (unless the loss clamps a probability at 0)."""
+    `trace.dx` up to rounding (unless the loss clamps a probability at 0).
+
+    The matrix-first order costs `chain_costs(network.sizes)[1]` multiplications, about
+    n⁰ times the others: ask for that number first on a wide network."""
     trace = backprop.run(network, x, y)
     if trace.batched:
         raise ValueError(
@@ -180,12 +186,12 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
         sizes=tuple(network.sizes),
         factors=tuple(factors),
         gradient_factors=tuple(gradient_factors),
-        dC_da=trace.dC_da,
+        dC_da=_frozen(trace.dC_da),
         derivative_row=_frozen(row.matrix[0]),
         derivative_full=_frozen(full.matrix[0]),
         gradient=_frozen(column.matrix[:, 0]),
         jacobian=_frozen(jacobian),
-        backprop_dx=trace.dx,
+        backprop_dx=_frozen(trace.dx),
         steps_derivative_row=tuple(row_steps),
         steps_derivative_full=tuple(full_steps),
         steps_gradient=tuple(gradient_steps),
@@ -214,6 +220,7 @@ def _sup(n: int) -> str:
 
 
 def _frozen(arr: Array) -> Array:
-    arr = np.array(arr, dtype=np.float64)
-    arr.setflags(write=False)
-    return arr
+    """A read-only view (no copy: a factor may be a 4096 × 4096 weight matrix)."""
+    view = np.asarray(arr, dtype=np.float64).view()
+    view.setflags(write=False)
+    return view
