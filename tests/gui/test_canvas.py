@@ -471,3 +471,21 @@ def test_colour_bar_range_follows_the_weights(qtbot, view, doc):
     assert view.network_scene.legend()[0] == LegendEntry("weights", 8.0)
     with qtbot.assertNotEmitted(view.network_scene.legend_changed):
         doc.edit(SetWeight(doc, 1, 0, 0, 7.5))  # still within ±8: the colours stay put
+
+
+def test_zooming_stretches_big_bundles_then_redraws_them_sharp(qtbot):
+    doc = Document(make_network([8, 64, 64, 4], "tanh"))
+    view = NetworkView(doc)
+    qtbot.addWidget(view)
+    view.resize(1600, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    bundle = view.network_scene.bundle_items[1]
+    view.grab()
+    sharp_key = bundle._cache_key
+    view.zoom_in()
+    view.grab()
+    assert bundle._stale and bundle._cache_key == sharp_key  # the old picture, stretched
+    qtbot.waitUntil(lambda: not bundle._stale)
+    view.grab()
+    assert bundle._cache_key is not None and bundle._cache_key[0] == pytest.approx(view.zoom)

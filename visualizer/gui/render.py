@@ -131,7 +131,7 @@ def _render_canvas(doc, size: tuple[int, int], fmt: str, title: str) -> bytes:
         view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         _prepare(view, size)
         view.fit()
-        view.network_scene.refine_now()
+        view.network_scene.prepare_export(vector=fmt == ".svg")
         target = QRectF(0, 0, *size)
         source = view.viewport().rect()
 
@@ -143,7 +143,6 @@ def _render_canvas(doc, size: tuple[int, int], fmt: str, title: str) -> bytes:
             view.render(painter, target, source, Qt.AspectRatioMode.IgnoreAspectRatio)
 
         if fmt == ".svg":
-            view.network_scene.set_caching(False)  # vectors, not cached bitmaps
             return _svg_bytes(paint, size, title)
         image = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
         image.fill(Qt.GlobalColor.white)

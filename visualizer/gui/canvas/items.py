@@ -8,6 +8,7 @@ is vectorised over every edge and keeps clicks and tooltips in one place.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -288,6 +289,10 @@ class EdgeBundleItem(CanvasItem):
         self.excluded: tuple[int, int] | None = None
         self.caching = True  # rasterise the lines once into `_cache`
         self.fine = True  # antialiased (False: a quick draft, see FAST_EDGES)
+        self._stale = False  # the cache was drawn stretched, for another zoom
+        # Called when a stretched picture is shown; the scene then schedules `refine`.
+        # Without it (None) a zoom re-rasterises at once.
+        self.on_stale: Callable[[], None] | None = None
         self._paths: list[tuple[QPen, QPainterPath]] = []
         self._heat: QImage | None = None
         self._cache: QImage | None = None
@@ -352,10 +357,14 @@ class EdgeBundleItem(CanvasItem):
         return True
 
     def refine(self) -> None:
-        """Redraw a draft (non-antialiased) picture antialiased."""
+        """Redraw a draft (non-antialiased) or stretched (after a zoom) picture properly."""
         if not self.fine:
             self.fine = True
             self._version += 1
+            self.update()
+        if self._stale:
+            self._stale = False
+            self._cache_key = None
             self.update()
 
     def _regroup(self) -> None:
@@ -386,6 +395,9 @@ class EdgeBundleItem(CanvasItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.fine)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for pen, path in self._paths:
+            if not self.fine:
+                pen = QPen(pen)
+                pen.setWidthF(0)  # a draft: 1-pixel lines take the rasteriser's fast path
             painter.setPen(pen)
             painter.drawPath(path)
 
@@ -412,6 +424,22 @@ class EdgeBundleItem(CanvasItem):
             self._draw_lines(painter)
             return
         key = (round(sx, 6), round(sy, 6), dpr, self._version)
+        if (
+            self._cache is not None
+            and self._cache_key is not None
+            and self._cache_key[2:] == key[2:]
+            and self._cache_key[:2] != key[:2]
+            and self.on_stale is not None
+        ):
+            # Only the zoom changed: stretch the picture we have (a wheel notch must not
+            # re-rasterise thousands of lines) and redraw it sharp once zooming pauses.
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawImage(rect, self._cache)
+            painter.restore()
+            self._stale = True
+            self.on_stale()
+            return
         if self._cache is None or self._cache_key != key:
             img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
             img.fill(Qt.GlobalColor.transparent)

@@ -74,8 +74,8 @@ class NetworkScene(QGraphicsScene):
         self._shows_gradients = False
         self._legend: list[LegendEntry] = []
         self.rebuild_count = 0
-        # Big bundles are drawn as quick drafts while edits come in; this timer redraws
-        # them antialiased once edits pause.
+        # Big bundles are drawn as quick drafts while edits come in (and stretched while
+        # zooming); this timer redraws them properly once that pauses.
         self._refine_timer = QTimer(self)
         self._refine_timer.setSingleShot(True)
         self._refine_timer.setInterval(REFINE_DELAY_MS)
@@ -94,6 +94,8 @@ class NetworkScene(QGraphicsScene):
         self.z_items = [NeuronColumnItem(c, _header("z", c.layer)) for c in lay.z]
         self.y_item = NeuronColumnItem(lay.y, "y")
         self.bundle_items = [EdgeBundleItem(b) for b in lay.bundles]
+        for item in self.bundle_items:
+            item.on_stale = self._refine_timer.start
         self.w_items = [WeightsBoxItem(r, l) for l, r in enumerate(lay.w_boxes, start=1)]
         self.f_items = [
             ActivationBandItem(r, l, lay.z[l - 1], lay.a[l])
@@ -214,8 +216,17 @@ class NetworkScene(QGraphicsScene):
         if any(not item.fine for item in self.bundle_items):
             self._refine_timer.start()  # (re)started: refine after the last edit
 
+    def prepare_export(self, vector: bool = False) -> None:
+        """Draw everything at full quality from now on: no drafts, no stretched pictures,
+        and with `vector` no raster caches at all (for SVG)."""
+        for item in self.bundle_items:
+            item.on_stale = None
+        self.refine_now()
+        if vector:
+            self.set_caching(False)
+
     def refine_now(self) -> None:
-        """Redraw draft bundles antialiased now (exports call this before rendering)."""
+        """Redraw draft or stretched bundles properly now (exports call this first)."""
         self._refine_timer.stop()
         for item in self.bundle_items:
             item.refine()
