@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -489,3 +491,12 @@ def test_zooming_stretches_big_bundles_then_redraws_them_sharp(qtbot):
     qtbot.waitUntil(lambda: not bundle._stale)
     view.grab()
     assert bundle._cache_key is not None and bundle._cache_key[0] == pytest.approx(view.zoom)
+
+
+def test_layout_and_overlay_state_load_without_qt():
+    code = (
+        "import sys, visualizer.gui.canvas.layout, visualizer.gui.canvas.state\n"
+        "print([m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
