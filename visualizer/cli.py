@@ -44,6 +44,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
      f"{PROG} chain net.json"),
     ("info", "layers, parameter counts and the loss on the sample",
      f"{PROG} info net.json"),
+    ("render", "draw the canvas (or the window) to PNG/SVG, or the animation to a GIF",
+     f"{PROG} render net.json -o net.png --step last"),
 )  # fmt: skip
 COMMAND_NAMES = frozenset(name for name, _, _ in COMMANDS)
 
@@ -244,8 +246,10 @@ class Progress:
         stream: TextIO,
         interval: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
+        label: str = "train: step",
     ) -> None:
         self.total = total
+        self.label = label
         self.stream = stream
         self.interval = interval
         self.clock = clock
@@ -270,7 +274,9 @@ class Progress:
 
     def _write(self) -> None:
         percent = 100 * self.done // self.total
-        text = f"train: step {self.done}/{self.total} ({percent}%), loss {_loss(self.loss)}"
+        text = f"{self.label} {self.done}/{self.total} ({percent}%)"
+        if not math.isnan(self.loss):
+            text += f", loss {_loss(self.loss)}"
         self.stream.write("\r\x1b[K" + text if self.tty else text + "\n")
         self.stream.flush()
         self.shown = self.done
@@ -369,6 +375,71 @@ def cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"sample y:    {_vector_text(sample.y)}", file=out)
     print(f"loss on the sample: {_loss(trace.loss)}", file=out)
     _warn_if_not_finite(trace, err)
+    return 0
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise CliError(f"--size: expected WIDTHxHEIGHT such as 1600x900, got {text!r}") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise CliError(f"--size: {w}x{h} is outside 16x16 .. 8192x8192")
+    return w, h
+
+
+def _step(text: str | None, count: int) -> int | str | None:
+    if text is None or text == "last":
+        return text
+    try:
+        k = int(text)
+    except ValueError:
+        raise CliError(f"--step: expected a step number or 'last', got {text!r}") from None
+    if not 0 <= k < count:
+        raise CliError(f"--step: {k} is outside 0..{count - 1} (this network has {count} steps)")
+    return k
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    network = _with_sample(_load(args.network), args.x, args.y)
+    size = _size(args.size)
+    if (args.output is None) == (args.gif is None):
+        raise CliError("give either -o OUT.png|OUT.svg (a picture) or --gif OUT (the animation)")
+    steps = 5 * network.depth + 2  # the timeline's length: see visualizer/timeline.py
+    if not 1 <= args.fps <= 60:
+        raise CliError(f"--fps: must be 1..60, got {args.fps}")
+    step = _step(args.step, steps)
+    if args.output is not None:
+        _check_output(args.output, (".png", ".svg"))
+    elif args.step is not None or args.window:
+        raise CliError("--step and --window apply to a picture (-o), not to --gif")
+    elif not args.gif.lower().endswith(".gif"):
+        target = Path(args.gif)
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise CliError("exists and is not an empty folder", args.gif)
+    else:
+        _check_output(args.gif, (".gif",))
+    # Qt is loaded only now: the other commands never pay for it.
+    from visualizer.gui.render import render_animation, render_network
+
+    try:
+        if args.output is not None:
+            render_network(network, args.output, size, window=args.window, step=step)
+            print(f"wrote {args.output} ({size[0]}x{size[1]})", file=out)
+        else:
+            progress = Progress(1, err, label="render: frame")
+
+            def report(done: int, total: int) -> None:
+                progress.total = total
+                progress.update(done, math.nan)
+
+            try:
+                frames = render_animation(network, args.gif, size, fps=args.fps, progress=report)
+            finally:
+                progress.finish()
+            print(f"wrote {args.gif} ({frames} frames, {size[0]}x{size[1]})", file=out)
+    except OSError as exc:
+        raise CliError(exc.strerror or str(exc), args.output or args.gif) from None
     return 0
 
 
@@ -486,6 +557,19 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="list every input component")
 
     p = add("info", cmd_info)
+    _add_sample_options(p)
+
+    p = add("render", cmd_render)
+    p.add_argument("-o", "--output", metavar="OUT", help="a picture: .png or .svg")
+    p.add_argument(
+        "--gif",
+        metavar="OUT",
+        help="the whole forward/backward animation: OUT.gif, or a folder of PNG frames",
+    )
+    p.add_argument("--size", default="1600x900", help="WIDTHxHEIGHT in pixels (1600x900)")
+    p.add_argument("--step", metavar="K", help="the canvas at playback step K (0-based) or 'last'")
+    p.add_argument("--window", action="store_true", help="the whole main window, not the canvas")
+    p.add_argument("--fps", type=int, default=20, help="frames per second of --gif (20)")
     _add_sample_options(p)
     return parser
 
