@@ -153,6 +153,12 @@ class NeuronColumnItem(CanvasItem):
         self._strip_image: QImage | None = None
         self.set_caching(True)
 
+    def set_header(self, header: str) -> None:
+        """The label above the column (it names what the column shows: z², δ², …)."""
+        if header != self.header:
+            self.header = header
+            self.update()
+
     def set_values(self, values: np.ndarray | None, vmax: float) -> None:
         """Show `values` (length = column size) coloured on ±`vmax`; None for empty slots."""
         if values is not None:
@@ -487,9 +493,11 @@ class WeightsBoxItem(CanvasItem):
         only_values = old is not None and old[3] == direction and old[0].shape == weights.shape
         self._content = (weights, biases, vmax, direction)
         self.shape = weights.shape
-        # The box shows a few dozen pixels each way: thin big matrices first.
-        self._heat = colors.image(weights, vmax, max_side=64)
-        self._bias = colors.image(biases[:, None], vmax, max_side=64)
+        # The box shows a few dozen pixels each way: thin big matrices first. Backward
+        # it shows (Wˡ)ᵀ: the heatmap flipped about its diagonal, and no bias.
+        backward = direction == "backward"
+        self._heat = colors.image(weights.T if backward else weights, vmax, max_side=64)
+        self._bias = None if backward else colors.image(biases[:, None], vmax, max_side=64)
         self.direction = direction
         if only_values:  # repaint just the heatmap in the cached picture
             w_rect, b_rect = self._heat_rects()
@@ -498,9 +506,12 @@ class WeightsBoxItem(CanvasItem):
             self.update()
 
     def _heat_rects(self) -> tuple[QRectF, QRectF]:
-        """Where the heatmaps of W (rows = neurons of layer l) and b (a column) go."""
+        """Where the heatmaps of W (rows = neurons of layer l; backward: of Wᵀ, rows =
+        neurons of layer l − 1) and b (a column) go."""
         r = self.rect
         n, m = self.shape
+        if self.direction == "backward":
+            n, m = m, n
         hw = float(np.clip(m * 9, 10, 46))
         hh = float(np.clip(n * 9, 10, r.height() - 22))
         bias_w = 7.0
@@ -525,15 +536,16 @@ class WeightsBoxItem(CanvasItem):
             2.2 if active else 1.0,
         )
         n, m = self.shape
+        if self.direction == "backward":
+            n, m = m, n  # (Wˡ)ᵀ is nˡ⁻¹ × nˡ
         w_rect, b_rect = self._heat_rects()
-        if self._heat is not None and self._bias is not None:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawImage(w_rect, self._heat)
-            painter.drawImage(b_rect, self._bias)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(theme.FAINT, 1.0))
-            painter.drawRect(w_rect)
-            painter.drawRect(b_rect)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for image, rect in ((self._heat, w_rect), (self._bias, b_rect)):
+            if image is not None:
+                painter.drawImage(rect, image)
+                painter.setPen(QPen(theme.FAINT, 1.0))
+                painter.drawRect(rect)
         text = QRectF(r.left() + 10, r.top() + 8, w_rect.left() - r.left() - 14, r.height() - 16)
         painter.setPen(theme.INK)
         painter.setFont(theme.font(16, bold=True))
@@ -602,13 +614,10 @@ class ActivationBandItem(CanvasItem):
         color = QColor("#94a3b8")
         if self.elementwise:
             for y in z.ys:
-                draw_arrow(
-                    painter,
-                    QPointF(z.right + 2, float(y)),
-                    QPointF(a.left - 2, float(y)),
-                    color,
-                    1.3,
-                )
+                left, right = QPointF(z.right + 2, float(y)), QPointF(a.left - 2, float(y))
+                if self.direction == "backward":  # δˡ = fˡ′(zˡ) ⊙ ∇_{aˡ}C flows from aˡ to zˡ
+                    left, right = right, left
+                draw_arrow(painter, left, right, color, 1.3)
             return
         painter.setPen(QPen(color, 0.8))
         for yz in z.ys:
@@ -624,12 +633,13 @@ class LossBandItem(CanvasItem):
         super().__init__(qrect(rect).adjusted(-a_col.half_w - 30, -4, y_col.half_w + 30, 6), 3.0)
         self.rect = qrect(rect)
         self.a_col, self.y_col = a_col, y_col
-        self.loss = float("nan")
+        self.loss: float | None = float("nan")
         self.name = ""
         self.direction = "forward"
         self.set_caching(True)
 
-    def set_content(self, loss: float, name: str, direction: str) -> None:
+    def set_content(self, loss: float | None, name: str, direction: str) -> None:
+        """Show `loss` (None: not computed yet, an empty slot) of the loss `name`."""
         if (loss, name, direction) == (self.loss, self.name, self.direction):
             return
         only_value = (name, direction) == (self.name, self.direction)
@@ -660,10 +670,18 @@ class LossBandItem(CanvasItem):
         head = self._head()
         painter.setPen(theme.INK)
         painter.setFont(theme.font(16, bold=True))
-        title = "∂C/∂aᴸ" if self.direction == "backward" else "C"
+        title = f"∂C/∂a{sup(self.a_col.layer)}" if self.direction == "backward" else "C"
         painter.drawText(head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
-        painter.setFont(theme.font(13))
-        painter.drawText(self._value_rect(), Qt.AlignmentFlag.AlignCenter, fmt_short(self.loss, 4))
+        if self.loss is None:
+            slot = self._value_rect().adjusted(18, 2, -18, -2)
+            painter.setBrush(theme.EMPTY_FILL)
+            painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
+            painter.drawRoundedRect(slot, slot.height() / 2, slot.height() / 2)
+        else:
+            painter.setFont(theme.font(13))
+            painter.drawText(
+                self._value_rect(), Qt.AlignmentFlag.AlignCenter, fmt_short(self.loss, 4)
+            )
         painter.setPen(theme.MUTED)
         painter.setFont(theme.font(10))
         low = QRectF(head.left(), head.top() + 40, head.width(), 30)
@@ -677,9 +695,10 @@ class LossBandItem(CanvasItem):
             return
         color = QColor("#94a3b8")
         for ya, yy in zip(a.ys, y.ys, strict=True):
-            draw_arrow(
-                painter, QPointF(a.right + 2, float(ya)), QPointF(r.left() - 1, float(ya)), color
-            )
+            start, end = QPointF(a.right + 2, float(ya)), QPointF(r.left() - 1, float(ya))
+            if self.direction == "backward":  # ∂C/∂aᴸ goes back into the network
+                start, end = end, start
+            draw_arrow(painter, start, end, color)
             draw_arrow(
                 painter, QPointF(y.left - 2, float(yy)), QPointF(r.right() + 1, float(yy)), color
             )
@@ -694,7 +713,14 @@ class FlowItem(CanvasItem):
         self.x_col, self.y_col = x_col, y_col
         self.boxes = [qrect(b) for b in boxes]  # W¹, f¹, W², f², …
         self.loss = qrect(loss)
+        self.direction = "forward"
         self.set_caching(True)
+
+    def set_direction(self, direction: str) -> None:
+        """Point the arrows forward (x → … → C) or backward (C → … → x)."""
+        if direction != self.direction:
+            self.direction = direction
+            self.update()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -707,8 +733,12 @@ class FlowItem(CanvasItem):
                 QRectF(col.x - 20, cy - 14, 40, 28), Qt.AlignmentFlag.AlignCenter, text
             )
         x = self.x_col.x + 12
+        backward = self.direction == "backward"
         for box in [*self.boxes, self.loss]:
-            draw_arrow(painter, QPointF(x + 2, cy), QPointF(box.left() - 3, cy), color)
+            start, end = QPointF(x + 2, cy), QPointF(box.left() - 3, cy)
+            if backward:
+                start, end = QPointF(box.left() - 2, cy), QPointF(x + 3, cy)
+            draw_arrow(painter, start, end, color)
             x = box.right()
         draw_arrow(
             painter, QPointF(self.y_col.x - 12, cy), QPointF(self.loss.right() + 3, cy), color

@@ -4,11 +4,14 @@ them in step with it.
 A change of layer sizes rebuilds the scene (and emits `layout_changed`, so the view can
 refit); any other change only pushes new values into the existing items, whose caches
 then redraw just what changed. What each column and operator shows comes from an
-`Overlay` (see state.py): the resting one shows every forward value; playback can set
-others with `set_overlay`.
+`Overlay` (see state.py): the resting one shows every forward value. Playback calls
+`set_playback(steps, k, progress)` on every frame: the overlay (playback.py) changes only
+a few times per step, and in between only the pulses (pulses.py) move and repaint.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, QTimer, Signal
@@ -34,9 +37,18 @@ from visualizer.gui.canvas.items import (
 )
 from visualizer.gui.canvas.layout import Hit, Layout, compute_layout
 from visualizer.gui.canvas.legend import LegendEntry
-from visualizer.gui.canvas.state import GRADIENTS, ColumnShow, Overlay, column_values
+from visualizer.gui.canvas.playback import overlay_for, step_count, travel
+from visualizer.gui.canvas.pulses import PulseItem, Pulses, pulses_for
+from visualizer.gui.canvas.state import (
+    GRADIENTS,
+    ColumnShow,
+    Overlay,
+    column_header,
+    column_values,
+)
 from visualizer.gui.document import Document
 from visualizer.gui.numbers import fmt_full, sub, sup
+from visualizer.timeline import Step
 
 REFINE_DELAY_MS = 150
 
@@ -45,12 +57,17 @@ def _max_abs(arrays: list[np.ndarray]) -> float:
     return max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
 
 
-def _header(kind: str, layer: int) -> str:
-    if kind == "y":
-        return "y"
-    if kind == "a" and layer == 0:
-        return "x"
-    return f"{kind}{sup(layer)}"
+def _fits(steps: Sequence[Step], sizes: list[int]) -> bool:
+    """Whether `steps` is a timeline of a network with layer sizes `sizes`."""
+    depth = len(sizes) - 1
+    if len(steps) != step_count(depth):
+        return False
+    return all(
+        ref.values.shape == (sizes[ref.layer],)
+        for step in steps
+        if step.kind == "linear"
+        for ref in step.writes
+    )
 
 
 class NetworkScene(QGraphicsScene):
@@ -70,8 +87,13 @@ class NetworkScene(QGraphicsScene):
         self.overlay: Overlay | None = None  # None: the resting overlay
         self.weight_range = 1.0
         self.value_range = 1.0
-        self.gradient_range = 1.0
+        self.gradient_range = 1.0  # of δ and ∂C/∂a
+        self.weight_gradient_range = 1.0  # of ∂C/∂W, when edges show it
         self._shows_gradients = False
+        self._shows_weight_gradients = False
+        # Playback: the pulses of the step shown, cached per (timeline, step).
+        self._pulse_step: Step | None = None
+        self._pulses: Pulses | None = None
         self._legend: list[LegendEntry] = []
         self.rebuild_count = 0
         # Big bundles are drawn as quick drafts while edits come in (and stretched while
@@ -90,8 +112,8 @@ class NetworkScene(QGraphicsScene):
         self.rebuild_count += 1
         lay = compute_layout(sizes)
         self.layout = lay
-        self.a_items = [NeuronColumnItem(c, _header("a", c.layer)) for c in lay.a]
-        self.z_items = [NeuronColumnItem(c, _header("z", c.layer)) for c in lay.z]
+        self.a_items = [NeuronColumnItem(c, column_header("a", c.layer, "a")) for c in lay.a]
+        self.z_items = [NeuronColumnItem(c, column_header("z", c.layer, "z")) for c in lay.z]
         self.y_item = NeuronColumnItem(lay.y, "y")
         self.bundle_items = [EdgeBundleItem(b) for b in lay.bundles]
         for item in self.bundle_items:
@@ -109,12 +131,14 @@ class NetworkScene(QGraphicsScene):
             for c in lay.a
         ]
         self.selection_item = SelectionItem()
+        self.pulse_item = PulseItem()
+        self._pulse_step, self._pulses = None, None
         for item in self.all_items():
             self.addItem(item)
         b = lay.bounds
         self.setSceneRect(QRectF(b.x, b.y, b.w, b.h))
 
-    def all_items(self) -> list[CanvasItem]:
+    def all_items(self) -> list[CanvasItem | PulseItem]:
         return [
             *self.a_items,
             *self.z_items,
@@ -126,12 +150,13 @@ class NetworkScene(QGraphicsScene):
             self.flow_item,
             *self.button_items,
             self.selection_item,
+            self.pulse_item,
         ]
 
     def set_caching(self, enabled: bool) -> None:
         """Turn Qt's item caches on or off (off for vector output such as SVG)."""
         for item in self.all_items():
-            if isinstance(item, SelectionItem | ButtonsItem):
+            if isinstance(item, SelectionItem | ButtonsItem | PulseItem):
                 continue
             if isinstance(item, EdgeBundleItem) and not item.bundle.image:
                 item.caching = enabled  # lines keep their own cache
@@ -146,6 +171,32 @@ class NetworkScene(QGraphicsScene):
         self.overlay = overlay
         self.sync()
 
+    def set_playback(self, steps: Sequence[Step] | None, k: int, progress: float) -> None:
+        """Show the playback at step `k`, `progress` (0..1) into it, of the timeline
+        `steps` (see playback.py for what is shown when). `steps` None or k = −1: the
+        resting view. Cheap on every frame: the overlay changes only when a value appears
+        or a step begins, and otherwise only the pulses move.
+
+        A timeline of another shape of network (one that is being rebuilt) shows the
+        resting view until the matching steps arrive. ValueError for k out of range.
+        """
+        net = self.document.network
+        if steps is not None and not -1 <= k < len(steps):
+            raise ValueError(f"step {k} out of range −1..{len(steps) - 1}")
+        if steps is None or k == -1 or not _fits(steps, net.sizes):
+            overlay, pulses, t = None, None, None
+        else:
+            overlay = overlay_for(steps, k, progress, net.depth)
+            if steps[k] is not self._pulse_step:
+                assert self.layout is not None
+                weights = [layer.weights for layer in net.layers]
+                self._pulse_step = steps[k]  # held, so a rebuilt timeline never matches it
+                self._pulses = pulses_for(self.layout, steps[k], weights)
+            pulses, t = self._pulses, travel(progress)
+        if overlay != self.overlay:
+            self.set_overlay(overlay)
+        self.pulse_item.show(pulses, t)
+
     def current_overlay(self) -> Overlay:
         depth = self.document.network.depth
         if self.overlay is not None and self.overlay.depth == depth:
@@ -159,45 +210,48 @@ class NetworkScene(QGraphicsScene):
         if shape_changed:
             self._rebuild(net.sizes)
         overlay = self.current_overlay()
+        accent = theme.phase_accent(overlay.phase)
 
         self.weight_range = colors.nice_range(
             _max_abs([x for layer in net.layers for x in (layer.weights, layer.biases)])
         )
-        shown: list[tuple[NeuronColumnItem, ColumnShow, np.ndarray | None]] = []
+        # Ranges over the whole Trace, not just what is shown: colours then stay put while
+        # playback reveals one column after another.
+        self.value_range = colors.nice_range(_max_abs([*trace.a, *trace.z, trace.y]))
+        self.gradient_range = colors.nice_range(_max_abs([*trace.delta, *trace.grad_a]))
+        self.weight_gradient_range = colors.nice_range(_max_abs(list(trace.dW)))
+        shown: list[tuple[NeuronColumnItem, str, int, ColumnShow]] = []
         items = {"a": self.a_items, "z": self.z_items}
         for kind, layer, show in overlay.columns():
             item = self.y_item if kind == "y" else items[kind][layer if kind == "a" else layer - 1]
-            shown.append((item, show, column_values(trace, kind, layer, show.quantity)))
-        forward = [v for _, s, v in shown if v is not None and s.quantity not in GRADIENTS]
-        backward = [v for _, s, v in shown if v is not None and s.quantity in GRADIENTS]
-        self.value_range = colors.nice_range(_max_abs(forward))
-        self.gradient_range = colors.nice_range(_max_abs(backward))
-        self._shows_gradients = bool(backward)
-        for item, show, values in shown:
+            shown.append((item, kind, layer, show))
+        self._shows_gradients = any(show.quantity in GRADIENTS for *_, show in shown)
+        for item, kind, layer, show in shown:
             gradient = show.quantity in GRADIENTS
+            values = column_values(trace, kind, layer, show.quantity)
             item.set_values(values, self.gradient_range if gradient else self.value_range)
-            accent = theme.BACKWARD_ACCENT if gradient else theme.FORWARD_ACCENT
+            item.set_header(column_header(kind, layer, show.quantity))
             item.set_emphasis(show.emphasis, accent)
 
         for l, layer in enumerate(net.layers, start=1):
             op = overlay.weights[l - 1]
-            accent = theme.BACKWARD_ACCENT if op.direction == "backward" else None
             w_item = self.w_items[l - 1]
             w_item.set_content(layer.weights, layer.biases, self.weight_range, op.direction)
             w_item.set_emphasis(op.emphasis, accent)
-            self.bundle_items[l - 1].set_emphasis(op.emphasis, accent)
+            self.bundle_items[l - 1].set_emphasis(overlay.bundle(l).emphasis, accent)
             act = ACTIVATIONS[layer.activation]
             op = overlay.activations[l - 1]
             f_item = self.f_items[l - 1]
             f_item.set_content(act.name, act.symbol, act.elementwise, op.direction)
-            f_item.set_emphasis(
-                op.emphasis, theme.BACKWARD_ACCENT if op.direction == "backward" else None
-            )
-        op = overlay.loss
-        self.loss_item.set_content(trace.loss, net.loss, op.direction)
-        self.loss_item.set_emphasis(
-            op.emphasis, theme.BACKWARD_ACCENT if op.direction == "backward" else None
+            f_item.set_emphasis(op.emphasis, accent)
+        self._shows_weight_gradients = any(
+            overlay.bundle(l).quantity == "dW" for l in range(1, net.depth + 1)
         )
+        op = overlay.loss
+        loss = trace.loss if overlay.loss_shown else None
+        self.loss_item.set_content(loss, net.loss, op.direction)
+        self.loss_item.set_emphasis(op.emphasis, accent)
+        self.flow_item.set_direction(op.direction)
         for item, n in zip(self.button_items, net.sizes, strict=True):
             item.set_size(n)
         self.sync_selection()
@@ -208,11 +262,20 @@ class NetworkScene(QGraphicsScene):
             self._legend = legend
             self.legend_changed.emit()
 
+    def edge_values(self, layer: int) -> tuple[np.ndarray, float]:
+        """(values, ±range) that bundle `layer` draws: Wˡ, or ∂C/∂Wˡ during playback's
+        backward pass."""
+        if self.current_overlay().bundle(layer).quantity == "dW":
+            dW = self.document.trace.dW[layer - 1]
+            return (dW[0] if dW.ndim == 3 else dW), self.weight_gradient_range
+        return self.document.network.layer(layer).weights, self.weight_range
+
     def _sync_bundles(self) -> None:
         sel = self.document.selection
-        for l, layer in enumerate(self.document.network.layers, start=1):
+        for l in range(1, self.document.network.depth + 1):
             excluded = (sel.i, sel.j) if sel and sel.kind == "edge" and sel.layer == l else None
-            self.bundle_items[l - 1].set_weights(layer.weights, self.weight_range, excluded)
+            values, vmax = self.edge_values(l)
+            self.bundle_items[l - 1].set_weights(values, vmax, excluded)
         if any(not item.fine for item in self.bundle_items):
             self._refine_timer.start()  # (re)started: refine after the last edit
 
@@ -257,7 +320,8 @@ class NetworkScene(QGraphicsScene):
             item.show_rings(rings, boxes)
         elif sel.kind == "edge":
             bundle = lay.bundles[sel.layer - 1]
-            w = float(self.document.network.layer(sel.layer).weights[sel.i, sel.j])
+            values, vmax = self.edge_values(sel.layer)
+            w = float(values[sel.i, sel.j])
             if bundle.image:
                 r = bundle.rect
                 n_to, n_from = bundle.y_to.shape[0], bundle.y_from.shape[0]
@@ -265,8 +329,8 @@ class NetworkScene(QGraphicsScene):
                 cell = QRectF(r.x + sel.j * cw, r.y + sel.i * ch, cw, ch)
                 item.show_rings([], [cell.adjusted(-2, -2, 2, 2)])
             else:
-                step = int(edge_steps(np.array([w]), self.weight_range)[0])
-                pen = edge_pen(step, self.weight_range, self.bundle_items[sel.layer - 1].max_width)
+                step = int(edge_steps(np.array([w]), vmax)[0])
+                pen = edge_pen(step, vmax, self.bundle_items[sel.layer - 1].max_width)
                 start = QPointF(bundle.x0, float(bundle.y_from[sel.j]))
                 end = QPointF(bundle.x1, float(bundle.y_to[sel.i]))
                 item.show_edge(start, end, pen)
@@ -292,7 +356,15 @@ class NetworkScene(QGraphicsScene):
         ]
         if self._shows_gradients:
             entries.append(LegendEntry("gradients", self.gradient_range))
+        if self._shows_weight_gradients:
+            entries.append(LegendEntry("∂C/∂W", self.weight_gradient_range))
         return entries
+
+    def legend_note(self) -> str:
+        """The note after the colour bars: what an edge's width means."""
+        if self._shows_weight_gradients:
+            return "edge width ∝ |w| or |∂C/∂w|"
+        return "edge width ∝ |w|"
 
     def neuron_pos(self, layer: int, i: int, kind: str = "a") -> QPointF:
         """Scene centre of value i of column `kind` ("a", "z", "y") of `layer`."""

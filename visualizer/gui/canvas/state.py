@@ -1,9 +1,10 @@
 """What the canvas shows, as plain data (no Qt): per column which vector of the Trace (or
 nothing yet), per operator node whether it reads forward (`Wˡ + bˡ`, `fˡ`) or backward
-(`(Wˡ)ᵀ`, `fˡ′ ⊙`), and per item whether it is the current step, dimmed or normal.
+(`(Wˡ)ᵀ`, `fˡ′ ⊙`), per edge bundle whether its edges carry Wˡ or ∂C/∂Wˡ, whether the
+loss C has been computed, and per item whether it is the current step, dimmed or normal.
 
-The resting canvas shows every forward value. Playback builds other Overlays (e.g. from a
-timeline Step) and hands them to `NetworkScene.set_overlay`; the scene does the rest.
+The resting canvas shows every forward value. Playback builds other Overlays from the
+timeline (`playback.overlay_for`) and hands them to the scene; the scene does the rest.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from visualizer.engine.backprop import Trace
 
 EMPHASES = ("normal", "active", "dim")
 DIRECTIONS = ("forward", "backward")
+PHASES = ("forward", "loss", "backward")  # as in timeline.PHASES
+EDGE_QUANTITIES = ("W", "dW")
 # Which Trace vectors each kind of column may show (names as in timeline.VectorRef).
 QUANTITIES = {"a": ("a", "grad_a"), "z": ("z", "delta"), "y": ("y",)}
 GRADIENTS = frozenset({"grad_a", "delta"})  # coloured on their own range
@@ -36,13 +39,31 @@ class OperatorShow:
 
 
 @dataclass(frozen=True)
+class BundleShow:
+    """Edge bundle l carries the weights ("W") or their gradient ∂C/∂Wˡ ("dW")."""
+
+    quantity: str = "W"
+    emphasis: str = "normal"
+
+
+@dataclass(frozen=True)
 class Overlay:
     a: tuple[ColumnShow, ...]  # columns aˡ, l = 0..L
     z: tuple[ColumnShow, ...]  # columns zˡ, l = 1..L (index l − 1)
     y: ColumnShow
-    weights: tuple[OperatorShow, ...]  # box Wˡ and its edge bundle, l = 1..L
+    weights: tuple[OperatorShow, ...]  # box Wˡ (and its edge bundle unless `bundles`), l = 1..L
     activations: tuple[OperatorShow, ...]  # band fˡ, l = 1..L
     loss: OperatorShow
+    # Edge bundles l = 1..L; None: each carries Wˡ with the emphasis of its W box.
+    bundles: tuple[BundleShow, ...] | None = None
+    loss_shown: bool = True  # False: C is not computed yet (an empty slot, not a number)
+    phase: str | None = None  # the current step's phase, which colours what is active
+
+    def bundle(self, layer: int) -> BundleShow:
+        """What bundle `layer` (1..L) shows."""
+        if self.bundles is None:
+            return BundleShow("W", self.weights[layer - 1].emphasis)
+        return self.bundles[layer - 1]
 
     @classmethod
     def resting(cls, depth: int) -> Overlay:
@@ -78,6 +99,14 @@ class Overlay:
         for op in (*self.weights, *self.activations, self.loss):
             if op.direction not in DIRECTIONS or op.emphasis not in EMPHASES:
                 raise ValueError(f"bad operator state {op}")
+        if self.bundles is not None:
+            if len(self.bundles) != depth:
+                raise ValueError(f"{len(self.bundles)} bundles for a network of {depth} layers")
+            for b in self.bundles:
+                if b.quantity not in EDGE_QUANTITIES or b.emphasis not in EMPHASES:
+                    raise ValueError(f"bad bundle state {b}")
+        if self.phase is not None and self.phase not in PHASES:
+            raise ValueError(f"unknown phase {self.phase!r}")
 
     def columns(self) -> list[tuple[str, int, ColumnShow]]:
         """(kind, layer, show) for every column."""
@@ -106,3 +135,21 @@ def column_values(trace: Trace, kind: str, layer: int, quantity: str | None) -> 
     else:
         v = trace.y
     return v[0] if v.ndim == 2 else v
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def column_header(kind: str, layer: int, quantity: str | None) -> str:
+    """The label above a column: what it shows now ("x", "a²", "z²", "δ²", "∂C/∂a²",
+    "∂C/∂x", "y"); an empty slot is labelled with its column's forward quantity."""
+    s = str(layer).translate(_SUPERSCRIPTS)
+    if kind == "y":
+        return "y"
+    if quantity == "grad_a":
+        return "∂C/∂x" if layer == 0 else f"∂C/∂a{s}"
+    if quantity == "delta":
+        return f"δ{s}"
+    if kind == "a" and layer == 0:
+        return "x"
+    return f"{kind}{s}"

@@ -2,7 +2,8 @@
 
 Accents are chosen not to clash with the blue–white–red value map: a neutral dark for the
 forward phase, violet for the backward phase (never red against green), and amber with a
-white halo for the selection.
+white halo for the selection. During playback what is active takes the colour of its
+step's phase (`phase_accent`), the same as the player's scrubber and the pulses.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtGui import QColor, QFont
+
+from visualizer.gui.player import PHASE_COLORS
 
 FONT_FAMILIES = ["Inter", "Segoe UI", "Helvetica Neue", "Noto Sans", "DejaVu Sans", "Arial"]
 
@@ -30,7 +33,16 @@ BUTTON_FILL = QColor("#e2e8f0")
 BUTTON_HOVER = QColor("#cbd5e1")
 BUTTON_DISABLED = QColor("#94a3b8")
 
-DIM_OPACITY = 0.28
+DIM_OPACITY = 0.4
+
+
+@functools.cache
+def phase_accent(phase: str | None) -> QColor:
+    """The accent of a playback phase ("forward", "loss", "backward"); at rest (None)
+    the forward accent."""
+    if phase is None or phase not in PHASE_COLORS:
+        return FORWARD_ACCENT
+    return QColor(PHASE_COLORS[phase])
 
 
 @functools.cache

@@ -370,5 +370,5 @@ class NetworkView(QGraphicsView):
         if ok:
             painter.setWorldTransform(to_viewport * painter.worldTransform())
         view_rect = QRectF(self.viewport().rect())
-        paint_legend(painter, view_rect, entries, "edge width ∝ |w|")
+        paint_legend(painter, view_rect, entries, self.network_scene.legend_note())
         painter.restore()
