@@ -13,6 +13,15 @@ For each network it measures, at 1600×900 with the view fitted:
              (its bundle's cache stays valid: the selection overlay draws that edge), then
              render
 The target for edits is 16 ms (one frame at 60 Hz) for networks of a few hundred neurons.
+
+Playback (the networks in PLAYBACK_CASES, same view):
+  frame      set_playback at a step mid-pulse (progress varying over 0.05..0.65 from frame
+             to frame, so the pulses move every time), then a full render of the view:
+             a linear step in the middle of the network, and its transpose step
+  step       set_playback moving on to the next step (the overlay changes: columns get
+             values, operators flip), then render
+  gif        render_animation of assets/networks/default.json to a GIF (whole export)
+The target for a playback frame is 16 ms at [32, 64, 64, 64, 32].
 """
 
 from __future__ import annotations
@@ -27,7 +36,10 @@ from collections.abc import Callable
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import itertools
+import tempfile
+from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
@@ -37,10 +49,13 @@ from visualizer.gui.canvas.scene import NetworkScene
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.commands import NudgeWeight, SetWeight
 from visualizer.gui.document import Document, Selection
+from visualizer.timeline import build
 
 SIZE = (1600, 900)
 CASES = ([2, 3, 2], [32, 64, 64, 64, 32], [128, 256, 256, 10])
+PLAYBACK_CASES = ([2, 3, 2], [32, 64, 64, 64, 32])
 TARGET_MS = 16.0
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def median_ms(fn: Callable[[], object], runs: int) -> float:
@@ -119,9 +134,68 @@ def bench(sizes: list[int], runs: int) -> dict[str, float]:
     return out
 
 
+def bench_playback(sizes: list[int], frames: int) -> dict[str, float]:
+    """Median milliseconds of playback frames (see the module docstring)."""
+    doc = Document(make_network(sizes, "tanh"))
+    view = NetworkView(doc)
+    view.resize(*SIZE)
+    view.show()
+    QApplication.processEvents()
+    view.fit()
+    scene = view.network_scene
+    steps = build(doc.network, doc.trace)
+    depth = doc.network.depth
+    mid = (depth + 1) // 2
+    linear = next(s.index for s in steps if s.kind == "linear" and s.layer == mid)
+    transpose = next(s.index for s in steps if s.kind == "transpose" and s.layer == mid)
+    image = QImage(*SIZE, QImage.Format.Format_ARGB32_Premultiplied)
+    progresses = itertools.cycle(np.linspace(0.05, 0.65, 23))
+    out: dict[str, float] = {}
+    for name, k in (("frame (linear)", linear), ("frame (transpose)", transpose)):
+        scene.set_playback(steps, k, 0.05)
+        scene.refine_now()
+        render(view, image)
+
+        def frame(k: int = k) -> None:
+            scene.set_playback(steps, k, float(next(progresses)))
+            render(view, image)
+
+        out[name] = median_ms(frame, frames)
+    position = itertools.cycle(range(len(steps)))
+
+    def next_step() -> None:
+        scene.set_playback(steps, next(position), 1.0)
+        render(view, image)
+
+    out["step → render"] = median_ms(next_step, frames)
+    scene.set_playback(None, -1, 1.0)
+    view.close()
+    view.deleteLater()
+    return out
+
+
+def bench_gif(runs: int) -> float:
+    """Median seconds of exporting the default network's animation to a GIF."""
+    from visualizer.formats.network_file import load_network
+    from visualizer.gui.render import render_animation
+
+    network = load_network(ROOT / "assets" / "networks" / "default.json")
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(runs):
+            t = time.perf_counter()
+            frames = render_animation(network, Path(folder) / "default.gif")
+            times.append(time.perf_counter() - t)
+        size = (Path(folder) / "default.gif").stat().st_size
+    print(f"gif of default.json at {SIZE[0]}×{SIZE[1]}: {frames} frames, {size / 1e6:.2f} MB")
+    return statistics.median(times)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="timed runs per figure (median)")
+    parser.add_argument("--frames", type=int, default=60, help="playback frames per figure")
+    parser.add_argument("--gif-runs", type=int, default=3, help="GIF exports timed (median)")
     args = parser.parse_args(argv)
     QApplication.instance() or QApplication(sys.argv[:1])
     print(f"canvas at {SIZE[0]}×{SIZE[1]}, medians of {args.runs} runs, milliseconds")
@@ -134,6 +208,18 @@ def main(argv: list[str] | None = None) -> int:
         row = f"{sizes!s:<22}{edges:>8}" + "".join(f"{result[k]:>16.1f}" for k in keys)
         print(row)
     print(f"(edit target: {TARGET_MS:.0f} ms; figures are reported, not judged)")
+    print()
+    print(f"playback at {SIZE[0]}×{SIZE[1]}, medians of {args.frames} frames, milliseconds")
+    keys = ["frame (linear)", "frame (transpose)", "step → render"]
+    print(f"{'network':<22}{'edges':>8}" + "".join(f"{k:>20}" for k in keys))
+    for sizes in PLAYBACK_CASES:
+        edges = sum(a * b for a, b in itertools.pairwise(sizes))
+        result = bench_playback(sizes, args.frames)
+        print(f"{sizes!s:<22}{edges:>8}" + "".join(f"{result[k]:>20.1f}" for k in keys))
+    print(f"(frame target: {TARGET_MS:.0f} ms)")
+    print()
+    seconds = bench_gif(args.gif_runs)
+    print(f"gif export: {seconds:.2f} s (median of {args.gif_runs})")
     return 0
 
 

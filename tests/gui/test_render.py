@@ -1,14 +1,19 @@
-"""Headless pictures: render_network writes real PNG and SVG files, atomically."""
+"""Headless pictures: render_network writes real PNG and SVG files, atomically, of the
+resting canvas or of a step of the playback; render_animation writes a GIF or a folder of
+PNG frames, and a cancelled export leaves nothing behind."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 from visualizer.engine.network import make_network
-from visualizer.gui.render import render_network
+from visualizer.gui.canvas.playback import frame_plan
+from visualizer.gui.player import PHASE_COLORS
+from visualizer.gui.render import render_animation, render_network
 
 
 @pytest.fixture
@@ -76,3 +81,159 @@ def test_window_render_has_the_requested_size(qapp, tmp_path, network):
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1280, 800)
     assert _distinct_colours(image) > 50
+
+
+# -- steps of the playback, and animations -------------------------------------------------
+SMALL = (480, 270)
+
+
+@pytest.fixture
+def softmax_net():
+    return make_network([2, 4, 3, 2], ["tanh", "sigmoid", "softmax"], "cross_entropy")
+
+
+def _pixels(path) -> np.ndarray:
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB32)
+    words = np.frombuffer(image.constBits(), dtype=np.uint32)
+    # Copied while `image` (which owns the buffer) is alive.
+    return words.reshape(image.height(), -1)[:, : image.width()].copy()
+
+
+def test_rendered_steps_differ_from_each_other_and_from_rest(qapp, tmp_path, softmax_net):
+    count = 5 * 3 + 2
+    shots = {}
+    for name, step in (("rest", None), ("first", 0), ("back", 10), ("last", "last")):
+        out = tmp_path / f"{name}.png"
+        render_network(softmax_net, out, size=(800, 450), step=step)
+        shots[name] = _pixels(out)
+    render_network(softmax_net, tmp_path / "end.png", size=(800, 450), step=count - 1)
+    np.testing.assert_array_equal(_pixels(tmp_path / "end.png"), shots["last"])
+    names = sorted(shots)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            changed = np.count_nonzero(shots[a] != shots[b])
+            assert changed > 2000, f"{a} and {b} differ in only {changed} pixels"
+
+
+def test_render_step_amber_shows_only_in_the_backward_phase(qapp, tmp_path, softmax_net):
+    amber = QColor(PHASE_COLORS["backward"]).rgb() & 0xFFFFFF
+
+    def amber_pixels(step) -> int:
+        out = tmp_path / "x.png"
+        render_network(softmax_net, out, size=(800, 450), step=step)
+        return int(np.count_nonzero((_pixels(out) & 0xFFFFFF) == amber))
+
+    assert amber_pixels(0) == 0
+    assert amber_pixels(10) > 50  # the active operator and column in the backward accent
+
+
+def test_render_step_is_checked(qapp, tmp_path, network):
+    for bad in (-1, 5 * 3 + 2, "first", 1.5, True):
+        with pytest.raises(ValueError, match="step must be"):
+            render_network(network, tmp_path / "x.png", step=bad)
+    with pytest.raises(ValueError, match="canvas only"):
+        render_network(network, tmp_path / "x.png", step=0, window=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_step_renders_to_svg_too(qapp, tmp_path, network):
+    out = tmp_path / "step.svg"
+    render_network(network, out, size=(800, 500), step="last")
+    assert "∂C/∂x" in out.read_text(encoding="utf-8")
+
+
+def test_animation_as_gif_plays_every_step_and_loops(qapp, tmp_path, softmax_net):
+    from PIL import Image
+
+    out = tmp_path / "anim.gif"
+    calls = []
+    frames = render_animation(
+        softmax_net,
+        out,
+        size=SMALL,
+        fps=10,
+        step_seconds=0.3,
+        progress=lambda d, t: calls.append((d, t)),
+    )
+    total = len(frame_plan(17, 10, 0.3))
+    assert calls == [(d, total) for d in range(1, total + 1)]
+    with Image.open(out) as gif:
+        assert gif.size == SMALL
+        assert gif.n_frames == frames > 17  # every step changes the picture
+        assert gif.info["loop"] == 0
+        durations = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            durations.append(gif.info["duration"])
+        assert sum(durations) == total * 100  # identical frames were merged, not dropped
+        gif.seek(0)
+        first = np.asarray(gif.convert("RGB"))
+        gif.seek(gif.n_frames - 1)
+        last = np.asarray(gif.convert("RGB"))
+    assert np.count_nonzero(np.any(first != last, axis=2)) > 1000
+    assert [p.name for p in tmp_path.iterdir()] == ["anim.gif"]
+
+
+def test_animation_gif_frames_match_the_canvas(qapp, tmp_path, softmax_net):
+    """The last GIF frame is the canvas at the last step, up to the 255-colour palette."""
+    from PIL import Image
+
+    render_animation(softmax_net, tmp_path / "a.gif", size=SMALL, fps=2, step_seconds=0.5)
+    render_network(softmax_net, tmp_path / "last.png", size=SMALL, step="last")
+    with Image.open(tmp_path / "a.gif") as gif:
+        gif.seek(gif.n_frames - 1)
+        frame = np.asarray(gif.convert("RGB")).astype(int)
+    with Image.open(tmp_path / "last.png") as png:
+        canvas = np.asarray(png.convert("RGB")).astype(int)
+    assert np.percentile(np.abs(frame - canvas).max(axis=2), 99) < 24
+
+
+def test_animation_as_a_folder_of_png_frames(qapp, tmp_path, softmax_net):
+    out = tmp_path / "frames"
+    frames = render_animation(softmax_net, out, size=SMALL, fps=4, step_seconds=0.5)
+    names = sorted(p.name for p in out.iterdir())
+    assert frames == len(frame_plan(17, 4, 0.5)) == len(names)
+    assert names[0] == "frame_0000.png" and names[-1] == f"frame_{frames - 1:04d}.png"
+    assert QImage(str(out / names[-1])).size().width() == SMALL[0]
+    assert _pixels(out / names[0]).tobytes() != _pixels(out / names[-1]).tobytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["frames"]  # no temporary folder left
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert render_animation(softmax_net, empty, size=SMALL, fps=1, step_seconds=1) > 17
+
+
+def test_animation_refuses_a_full_folder_or_another_suffix(qapp, tmp_path, network):
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "keep.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not empty"):
+        render_animation(network, full, size=SMALL)
+    with pytest.raises(ValueError, match=r"\.gif file or a folder"):
+        render_animation(network, tmp_path / "anim.mp4", size=SMALL)
+    with pytest.raises(ValueError, match="fps"):
+        render_animation(network, tmp_path / "a.gif", size=SMALL, fps=0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
+    assert [p.name for p in full.iterdir()] == ["keep.txt"]
+
+
+@pytest.mark.parametrize("target", ["anim.gif", "frames"])
+def test_cancelled_animation_leaves_nothing_behind(qapp, tmp_path, network, target):
+    done = []
+    frames = render_animation(
+        network,
+        tmp_path / target,
+        size=SMALL,
+        fps=5,
+        progress=lambda d, t: done.append(d),
+        cancelled=lambda: len(done) >= 7,
+    )
+    assert frames == 0 and len(done) == 7
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cancelled_gif_keeps_the_old_file(qapp, tmp_path, network):
+    out = tmp_path / "anim.gif"
+    out.write_bytes(b"old")
+    assert render_animation(network, out, size=SMALL, cancelled=lambda: True) == 0
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["anim.gif"]

@@ -300,8 +300,13 @@ def _write_png_folder(folder: Path, frames: Iterator[QImage]) -> int:
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".tmp"))
     try:
         count = 0
+        previous: tuple[QImage, bytes] | None = None
         for count, image in enumerate(frames, start=1):
-            atomic_write(tmp / f"frame_{count - 1:04d}.png", _png_bytes(image))
+            # Rests, holds and the still end of every step repeat a frame: encode it once.
+            if previous is None or image != previous[0]:
+                previous = (image.copy(), _png_bytes(image))
+            # No per-frame atomic writes: the whole folder appears at once, by rename.
+            (tmp / f"frame_{count - 1:04d}.png").write_bytes(previous[1])
         if folder.is_dir():
             folder.rmdir()  # empty (checked before): rename() cannot replace a folder
         os.chmod(tmp, 0o777 & ~_umask())

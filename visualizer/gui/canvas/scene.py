@@ -266,8 +266,7 @@ class NetworkScene(QGraphicsScene):
         """(values, ±range) that bundle `layer` draws: Wˡ, or ∂C/∂Wˡ during playback's
         backward pass."""
         if self.current_overlay().bundle(layer).quantity == "dW":
-            dW = self.document.trace.dW[layer - 1]
-            return (dW[0] if dW.ndim == 3 else dW), self.weight_gradient_range
+            return self.document.trace.dW[layer - 1], self.weight_gradient_range
         return self.document.network.layer(layer).weights, self.weight_range
 
     def _sync_bundles(self) -> None:
