@@ -237,3 +237,17 @@ def test_cancelled_gif_keeps_the_old_file(qapp, tmp_path, network):
     assert render_animation(network, out, size=SMALL, cancelled=lambda: True) == 0
     assert out.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["anim.gif"]
+
+
+def test_gif_timing_does_not_drift_at_a_frame_rate_gifs_cannot_store(qapp, tmp_path, network):
+    from PIL import Image
+
+    out = tmp_path / "a.gif"
+    render_animation(network, out, size=(160, 90), fps=30, step_seconds=0.5)
+    seconds = len(frame_plan(17, 30, 0.5)) / 30  # 33⅓ ms a frame: not whole hundredths
+    with Image.open(out) as gif:
+        total = 0
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            total += gif.info["duration"]
+    assert abs(total - 1000 * seconds) <= 10

@@ -352,14 +352,20 @@ def _write_gif(path: Path, frames: Iterator[QImage], frame_ms: float, palette) -
         header_written = False
         previous = None  # palette indices of the last frame written
         pending = None  # (P image, bbox, duration ms): waits to learn its full duration
+        ideal_ms = 0.0  # when the frames written so far should end
+        written_cs = 0  # when they do end: GIF delays are whole hundredths of a second
 
         def flush() -> None:
-            nonlocal written
+            nonlocal written, ideal_ms, written_cs
             image, bbox, duration = pending
             if bbox is not None:
                 image = image.crop(bbox)
             offset = bbox[:2] if bbox is not None else (0, 0)
-            for chunk in GifImagePlugin.getdata(image, offset, duration=round(duration)):
+            # Rounded against the running total, so 30 fps does not drift to 33.
+            ideal_ms += duration
+            delay_cs = max(1, round(ideal_ms / 10) - written_cs)
+            written_cs += delay_cs
+            for chunk in GifImagePlugin.getdata(image, offset, duration=10 * delay_cs):
                 handle.write(chunk)
             written += 1
 
