@@ -285,6 +285,23 @@ def test_big_bundles_pulse_on_a_fixed_subsample_of_edges():
     np.testing.assert_array_equal(back.end, a.start)  # the same edges, backward
 
 
+@pytest.mark.parametrize(
+    ("sizes", "acts", "loss"),
+    [
+        ([30, 40, 25], ["tanh", "softmax"], "cross_entropy"),  # softmax: 625 pairs
+        ([600, 500, 400], ["relu", "tanh"], "half_squared_error"),  # strips, heatmaps
+    ],
+)
+def test_big_layers_pulse_on_at_most_a_few_hundred_dots(sizes, acts, loss):
+    network = make_network(sizes, acts, loss)
+    lay = compute_layout(network.sizes)
+    weights = [layer.weights for layer in network.layers]
+    for step in _timeline(network):
+        p = pulses_for(lay, step, weights)
+        assert p is not None and 0 < p.count <= 2 * MAX_DOTS, step.title
+        assert np.all(np.isfinite(p.start)) and np.all(np.isfinite(p.end))
+
+
 def test_every_kind_of_step_has_pulses_where_its_values_flow():
     network = _network("softmax + cross entropy")
     lay = compute_layout(network.sizes)

@@ -13,8 +13,8 @@ NumPy over the layout's geometry):
 
 A dot's size follows the magnitude of what it carries (e.g. wᵢⱼ aⱼ along edge ij, on a
 square-root scale so small contributions stay visible); its colour is the step's phase.
-Big bundles get at most `MAX_DOTS` dots, on a fixed (seeded) subsample of their edges, so
-the same edges pulse forward and backward.
+Big bundles pulse on at most `MAX_DOTS` edges (big columns on as many rows): a fixed,
+seeded subsample, so the same edges pulse forward and backward.
 
 `PulseItem` paints all dots of a step in one item, in a few bulk `drawPoints` calls; only
 it repaints while a step plays, everything under it comes from caches.
@@ -66,12 +66,18 @@ class Pulses:
         return (x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad)
 
 
-def subsample(n: int, layer: int, limit: int = MAX_DOTS) -> np.ndarray:
+# What a subsample is of, for its seed: the edges of bundle l, the rows of column l, …
+_EDGES, _ROWS, _LOSS_A, _LOSS_Y = range(4)
+
+
+def subsample(n: int, what: int, layer: int, limit: int = MAX_DOTS) -> np.ndarray:
     """Indices of at most `limit` of n items: all of them, or a fixed random choice
-    seeded by `layer` (the same edges of a bundle pulse forward and backward)."""
+    seeded by (`what`, `layer`), so the same edges of a bundle pulse forward and
+    backward, in every frame and every export."""
     if n <= limit:
         return np.arange(n)
-    return np.sort(np.random.default_rng(layer).choice(n, size=limit, replace=False))
+    rng = np.random.default_rng([what, layer])
+    return np.sort(rng.choice(n, size=limit, replace=False))
 
 
 def _relative(magnitudes: np.ndarray) -> np.ndarray:
@@ -91,7 +97,7 @@ def _edges(layout: Layout, layer: int, magnitudes: np.ndarray) -> Pulses:
     b = layout.bundles[layer - 1]
     src, dst = layout.a[layer - 1], layout.z[layer - 1]
     n_to, n_from = b.y_to.shape[0], b.y_from.shape[0]
-    flat = subsample(n_to * n_from, layer)
+    flat = subsample(n_to * n_from, _EDGES, layer)
     i, j = np.divmod(flat, n_from)
     y_from, y_to = b.y_from[j], b.y_to[i]
     xs = src.right + (0.0 if src.strip else _RIM_GAP)
@@ -107,10 +113,10 @@ def _rows(left: Column, right: Column, magnitudes: np.ndarray, pairs: bool) -> P
     magnitude of the value each dot arrives at (`magnitudes` per row of `right`)."""
     n = right.size
     if pairs:
-        flat = subsample(n * n, -right.layer - 1)
+        flat = subsample(n * n, _ROWS, right.layer)
         i, j = np.divmod(flat, n)
     else:
-        i = j = subsample(n, -right.layer - 1)
+        i = j = subsample(n, _ROWS, right.layer)
     xs = left.right + (0.0 if left.strip else _RIM_GAP)
     xe = right.left - (0.0 if right.strip else _RIM_GAP)
     start = np.column_stack([np.full(i.shape, xs), left.ys[j]])
@@ -132,8 +138,6 @@ def pulses_for(layout: Layout, step: Step, weights: Sequence[np.ndarray]) -> Pul
     l, kind = step.layer, step.kind
     reads = {r.key: r.values for r in step.reads}
     writes = {r.key: r.values for r in step.writes}
-    if kind in ("linear", "transpose", "weight_grad") and layout.bundles[l - 1].count == 0:
-        return None
     if kind == "linear":
         a_prev = reads[("a", l - 1)]
         return _with_phase(_edges(layout, l, weights[l - 1] * a_prev[None, :]), step.phase)
@@ -159,8 +163,8 @@ def pulses_for(layout: Layout, step: Step, weights: Sequence[np.ndarray]) -> Pul
         return _reversed(forward, step.phase)
     band, y_col = layout.loss_band, layout.y
     if kind == "loss":
-        a_rows = subsample(a_col.size, -1000)
-        y_rows = subsample(y_col.size, -1001)
+        a_rows = subsample(a_col.size, _LOSS_A, l)
+        y_rows = subsample(y_col.size, _LOSS_Y, l)
         xa = a_col.right + (0.0 if a_col.strip else _RIM_GAP)
         xy = y_col.left - (0.0 if y_col.strip else _RIM_GAP)
         start = np.concatenate(
@@ -178,7 +182,7 @@ def pulses_for(layout: Layout, step: Step, weights: Sequence[np.ndarray]) -> Pul
         size = np.full(start.shape[0], 0.6)
         return Pulses(start, end, size, step.phase)
     if kind == "loss_grad":
-        rows = subsample(a_col.size, -1000)
+        rows = subsample(a_col.size, _LOSS_A, l)
         xa = a_col.right + (0.0 if a_col.strip else _RIM_GAP)
         start = np.column_stack([np.full(rows.shape, band.left), a_col.ys[rows]])
         end = np.column_stack([np.full(rows.shape, xa), a_col.ys[rows]])
