@@ -25,9 +25,7 @@ def window(qtbot, tmp_path, monkeypatch):
     w.errors = []
     w.answers = []
     monkeypatch.setattr(w, "show_error", lambda title, text: w.errors.append(text))
-    monkeypatch.setattr(
-        w, "ask_unsaved", lambda: w.answers.pop(0) if w.answers else Btn.Discard
-    )
+    monkeypatch.setattr(w, "ask_unsaved", lambda: w.answers.pop(0) if w.answers else Btn.Discard)
     yield w
     w.doc.undo_stack.clear()  # nothing unsaved: closing must not prompt
     w.close()

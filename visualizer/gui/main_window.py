@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QUndoView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -27,8 +28,12 @@ from visualizer.gui import commands, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document
 from visualizer.gui.numbers import fmt_short
+from visualizer.gui.panels.equation import EquationPanel
 from visualizer.gui.panels.inspector import Inspector
+from visualizer.gui.panels.player_bar import PlayerBar
+from visualizer.gui.player import Player
 from visualizer.paths import EXAMPLES
+from visualizer.timeline import build as build_timeline
 
 APP_TITLE = "Backprop Visualizer"
 AUTOSAVE_MS = 5000
@@ -59,6 +64,25 @@ class MainWindow(QMainWindow):
         )
         self.history_dock.hide()
 
+        # Playback: the equation of the current step above the player bar, across the
+        # whole bottom of the window.
+        self.player = Player(parent=self)
+        self.player_bar = PlayerBar(self.player)
+        self.equation = EquationPanel()
+        self.equation.follow(self.player)
+        playback = QWidget()
+        column = QVBoxLayout(playback)
+        column.setContentsMargins(6, 0, 6, 4)
+        column.addWidget(self.equation)
+        column.addWidget(self.player_bar)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.playback_dock = self._dock(
+            "Playback", playback, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.player.position_changed.connect(self._show_position)
+        self.player.playing_changed.connect(lambda _playing: self._show_position())
+
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -77,6 +101,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
 
         self._restore_settings()
+        self.player.set_steps(build_timeline(document.network, document.trace))
         self._network_changed()
         self._file_changed()
 
@@ -148,6 +173,12 @@ class MainWindow(QMainWindow):
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
         view.addSeparator()
         view.addAction(self.inspector_dock.toggleViewAction())
+        playback = bar.addMenu("&Playback")
+        for key in ("play", "back", "forward", "first", "last"):
+            action = self.player_bar.actions()[key]
+            playback.addAction(action)
+            self.addAction(action)  # window-wide shortcuts
+        view.addAction(self.playback_dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.act_about)
         self._fill_recent()
@@ -171,7 +202,19 @@ class MainWindow(QMainWindow):
         tb.addAction(self.act_fit)
 
     # -- reacting to the document --------------------------------------------------------
+    def _show_position(self, *_args: object) -> None:
+        """Draw the player's position on the canvas. At the start and paused the canvas
+        shows the network at rest (every forward value); once playing, only what has been
+        computed so far."""
+        state = self.player.state
+        k, progress = state.step, state.progress
+        if k < 0 and state.playing:
+            k, progress = 0, 0.0
+        self.view.network_scene.set_playback(self.player.steps, k, progress)
+
     def _network_changed(self) -> None:
+        # Editing during playback recomputes the timeline and keeps the current step.
+        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace))
         net, trace = self.doc.network, self.doc.trace
         self.loss_combo.setCurrentText(net.loss)
         self.summary.setText(
