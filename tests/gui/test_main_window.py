@@ -152,3 +152,31 @@ def test_loss_combo_changes_the_loss_undoably(window):
     assert window.doc.network.loss == "mean_squared_error"
     window.doc.undo_stack.undo()
     assert window.doc.network.loss != "mean_squared_error"
+
+
+def test_playback_keys_step_the_canvas_and_equation(window):
+    from visualizer.gui.canvas.state import Overlay
+
+    scene = window.view.network_scene
+    depth = window.doc.network.depth
+    assert window.player.state.step == -1
+    assert scene.current_overlay() == Overlay.resting(depth)
+    forward = window.player_bar.actions()["forward"]
+    assert forward.shortcut().toString() == "Right"
+    for _ in range(3):
+        forward.trigger()
+    assert window.player.state.step == 2
+    assert scene.current_overlay() != Overlay.resting(depth)
+    assert window.player.current_step.numbers_html in window.equation.numbers_label.text()
+    window.player_bar.actions()["first"].trigger()
+    assert scene.current_overlay() == Overlay.resting(depth)
+
+
+def test_editing_during_playback_keeps_the_step_and_shows_new_values(window):
+    for _ in range(5):
+        window.player_bar.actions()["forward"].trigger()
+    k = window.player.state.step
+    window.doc.edit(commands.SetWeight(window.doc, 1, 0, 0, 0.777))
+    assert window.player.state.step == k
+    steps = window.player.steps
+    assert steps[0].writes[0].values[0] == window.doc.trace.z[0][0]

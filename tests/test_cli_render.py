@@ -1,0 +1,82 @@
+"""`backprop-visualizer render`: pictures at a playback step and the animation, headless."""
+
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtGui import QImage
+
+from visualizer.cli import main
+from visualizer.paths import DEFAULT_NETWORK, EXAMPLES
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "visualizer", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+    )
+
+
+def test_render_png_at_a_step_and_last_differ(tmp_path):
+    first, last = tmp_path / "first.png", tmp_path / "last.png"
+    done = _cli(
+        "render", str(DEFAULT_NETWORK), "-o", str(first), "--step", "0", "--size", "800x450"
+    )
+    assert done.returncode == 0, done.stderr
+    assert main(["render", str(DEFAULT_NETWORK), "-o", str(last), "--step", "last",
+                 "--size", "800x450"]) == 0  # fmt: skip
+    a, b = QImage(str(first)), QImage(str(last))
+    assert (a.width(), a.height()) == (800, 450) == (b.width(), b.height())
+    assert a != b
+
+
+def test_render_svg_and_window(tmp_path):
+    svg, window = tmp_path / "net.svg", tmp_path / "window.png"
+    assert main(["render", str(EXAMPLES / "xor.json"), "-o", str(svg)]) == 0
+    assert svg.read_text().lstrip().startswith("<?xml")
+    assert main(["render", str(EXAMPLES / "xor.json"), "-o", str(window), "--window",
+                 "--size", "1200x800"]) == 0  # fmt: skip
+    assert QImage(str(window)).width() == 1200
+
+
+def test_render_gif_animation(tmp_path):
+    from PIL import Image
+
+    gif = tmp_path / "pass.gif"
+    assert main(["render", str(EXAMPLES / "xor.json"), "--gif", str(gif), "--size", "400x240",
+                 "--fps", "5"]) == 0  # fmt: skip
+    with Image.open(gif) as im:
+        assert im.n_frames > 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "out.txt"], "unknown suffix"),
+        (["-o", "out.png", "--step", "99"], "--step: 99 is outside"),
+        (["-o", "out.png", "--step", "two"], "--step: expected"),
+        (["-o", "out.png", "--size", "big"], "--size"),
+        (["-o", "out.png", "--size", "1x1"], "outside"),
+        ([], "give either -o"),
+        (["-o", "a.png", "--gif", "b.gif"], "give either -o"),
+        (["--gif", "b.gif", "--step", "1"], "apply to a picture"),
+        (["--gif", "b.gif", "--fps", "0"], "--fps"),
+    ],
+)
+def test_render_bad_input_is_one_error_line(tmp_path, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(["render", str(DEFAULT_NETWORK), *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_render_into_a_non_empty_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "frames").mkdir()
+    (tmp_path / "frames" / "keep.txt").write_text("mine")
+    assert main(["render", str(DEFAULT_NETWORK), "--gif", str(tmp_path / "frames")]) == 2
+    assert "not an empty folder" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "frames").iterdir()] == ["keep.txt"]
