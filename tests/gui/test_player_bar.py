@@ -194,7 +194,7 @@ def test_hovering_the_scrubber_names_the_step_under_the_mouse(bar, steps, monkey
         QApplication.sendEvent(
             s, QHelpEvent(QEvent.Type.ToolTip, scrubber_point(s, k), s.mapToGlobal(QPoint()))
         )
-    assert shown == ["start: nothing computed yet", steps[3].title, steps[9].title]
+    assert shown == ["start: the network at rest", steps[3].title, steps[9].title]
 
 
 def pixel(widget, x: float, y: int) -> QColor:

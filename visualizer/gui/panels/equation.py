@@ -19,7 +19,7 @@ NUMBERS_POINT_SIZE = 11.5
 HINT_HTML = (
     "Press <b>Space</b> to play the forward pass, then watch δ flow back through (Wˡ)ᵀ and fˡ′"
 )
-START_CAPTION = "start · nothing computed yet"
+START_CAPTION = "start · the network at rest (forward values); playback computes step by step"
 
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | (
     Qt.TextInteractionFlag.TextSelectableByKeyboard

@@ -196,7 +196,7 @@ class Scrubber(QWidget):
             if self.count and k >= 0:
                 QToolTip.showText(event.globalPos(), self._steps[k].title, self)
             elif self.count:
-                QToolTip.showText(event.globalPos(), "start: nothing computed yet", self)
+                QToolTip.showText(event.globalPos(), "start: the network at rest", self)
             else:
                 QToolTip.hideText()
             return True
