@@ -16,15 +16,13 @@ from visualizer.engine import backprop
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import InitSpec, Sample, make_network
+from visualizer.notation import format_number, sub, sup
 from visualizer.timeline import (
     build,
     first_written,
-    format_number,
     format_value,
     phase_spans,
     render,
-    sub,
-    sup,
     visible_values,
 )
 

@@ -20,7 +20,6 @@ data: no Qt, so the timeline can be built and tested without a display.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,6 +28,11 @@ import numpy as np
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.backprop import Trace
 from visualizer.engine.network import Network
+from visualizer.notation import (
+    SUBSCRIPTS,
+    SUPERSCRIPTS,
+    format_number,
+)
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -56,36 +60,9 @@ _PHASE_OF = {
 # Output layers whose δᴸ the engine computes from the logits as aᴸ − y (see backprop.run).
 FUSED = frozenset({("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")})
 
-SIGNIFICANT_DIGITS = 4
 MAX_SHOWN = 8  # vectors longer than this are elided in the middle
 ELIDE_HEAD = 3
 ELIDE_TAIL = 2
-
-MINUS = "\u2212"
-
-
-# -- super- and subscripts ---------------------------------------------------------------
-_SUP = dict(zip("0123456789-+=()TLlni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺⁼⁽⁾ᵀᴸˡⁿⁱ", strict=True))
-_SUB = dict(zip("0123456789-+=()aeioxn", "₀₁₂₃₄₅₆₇₈₉₋₊₌₍₎ₐₑᵢₒₓₙ", strict=True))
-
-
-def sup(n: int | str) -> str:
-    """`n` in Unicode superscript characters (`sup(12)` is "¹²"); ValueError if a
-    character has no superscript form."""
-    return _translate(str(n), _SUP, "superscript")
-
-
-def sub(n: int | str) -> str:
-    """`n` in Unicode subscript characters (`sub("x")` is "ₓ"); ValueError if a character
-    has no subscript form."""
-    return _translate(str(n), _SUB, "subscript")
-
-
-def _translate(s: str, table: dict[str, str], what: str) -> str:
-    missing = [c for c in s if c not in table]
-    if missing:
-        raise ValueError(f"no Unicode {what} for {''.join(missing)!r}")
-    return "".join(table[c] for c in s)
 
 
 def render(template: str) -> tuple[str, str]:
@@ -117,7 +94,7 @@ def _render(s: str, i: int) -> tuple[str, str, int]:
                 raise ValueError(f"unclosed '{{' at {start - 1} in {s!r}")
             raw = s[start:i]
             i += 1  # past '}'
-            table, tag = (_SUP, "sup") if c == "^" else (_SUB, "sub")
+            table, tag = (SUPERSCRIPTS, "sup") if c == "^" else (SUBSCRIPTS, "sub")
             if raw and all(ch in table for ch in raw):
                 text.append("".join(table[ch] for ch in raw))
             elif c == "^":
@@ -133,23 +110,6 @@ def _render(s: str, i: int) -> tuple[str, str, int]:
 
 
 # -- numbers -----------------------------------------------------------------------------
-def format_number(v: float) -> str:
-    """`v` to 4 significant digits with a true minus sign (U+2212): "0.0123", "−4.567",
-    "1.235e5", "0"; "∞", "−∞", "NaN" for non-finite values."""
-    v = float(v)
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "∞" if v > 0 else MINUS + "∞"
-    if v == 0.0:
-        return "0"  # no "−0": the sign of a zero means nothing to the reader
-    s = f"{v:.{SIGNIFICANT_DIGITS}g}"
-    if "e" in s:
-        mantissa, exponent = s.split("e")
-        s = f"{mantissa}e{int(exponent)}"
-    return s.replace("-", MINUS)
-
-
 def format_value(values: Array) -> str:
     """A scalar as a number, a vector as "[a, b, c]" (elided in the middle as
     "[a, b, c, …, y, z]" when longer than 8), anything bigger as its shape, "3×2 matrix"."""

@@ -30,7 +30,7 @@ from visualizer.gui.canvas.state import ColumnShow, OperatorShow, Overlay
 from visualizer.gui.canvas.view import NetworkView, nudged, quantum_for
 from visualizer.gui.commands import ResizeLayer, SetActivation, SetWeight
 from visualizer.gui.document import Document, Selection
-from visualizer.gui.numbers import fmt_full
+from visualizer.notation import fmt_full
 
 sizes_st = st.lists(st.integers(1, 40), min_size=2, max_size=6)
 

@@ -5,7 +5,8 @@ import pytest
 
 from visualizer.engine.network import Sample, make_network
 from visualizer.gui.document import Document, Selection
-from visualizer.gui.panels.inspector import Inspector, parse_number
+from visualizer.gui.panels.inspector import Inspector
+from visualizer.notation import parse_number
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from PySide6.QtGui import QUndoCommand
 from visualizer.engine import editing
 from visualizer.engine.network import InitSpec, Network
 from visualizer.gui.document import Document
-from visualizer.gui.numbers import fmt_short, sup
+from visualizer.notation import fmt_short, sup
 
 _NUDGE_ID = 1001
 

@@ -27,11 +27,11 @@ from visualizer.formats.network_file import load_network
 from visualizer.gui import commands, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document
-from visualizer.gui.numbers import fmt_short
 from visualizer.gui.panels.equation import EquationPanel
 from visualizer.gui.panels.inspector import Inspector
 from visualizer.gui.panels.player_bar import PlayerBar
 from visualizer.gui.player import Player
+from visualizer.notation import fmt_short
 from visualizer.paths import EXAMPLES
 from visualizer.timeline import build as build_timeline
 

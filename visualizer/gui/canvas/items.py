@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from visualizer.gui.canvas import colors, theme
 from visualizer.gui.canvas.layout import HEADER_H, ROW_H, Bundle, Button, Column, Rect
-from visualizer.gui.numbers import fmt_short, sup
+from visualizer.notation import fmt_short, sup
 
 import pyqtgraph as pg  # isort: skip  (after the Qt binding, see colors.py)
 

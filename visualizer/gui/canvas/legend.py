@@ -10,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPen
 
 from visualizer.gui.canvas import colors, theme
-from visualizer.gui.numbers import MINUS, fmt_short
+from visualizer.notation import MINUS, fmt_short
 
 LEGEND_HEIGHT = 44.0  # viewport pixels kept free at the bottom when fitting
 _BAR_W = 120.0

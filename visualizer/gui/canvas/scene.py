@@ -47,7 +47,7 @@ from visualizer.gui.canvas.state import (
     column_values,
 )
 from visualizer.gui.document import Document
-from visualizer.gui.numbers import fmt_full, sub, sup
+from visualizer.notation import fmt_full, sub, sup
 from visualizer.timeline import Step
 
 REFINE_DELAY_MS = 150

@@ -3,8 +3,6 @@ loss and initialisation, and the sample (x, y). Every change goes through a comm
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,19 +27,7 @@ from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import INIT_SCHEMES, InitSpec
 from visualizer.gui import commands
 from visualizer.gui.document import Document
-from visualizer.gui.numbers import fmt_full, sup
-
-
-def parse_number(text: str) -> float:
-    """A finite float from user text (never eval); ValueError with a readable message."""
-    cleaned = text.strip().replace("\u2212", "-")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise ValueError(f"“{text}” is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"“{text}” is not a finite number")
-    return value
+from visualizer.notation import fmt_full, parse_number, sup
 
 
 class ValueEdit(QLineEdit):
