@@ -103,3 +103,23 @@ def test_save_marks_clean_and_round_trips(doc, tmp_path):
     path = doc.save(tmp_path / "net.json")
     assert not doc.is_modified
     assert load_network(path) == doc.network
+
+
+def test_an_edit_that_overflows_is_refused_with_a_message(doc):
+    messages = []
+    doc.status_message.connect(messages.append)
+    doc.edit(commands.SetActivation(doc, 1, "identity"))
+    doc.edit(commands.SetActivation(doc, 2, "identity"))
+    doc.edit(commands.SetWeight(doc, 1, 0, 0, 1e150))
+    before = doc.network
+    assert not doc.try_edit(lambda: commands.SetWeight(doc, 2, 0, 0, 1e200))
+    assert doc.network == before and doc.undo_stack.count() == 3
+    assert messages[-1].startswith("Not applied: z²") and "overflow" in messages[-1]
+
+
+def test_undo_and_redo_reuse_the_traces_they_computed(doc):
+    doc.edit(commands.SetBias(doc, 1, 1, 0.5))
+    after = doc.trace
+    doc.undo_stack.undo()
+    doc.undo_stack.redo()
+    assert doc.trace is after

@@ -180,3 +180,17 @@ def test_editing_during_playback_keeps_the_step_and_shows_new_values(window):
     assert window.player.state.step == k
     steps = window.player.steps
     assert steps[0].writes[0].values[0] == window.doc.trace.z[0][0]
+
+
+def test_a_file_whose_values_overflow_is_refused(window, tmp_path):
+    from visualizer.engine import editing
+
+    net = load_network(DEFAULT_NETWORK)
+    net = editing.set_activation(editing.set_activation(net, 1, "identity"), 2, "identity")
+    net = editing.set_weight(editing.set_weight(net, 1, 0, 0, 1e308), 2, 0, 0, 1e308)
+    path = tmp_path / "huge.json"
+    save_network(net, path)
+    before = window.doc.network
+    assert not window.open_path(path)
+    assert window.doc.network == before
+    assert "overflow" in window.errors[-1]

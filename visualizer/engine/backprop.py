@@ -60,6 +60,26 @@ class Trace:
         """∇ₓC = (W¹)ᵀ δ¹."""
         return self.grad_a[0]
 
+    def non_finite(self) -> str | None:
+        """The first value that overflowed to ±∞ or NaN, named as in the equations
+        (e.g. "z²"), or None when every value is finite."""
+        if not np.isfinite(self.loss):
+            first = "C"
+        else:
+            first = None
+        named = [(f"z{_sup(l)}", z) for l, z in enumerate(self.z, start=1)]
+        named += [(f"a{_sup(l)}", a) for l, a in enumerate(self.a[1:], start=1)]
+        named += [(f"δ{_sup(l)}", d) for l, d in enumerate(self.delta, start=1)]
+        named += [("∇ₓC", self.dx)]
+        for name, values in named:
+            if not np.all(np.isfinite(values)):
+                return name
+        return first
+
+
+def _sup(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
 
 def _as_inputs(network: Network, x: Array | None, y: Array | None) -> tuple[Array, Array]:
     if x is None or y is None:

@@ -8,7 +8,7 @@ from PySide6.QtGui import QUndoCommand
 
 from visualizer.engine import editing
 from visualizer.engine.network import InitSpec, Network
-from visualizer.gui.document import Document
+from visualizer.gui.document import Document, checked_trace
 from visualizer.notation import fmt_short, sup
 
 _NUDGE_ID = 1001
@@ -20,14 +20,15 @@ class NetworkEdit(QUndoCommand):
     def __init__(self, doc: Document, after: Network, text: str):
         super().__init__(text)
         self.doc = doc
-        self.before = doc.network
-        self.after = after
+        self.before, self.before_trace = doc.network, doc.trace
+        # Checked now, so an edit that would overflow is refused before it is pushed.
+        self.after, self.after_trace = after, checked_trace(after)
 
     def redo(self) -> None:
-        self.doc.set_network(self.after)
+        self.doc.set_network(self.after, self.after_trace)
 
     def undo(self) -> None:
-        self.doc.set_network(self.before)
+        self.doc.set_network(self.before, self.before_trace)
 
 
 class SetWeight(NetworkEdit):
@@ -73,7 +74,7 @@ class NudgeWeight(NetworkEdit):
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, NudgeWeight) or other.key != self.key:
             return False
-        self.after = other.after
+        self.after, self.after_trace = other.after, other.after_trace
         l, i, j, _ = self.key
         self._label(float(self.after.layer(l).weights[i, j]))
         return True

@@ -6,9 +6,11 @@ the network — every change is a command pushed with `edit()`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -44,6 +46,19 @@ class Selection:
         return False
 
 
+def checked_trace(network: Network) -> Trace:
+    """The trace of `network` on its sample; ValueError naming the first value that
+    overflows to ±∞ or NaN (weights too large), so such a network never reaches the views."""
+    with np.errstate(all="ignore"):
+        trace = run(network)
+    overflowed = trace.non_finite()
+    if overflowed is not None:
+        raise ValueError(
+            f"{overflowed} would overflow to ±∞ or NaN on the sample: some weights are too large"
+        )
+    return trace
+
+
 class Document(QObject):
     network_changed = Signal()  # the network (and so the trace) was replaced
     selection_changed = Signal()
@@ -57,7 +72,7 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._network = network
-        self._trace = run(network)
+        self._trace = checked_trace(network)
         self._path = Path(path) if path else None
         self._selection: Selection | None = None
 
@@ -97,17 +112,34 @@ class Document(QObject):
         self.undo_stack.push(command)
         self.status_message.emit(f"{text} — Ctrl+Z to undo")
 
-    def replace(self, network: Network, path: str | Path | None) -> None:
+    def try_edit(self, make: Callable[[], QUndoCommand]) -> bool:
+        """Build a command with `make` and apply it. An edit that breaks a rule (a size
+        beyond the limits, a wrong shape) becomes a status message, not an exception:
+        the document stays as it was."""
+        try:
+            command = make()
+        except ValueError as exc:
+            self.status_message.emit(f"Not applied: {exc}")
+            return False
+        self.edit(command)
+        return True
+
+    def replace(
+        self, network: Network, path: str | Path | None, trace: Trace | None = None
+    ) -> None:
         """Open another network (New / Open): a fresh history, nothing modified."""
+        trace = trace if trace is not None else checked_trace(network)
         self.undo_stack.clear()
         self._path = Path(path) if path else None
-        self.set_network(network)
+        self.set_network(network, trace)
         self.undo_stack.setClean()
         self.file_changed.emit()
 
-    def set_network(self, network: Network) -> None:
-        """Only commands (and replace) call this; everything else goes through `edit`."""
-        trace = run(network)  # computed first: a failure leaves the document untouched
+    def set_network(self, network: Network, trace: Trace | None = None) -> None:
+        """Only commands (and replace) call this; everything else goes through `edit`.
+        `trace` is the network's trace when the caller already has it."""
+        # Computed first: a failure leaves the document untouched.
+        trace = trace if trace is not None else checked_trace(network)
         self._network, self._trace = network, trace
         if self._selection is not None and not self._selection.fits(network):
             self._selection = None

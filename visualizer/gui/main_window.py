@@ -26,7 +26,7 @@ from visualizer.engine.network import Network, make_network
 from visualizer.formats.network_file import load_network
 from visualizer.gui import commands, recovery
 from visualizer.gui.canvas.view import NetworkView
-from visualizer.gui.document import Document
+from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.panels.equation import EquationPanel
 from visualizer.gui.panels.inspector import Inspector
 from visualizer.gui.panels.player_bar import PlayerBar
@@ -101,7 +101,6 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
 
         self._restore_settings()
-        self.player.set_steps(build_timeline(document.network, document.trace))
         self._network_changed()
         self._file_changed()
 
@@ -215,19 +214,22 @@ class MainWindow(QMainWindow):
     def _network_changed(self) -> None:
         # Editing during playback recomputes the timeline and keeps the current step.
         self.player.set_steps(build_timeline(self.doc.network, self.doc.trace))
+        self.loss_combo.setCurrentText(self.doc.network.loss)
+        self._update_summary()
+        self._update_actions()
+
+    def _update_summary(self) -> None:
         net, trace = self.doc.network, self.doc.trace
-        self.loss_combo.setCurrentText(net.loss)
         self.summary.setText(
             f"C = {fmt_short(trace.loss, 4)} · {net.depth} layer{'s' * (net.depth != 1)} · "
             f"{net.parameter_count:,} parameters · "
             + ("modified" if self.doc.is_modified else "saved")
         )
-        self._update_actions()
 
     def _file_changed(self) -> None:
         self.setWindowTitle(f"{self.doc.display_name}[*] — {APP_TITLE}")
         self.setWindowModified(self.doc.is_modified)
-        self._network_changed()
+        self._update_summary()
         if not self.doc.is_modified:
             recovery.clear_recovery()
 
@@ -246,18 +248,12 @@ class MainWindow(QMainWindow):
     def add_layer(self) -> None:
         sel = self.doc.selection
         position = (sel.layer + 1) if sel is not None else self.doc.network.depth
-        self._try_edit(lambda: commands.InsertLayer(self.doc, max(1, position)))
+        self.doc.try_edit(lambda: commands.InsertLayer(self.doc, max(1, position)))
 
     def remove_layer(self) -> None:
         sel = self.doc.selection
         if sel is not None and sel.layer >= 1:
-            self._try_edit(lambda: commands.RemoveLayer(self.doc, sel.layer))
-
-    def _try_edit(self, make) -> None:
-        try:
-            self.doc.edit(make())
-        except ValueError as exc:
-            self.statusBar().showMessage(f"Not applied: {exc}", 8000)
+            self.doc.try_edit(lambda: commands.RemoveLayer(self.doc, sel.layer))
 
     # -- files ---------------------------------------------------------------------------
     def ask_unsaved(self) -> QMessageBox.StandardButton:
@@ -305,10 +301,11 @@ class MainWindow(QMainWindow):
             return False
         try:
             network = load_network(path)
+            trace = checked_trace(network)
         except (ValueError, OSError) as exc:
             self.show_error("Cannot open file", f"{Path(path).name}: {exc}")
             return False
-        self.doc.replace(network, None if Path(path).parent == EXAMPLES else path)
+        self.doc.replace(network, None if Path(path).parent == EXAMPLES else path, trace)
         if Path(path).parent != EXAMPLES:
             self._add_recent(Path(path))
         self.statusBar().showMessage(f"Opened {Path(path).name}", 6000)

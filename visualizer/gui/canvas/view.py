@@ -321,7 +321,7 @@ class NetworkView(QGraphicsView):
     def _resize(self, layer: int, delta: int) -> None:
         size = self.document.network.sizes[layer] + delta
         if 1 <= size <= MAX_LAYER_SIZE:
-            self.document.edit(ResizeLayer(self.document, layer, size))
+            self.document.try_edit(lambda: ResizeLayer(self.document, layer, size))
 
     def _selected_edge(self) -> tuple[int, int, int] | None:
         sel = self.document.selection
@@ -335,7 +335,7 @@ class NetworkView(QGraphicsView):
     def _nudge(self, layer: int, i: int, j: int, value: float, gesture: int) -> None:
         current = float(self.document.network.layer(layer).weights[i, j])
         if value != current:
-            self.document.edit(NudgeWeight(self.document, layer, i, j, value, gesture))
+            self.document.try_edit(lambda: NudgeWeight(self.document, layer, i, j, value, gesture))
 
     def _nudge_selected(self, notches: float) -> None:
         """Wheel or key nudge of the selected edge: consecutive ones (same edge, no pause

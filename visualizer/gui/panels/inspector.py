@@ -277,12 +277,8 @@ class Inspector(QScrollArea):
             self._try(make)
 
     def _try(self, make) -> None:
-        """Build and push a command; a rule it breaks becomes a status message, not a crash."""
-        try:
-            self.doc.edit(make())
-        except ValueError as exc:
-            self.doc.status_message.emit(f"Not applied: {exc}")
-            self.refresh()
+        if not self.doc.try_edit(make):
+            self.refresh()  # put back what the refused edit had typed
 
     def _commit_value(self, value: float) -> None:
         sel = self.doc.selection
