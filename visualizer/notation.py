@@ -70,3 +70,13 @@ def parse_number(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"“{text}” is not a finite number")
     return value
+
+
+def weight_name(l: int, i: int, j: int) -> str:
+    """wˡᵢ,ⱼ for the 0-based W^l[i, j], counted from 1 as people do: w²₁,₃."""
+    return f"w{sup(l)}{sub(i + 1)},{sub(j + 1)}"
+
+
+def bias_name(l: int, i: int) -> str:
+    """bˡᵢ for the 0-based b^l[i], counted from 1: b²₁."""
+    return f"b{sup(l)}{sub(i + 1)}"

@@ -9,7 +9,7 @@ from PySide6.QtGui import QUndoCommand
 from visualizer.engine import editing
 from visualizer.engine.network import InitSpec, Network
 from visualizer.gui.document import Document, checked_trace
-from visualizer.notation import fmt_short, sub, sup
+from visualizer.notation import bias_name, fmt_short, weight_name
 
 _NUDGE_ID = 1001
 
@@ -37,7 +37,7 @@ class SetWeight(NetworkEdit):
         super().__init__(
             doc,
             editing.set_weight(doc.network, l, i, j, value),
-            f"Changed w{sup(l)}{sub(i + 1)},{sub(j + 1)} from {fmt_short(old)} to {fmt_short(value)}",
+            f"Changed {weight_name(l, i, j)} from {fmt_short(old)} to {fmt_short(value)}",
         )
 
 
@@ -47,7 +47,7 @@ class SetBias(NetworkEdit):
         super().__init__(
             doc,
             editing.set_bias(doc.network, l, i, value),
-            f"Changed b{sup(l)}{sub(i + 1)} from {fmt_short(old)} to {fmt_short(value)}",
+            f"Changed {bias_name(l, i)} from {fmt_short(old)} to {fmt_short(value)}",
         )
 
 
@@ -64,8 +64,7 @@ class NudgeWeight(NetworkEdit):
     def _label(self, value: float) -> None:
         l, i, j, _ = self.key
         self.setText(
-            f"Changed w{sup(l)}{sub(i + 1)},{sub(j + 1)} from {fmt_short(self.old_value)} "
-            f"to {fmt_short(value)}"
+            f"Changed {weight_name(l, i, j)} from {fmt_short(self.old_value)} to {fmt_short(value)}"
         )
 
     def id(self) -> int:
