@@ -20,6 +20,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 
 from visualizer.engine import backprop
+from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.network import Dataset, Layer, Network, NetworkError
 
 Array = np.ndarray
@@ -157,6 +158,17 @@ class TrainResult:
     @property
     def steps(self) -> int:
         return len(self.losses)
+
+
+def predict(network: Network, x: Array) -> Array:
+    """The network's outputs aᴸ for inputs x (one sample (n⁰,) or rows (B, n⁰)): the
+    forward pass alone, for drawing what a network has learnt over many points (a grid,
+    a curve) without paying for a backward pass. Overflow gives ±∞/NaN, not a warning."""
+    a = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        for layer in network.layers:
+            a = ACTIVATIONS[layer.activation].f(a @ layer.weights.T + layer.biases)
+    return a
 
 
 def parameters(network: Network) -> list[Array]:

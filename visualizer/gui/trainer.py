@@ -1,0 +1,544 @@
+"""The training driver: runs `engine.training` steps on the document's network while the
+window stays responsive, and turns each run into one undo step.
+
+Why a timer on the GUI thread and not a worker thread: the networks here are small, so a
+step is tens of microseconds of NumPy work on tiny arrays that hardly ever releases the
+GIL — a worker thread would compete with the GUI thread for the interpreter rather than
+run beside it, and would need parameter snapshots passed across threads. Instead a QTimer
+fires whenever the event loop is idle and each tick runs steps until a time budget
+(`TICK_BUDGET`, 12 ms) is spent, so input events wait at most one budget plus one repaint;
+the tests drive `tick()` with a fake clock and never wait. `benchmarks/bench_training.py`
+measures both the latency and the speed.
+
+Undo: the document's network is updated live (at most `PUBLISH_INTERVAL` apart) through
+one `TrainingRun` command per run, pushed when the run first changes the network; later
+updates move that command's `after` and call `Document.set_network` directly. So one undo
+step covers a whole run (Ctrl+Z mid-run undoes the run so far and pauses it), the file is
+marked modified from the first step, and an edit made while training (a weight, an undo,
+another file) pauses the run first: it then becomes a later undo step of its own. A save
+mid-run starts a fresh undo step, so the modified flag stays true to the file.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from visualizer.engine import backprop
+from visualizer.engine.network import Layer, Network, NetworkError
+from visualizer.engine.training import (
+    SGD,
+    Adam,
+    Optimizer,
+    OptimizerState,
+    batch_indices,
+    batches_per_epoch,
+    minibatch,
+    train_step,
+)
+from visualizer.gui.commands import NetworkEdit
+from visualizer.gui.document import Document, checked_trace
+
+TICK_BUDGET = 0.012  # seconds of training per timer tick: input waits at most this long
+PUBLISH_INTERVAL = 0.1  # seconds between live updates of the document (≤ 10 Hz)
+MAX_STEPS_PER_TICK = 100_000
+
+OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What the panel chooses. `batch_size` 0 trains on the network's current sample,
+    n ≥ 1 on shuffled mini-batches of n from its data set (n ≥ its size: full batch).
+    `steps_per_second` None means as fast as the machine goes."""
+
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.9
+    batch_size: int = 16
+    steps_per_second: float | None = None
+    seed: int = 0
+
+    def make_optimizer(self) -> Optimizer:
+        """The optimiser these settings describe; ValueError for bad numbers."""
+        if self.optimizer == "sgd":
+            return SGD(self.lr)
+        if self.optimizer == "momentum":
+            return SGD(self.lr, self.momentum)
+        if self.optimizer == "adam":
+            return Adam(self.lr)
+        raise ValueError(f"unknown optimiser {self.optimizer!r} (known: {', '.join(OPTIMIZERS)})")
+
+    def describe(self) -> str:
+        """ "Adam, lr 0.01, batches of 16" and the like, for undo texts and the status."""
+        name = OPTIMIZERS.get(self.optimizer, self.optimizer)
+        if self.optimizer == "momentum":
+            name += f" {self.momentum:g}"
+        on = "on the sample" if self.batch_size == 0 else f"batches of {self.batch_size}"
+        return f"{name}, lr {self.lr:g}, {on}"
+
+
+class TrainingRun(NetworkEdit):
+    """One undo step for a whole training run, from the network before it to the last one
+    the run showed. The trainer moves `after` along while the run goes on."""
+
+    def __init__(self, doc: Document, before: Network, after: Network, text: str):
+        before_trace = doc.trace if doc.network is before else checked_trace(before)
+        super().__init__(doc, after, text)
+        self.before, self.before_trace = before, before_trace
+
+
+class Trainer(QObject):
+    """Trains the document's network with the current `settings`.
+
+    `start()` runs until `pause()`; `step_once()` does one step as a run of its own;
+    `reset()` puts back the parameters from before the first run of this session (a
+    session ends when the parameters are changed by something other than training).
+    Signals: `running_changed(bool)`, `progressed()` after every live update (≤ 10 Hz)
+    and at the end of a run, `failed(message)` when training stopped on an error,
+    `notice(message)` for anything else worth telling (paused by an edit)."""
+
+    running_changed = Signal(bool)
+    progressed = Signal()
+    failed = Signal(str)
+    notice = Signal(str)
+    history_cleared = Signal()  # the loss curve started over
+
+    def __init__(
+        self,
+        document: Document,
+        parent: QObject | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        drive_timer: bool = True,
+    ):
+        super().__init__(parent)
+        self.doc = document
+        self.clock = clock
+        self.drive_timer = drive_timer
+        self.budget = TICK_BUDGET
+        self.publish_interval = PUBLISH_INTERVAL
+        self.max_steps_per_tick = MAX_STEPS_PER_TICK
+        self._settings = TrainSettings()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.tick)
+
+        self._net = document.network  # what training works on (may be ahead of the doc)
+        self._published = document.network  # the network the trainer last put in the doc
+        self._state: OptimizerState | None = None
+        self._optimizer_kind = ""
+        self._running = False
+        self._command: TrainingRun | None = None
+        self._run_before: Network | None = None
+        self._run_steps = 0
+        self._run_first_loss = math.nan
+        # The session: the parameters before its first step, and every parameter set a
+        # run of it ended on (an undo or redo landing on one of these stays in the session).
+        self._origin: tuple[Layer, ...] | None = None
+        self._session: list[tuple[Layer, ...]] = []
+        self._steps = 0  # steps done in this session: the position in the batch schedule
+        self._loss_buffer = np.empty(1024)
+        self._data_steps: list[int] = []
+        self._data_losses: list[float] = []
+        self._last_rows: np.ndarray | None = None
+        self._credit = 0.0
+        self._last_tick = 0.0
+        self._last_publish = 0.0
+        self._rate_mark: tuple[float, int] = (0.0, 0)
+        self._measured_rate = math.nan
+
+        document.network_changed.connect(self._network_changed)
+        document.undo_stack.cleanChanged.connect(self._clean_changed)
+
+    # -- reading -------------------------------------------------------------------------
+    @property
+    def settings(self) -> TrainSettings:
+        return self._settings
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def steps(self) -> int:
+        """Steps done in this session (the loss curve's length)."""
+        return self._steps
+
+    @property
+    def losses(self) -> np.ndarray:
+        """The loss each step of the session saw (on its mini-batch), read-only."""
+        view = self._loss_buffer[: self._steps]
+        view.setflags(write=False)
+        return view
+
+    @property
+    def dataset_losses(self) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, losses): the loss on the whole data set before the first step, after
+        every epoch of mini-batches and at each live update."""
+        return np.array(self._data_steps, dtype=float), np.array(self._data_losses)
+
+    @property
+    def network(self) -> Network:
+        """The network as training has it now (the document shows it ≤ 0.1 s later)."""
+        return self._net
+
+    @property
+    def can_reset(self) -> bool:
+        return self._origin is not None and self._origin != self._net.layers
+
+    @property
+    def steps_per_second(self) -> float:
+        """Measured over the last live updates; NaN before there is anything to measure."""
+        return self._measured_rate
+
+    @property
+    def epoch(self) -> float:
+        """Passes over the data set so far (0 when training on the sample)."""
+        data = self._net.dataset
+        if data is None or self._settings.batch_size == 0:
+            return 0.0
+        return self._steps / batches_per_epoch(len(data), self._settings.batch_size)
+
+    def current_batch(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(x, y) of the last step's batch as rows (B, n) — or, before any step, of the
+        next one. None when training on the single sample or without a data set."""
+        data = self._net.dataset
+        size = self._settings.batch_size
+        if data is None or size == 0:
+            return None
+        rows = self._last_rows
+        if rows is None or rows.max(initial=-1) >= len(data):
+            rows = batch_indices(len(data), size, self._steps, self._settings.seed)
+        return data.x[rows], data.y[rows]
+
+    def problem(self) -> str | None:
+        """Why training cannot start with these settings on this network, or None."""
+        try:
+            self._settings.make_optimizer()
+        except ValueError as exc:
+            return str(exc)
+        if self._settings.batch_size > 0 and self._net.dataset is None:
+            return "mini-batches need a data set: generate one, or train on the sample"
+        return None
+
+    # -- settings ------------------------------------------------------------------------
+    def set_settings(self, settings: TrainSettings) -> None:
+        """Takes effect from the next step. A different kind of optimiser starts with a
+        fresh state; the same kind keeps its memory (momentum, Adam's m and v)."""
+        if settings.optimizer != self._settings.optimizer:
+            self._state = None
+        if settings.batch_size != self._settings.batch_size or settings.seed != self._settings.seed:
+            self._last_rows = None
+        rate_changed = settings.steps_per_second != self._settings.steps_per_second
+        self._settings = settings
+        if rate_changed and self._running:
+            self._credit = 1.0
+            self._last_tick = self.clock()
+            self._start_timer()
+
+    # -- running -------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Start (or resume) training; False, with `failed` emitted, if it cannot."""
+        if self._running:
+            return True
+        problem = self.problem()
+        if problem:
+            self.failed.emit(problem)
+            return False
+        self._begin_run()
+        self._running = True
+        now = self.clock()
+        self._credit, self._last_tick, self._last_publish = 1.0, now, now
+        self._rate_mark = (now, self._steps)
+        self._start_timer()
+        self.running_changed.emit(True)
+        return True
+
+    def pause(self) -> None:
+        """Stop after the current step; the document gets the latest network and the run
+        becomes (or stays) one undo step."""
+        if not self._running:
+            return
+        self._stop_timer()
+        self._running = False
+        problem = self._publish()
+        self._end_run()
+        self.running_changed.emit(False)
+        if problem:
+            self.failed.emit(problem)
+        self.progressed.emit()
+
+    def step_once(self) -> bool:
+        """One training step, shown at once and undoable on its own (pauses a run)."""
+        if self._running:
+            self.pause()
+        problem = self.problem()
+        if problem:
+            self.failed.emit(problem)
+            return False
+        self._begin_run()
+        if not self._train(1):
+            return False  # `_fail` has said why
+        problem = self._publish()
+        self._end_run()
+        if problem:
+            self.failed.emit(problem)
+        self.progressed.emit()
+        return problem is None
+
+    def reset(self) -> bool:
+        """Put back the parameters from before this session's first step (undoable);
+        the loss curve and the optimiser's memory start over. False if there is nothing
+        to reset."""
+        if self._running:
+            self.pause()
+        if self._origin is None:
+            return False
+        origin = self._origin
+        if origin != self._net.layers:
+            ok = self.doc.try_edit(
+                lambda: NetworkEdit(
+                    self.doc,
+                    self.doc.network.replace(layers=origin),
+                    "Reset the parameters to before training",
+                )
+            )
+            if not ok:
+                return False
+        self._origin = origin
+        self._session = [origin]
+        self._clear_history()
+        self.progressed.emit()
+        return True
+
+    def tick(self) -> int:
+        """Run the steps due now — as many as the speed setting allows, and never more
+        than `budget` seconds of them — and update the document if it is time. Returns
+        the number of steps done."""
+        if not self._running:
+            return 0
+        now = self.clock()
+        rate = self._settings.steps_per_second
+        if rate is None:
+            due = self.max_steps_per_tick
+        else:
+            # Credit accrues with time; the cap keeps a stalled window from bursting.
+            self._credit = min(self._credit + (now - self._last_tick) * rate, 1.0 + 0.5 * rate)
+            due = min(int(self._credit), self.max_steps_per_tick)
+        self._last_tick = now
+        done = self._train(due, deadline=now + self.budget)
+        if rate is not None:
+            self._credit -= done
+        if not self._running:  # an error stopped it
+            return done
+        if self.clock() - self._last_publish >= self.publish_interval:
+            problem = self._publish()
+            if problem:
+                self._fail(problem)
+            else:
+                self.progressed.emit()
+        return done
+
+    # -- internals -----------------------------------------------------------------------
+    def _start_timer(self) -> None:
+        rate = self._settings.steps_per_second
+        interval = 0 if rate is None else max(0, min(int(1000 / rate), 16))
+        self._timer.setInterval(interval)
+        if self.drive_timer:
+            self._timer.start()
+
+    def _stop_timer(self) -> None:
+        self._timer.stop()
+
+    @property
+    def timer_active(self) -> bool:
+        return self._timer.isActive()
+
+    def _begin_run(self) -> None:
+        # The document is the truth: train from what it shows.
+        if self.doc.network is not self._published:
+            self._adopt(self.doc.network)
+        if self._origin is None:
+            self._origin = self._net.layers
+            self._session = [self._net.layers]
+        if self._steps == 0:
+            self._record_dataset_loss()  # the curve's starting point
+        self._run_before = self._net
+        self._run_steps = 0
+        self._run_first_loss = math.nan
+        self._command = None
+
+    def _end_run(self) -> None:
+        if self._command is not None:
+            self._command.setText(self._run_text())
+            if self._run_steps:
+                loss = f"loss {self._run_first_loss:.4g} → {self._losses_last():.4g}"
+                self.doc.status_message.emit(f"{self._run_text()}: {loss} — Ctrl+Z to undo")
+        if self._net.layers not in self._session:
+            self._session.append(self._net.layers)
+        self._command = None
+        self._run_before = None
+
+    def _run_text(self) -> str:
+        steps = f"{self._run_steps:,} step{'s' if self._run_steps != 1 else ''}"
+        return f"Trained {steps} ({self._settings.describe()})"
+
+    def _losses_last(self) -> float:
+        return float(self._loss_buffer[self._steps - 1]) if self._steps else math.nan
+
+    def _train(self, count: int, deadline: float | None = None) -> int:
+        """Up to `count` steps (stopping at `deadline`); on an error, stop the run and
+        say why. Returns the steps done."""
+        settings = self._settings
+        try:
+            optimizer = settings.make_optimizer()
+        except ValueError as exc:
+            self._fail(str(exc))
+            return 0
+        if settings.optimizer != self._optimizer_kind:
+            self._state, self._optimizer_kind = None, settings.optimizer
+        data = self._net.dataset
+        sample = self._net.current_sample()
+        done = 0
+        while done < count:
+            if settings.batch_size > 0:
+                if data is None:
+                    self._fail("mini-batches need a data set")
+                    break
+                rows = batch_indices(len(data), settings.batch_size, self._steps, settings.seed)
+                x, y = minibatch(data, settings.batch_size, self._steps, settings.seed)
+                self._last_rows = rows
+            else:
+                x, y = sample.x, sample.y
+            try:
+                net, state, trace = train_step(self._net, x, y, optimizer, self._state)
+            except (NetworkError, ValueError) as exc:
+                self._fail(str(exc))
+                break
+            self._net, self._state = net, state
+            self._record(trace.loss)
+            done += 1
+            if data is not None and 0 < settings.batch_size < len(data):
+                if self._steps % batches_per_epoch(len(data), settings.batch_size) == 0:
+                    self._record_dataset_loss()  # the true objective, once per epoch
+            if deadline is not None and self.clock() >= deadline:
+                break
+        return done
+
+    def _record(self, loss: float) -> None:
+        if self._steps == len(self._loss_buffer):
+            self._loss_buffer = np.concatenate([self._loss_buffer, np.empty(self._steps)])
+        self._loss_buffer[self._steps] = loss
+        if self._run_steps == 0:
+            self._run_first_loss = loss
+        self._steps += 1
+        self._run_steps += 1
+
+    def _publish(self) -> str | None:
+        """Show the training network in the document (and so in every view). Returns why
+        it could not (its values overflow on the sample: training diverged); training
+        then goes back to the last network shown."""
+        now = self.clock()
+        self._last_publish = now
+        mark_time, mark_steps = self._rate_mark
+        if now > mark_time and self._steps > mark_steps:
+            self._measured_rate = (self._steps - mark_steps) / (now - mark_time)
+            self._rate_mark = (now, self._steps)
+        net = self._net
+        if net is self._published:
+            return None
+        try:
+            if self._command is None:
+                assert self._run_before is not None
+                command = TrainingRun(self.doc, self._run_before, net, self._run_text())
+            else:
+                trace = checked_trace(net)
+        except ValueError as exc:
+            self._net = self._published
+            return f"training diverged: {exc}; try a smaller learning rate"
+        self._published = net
+        self._record_dataset_loss()
+        if self._command is None:
+            self._command = command
+            self.doc.edit(command)  # its redo() shows `net`
+        else:
+            self._command.after, self._command.after_trace = net, trace
+            self._command.setText(self._run_text())
+            self.doc.set_network(net, trace)
+        return None
+
+    def _record_dataset_loss(self) -> None:
+        data = self._net.dataset
+        if data is None or (self._data_steps and self._data_steps[-1] == self._steps):
+            return
+        with np.errstate(all="ignore"):
+            loss = backprop.run(self._net, data.x, data.y).loss
+        self._data_steps.append(self._steps)
+        self._data_losses.append(loss)
+
+    def _fail(self, message: str) -> None:
+        was_running = self._running
+        self._stop_timer()
+        self._running = False
+        self._publish()  # keep what the run achieved before the failing step
+        self._end_run()
+        if was_running:
+            self.running_changed.emit(False)
+        self.failed.emit(message)
+        self.progressed.emit()
+
+    def _adopt(self, network: Network) -> None:
+        """Train from `network` from now on (someone else changed the document)."""
+        changed_parameters = network.layers is not self._net.layers
+        changed_data = network.dataset is not self._net.dataset and (
+            network.dataset != self._net.dataset
+        )
+        new_document = self.doc.undo_stack.count() == 0  # only `replace` empties it
+        self._net = self._published = network
+        self._state = None
+        self._last_rows = None
+        if new_document or (changed_parameters and network.layers not in self._session):
+            self._origin = None  # a new session: this network is the new "before training"
+        if self._origin is None:
+            self._session = []
+            self._clear_history()
+        elif changed_data:
+            self._clear_history()
+
+    def _clear_history(self) -> None:
+        self._steps = 0
+        self._data_steps.clear()
+        self._data_losses.clear()
+        self._last_rows = None
+        self._state = None
+        self._measured_rate = math.nan
+        self.history_cleared.emit()
+
+    def _network_changed(self) -> None:
+        if self.doc.network is self._published:
+            return
+        was_running = self._running
+        if was_running:
+            # An edit (or an undo) arrived mid-run: the run ends where the document last
+            # showed it — the edit's own command already starts from that network.
+            self._stop_timer()
+            self._running = False
+            self._command = None
+            self._run_before = None
+        self._adopt(self.doc.network)
+        if was_running:
+            self.running_changed.emit(False)
+            self.notice.emit("Training paused: the network was changed")
+        self.progressed.emit()
+
+    def _clean_changed(self, clean: bool) -> None:
+        # Saved mid-run: what follows must mark the file modified again, so it becomes
+        # a new undo step starting from the saved network.
+        if clean and self._running and self._command is not None:
+            self._command = None
+            self._run_before = self._published
+            self._run_steps = 0
