@@ -478,7 +478,7 @@ class ColorBar(QWidget):
             cx = bar.left() + frac * bar.width()
             left = {0.0: bar.left(), 0.5: cx - w / 2, 1.0: bar.right() - w}[frac]
             painter.drawLine(QPointF(cx, bar.bottom()), QPointF(cx, bar.bottom() + 2))
-            painter.drawText(QRectF(left, ticks_y + 1, w, h), align, text)
+            painter.drawText(QRectF(left, ticks_y + 3, w, h), align, text)
         painter.end()
 
 
