@@ -571,7 +571,9 @@ class TrainingPanel(QWidget):
         values = np.nan_to_num(values, nan=0.0, posinf=1e300, neginf=-1e300)
         lo, hi = self._levels(network)
         self.image.setImage(values, levels=(lo, hi), autoLevels=False)
-        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        # Pixel centres sit on the grid points: the image reaches half a pixel beyond them.
+        dx, dy = (x1 - x0) / (GRID - 1), (y1 - y0) / (GRID - 1)
+        self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
         self.isocurve.setLevel((lo + hi) / 2)
         self.isocurve.setData(values)
         # The isocurve draws in the image's pixel coordinates, which setRect maps.
