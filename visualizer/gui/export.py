@@ -261,11 +261,13 @@ def write_animation(
     network: Network,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-    size: tuple[int, int] = ANIMATION_SIZE,
+    size: tuple[int, int] | None = None,
 ) -> int:
     """The forward and backward pass of `network` as a GIF (`path` ending in .gif) or a
     new folder of PNG frames, as `render_animation` writes them; returns the frames
-    written, 0 if `cancelled()` became true (and then nothing is left on disk)."""
+    written, 0 if `cancelled()` became true (and then nothing is left on disk). `size`
+    defaults to ANIMATION_SIZE."""
+    size = size or ANIMATION_SIZE
     return render_animation(network, path, size, progress=progress, cancelled=cancelled)
 
 
@@ -315,7 +317,12 @@ def ask_snapshot_batch(parent: QWidget | None, count: int) -> bool | None:
 
 
 def make_progress_dialog(parent: QWidget | None, text: str) -> QProgressDialog:
-    dialog = QProgressDialog(text, "Cancel", 0, 1, parent)
+    return setup_progress_dialog(QProgressDialog(text, "Cancel", 0, 1, parent))
+
+
+def setup_progress_dialog(dialog: QProgressDialog) -> QProgressDialog:
+    """Window-modal, shown after 300 ms, and kept open at 100 % until the export is done
+    (the caller closes it), so a finished frame count never reads as "cancelled"."""
     dialog.setWindowTitle("Export animation")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(300)
