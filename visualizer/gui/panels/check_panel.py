@@ -522,6 +522,7 @@ class CheckPanel(QWidget):
         rtol = self.rtol_spin.value()
         centre = math.log10(rtol)
         logs = as_matrix(row, log_error(row.rel_error))
+        self.error_map.set_aspect_locked(row.rel_error.ndim == 2)  # vectors fill the view
         self.error_map.set_matrix(logs, logs.shape, levels=(centre - DECADES, centre + DECADES))
         rows_label, cols_label = self._axis_labels(row)
         self.error_map.set_labels(rows_label, cols_label)

@@ -307,6 +307,7 @@ class GradientPanel(QWidget):
         else:
             self.w_bar.set_symmetric(v_w, f"W{s}")
             self.dw_bar.set_symmetric(v_dw, f"∂C/∂W{s}")
+        self.dw_bar.setEnabled(shown)
         same = self.same_scale.isChecked()
         self.shared_bar.setVisible(same)
         self.w_bar.setVisible(not same)

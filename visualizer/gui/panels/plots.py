@@ -15,7 +15,7 @@ import numpy as np
 
 # The Qt binding must be imported before pyqtgraph, so pyqtgraph picks PySide6.
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import QBrush, QFontMetricsF, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy, QWidget
 
 import pyqtgraph as pg  # isort: skip
@@ -156,6 +156,11 @@ class _Plot(pg.PlotWidget):
         self.placeholder.hide()
         self.view_box.addItem(self.placeholder, ignoreBounds=True)
 
+    def sizeHint(self) -> QSize:
+        # pyqtgraph asks for 600 × 480, which would make every dock holding a few plots
+        # push the canvas aside; a panel's plots share the dock instead.
+        return QSize(240, 160)
+
     def view_point(self, scene_pos: QPointF) -> QPointF | None:
         """The view coordinates of a scene point inside the plot area, else None."""
         if not self.view_box.sceneBoundingRect().contains(scene_pos):
@@ -215,7 +220,7 @@ class Heatmap(_Plot):
         self.values: np.ndarray | None = None
         self.vmax = 1.0
         self._hovered = (-1, -1)
-        self.setMinimumSize(QSize(120, 90))
+        self.setMinimumSize(QSize(100, 80))
 
     # -- content -------------------------------------------------------------------------
     def set_matrix(
@@ -251,6 +256,14 @@ class Heatmap(_Plot):
             self.image.setRect(rect)
             self.image.show()
         if reframe:
+            self.reset_view()
+
+    def set_aspect_locked(self, locked: bool) -> None:
+        """Square cells (the default), or cells stretched to fill the view: a long
+        vector drawn as a 1 × n row would otherwise be a hairline."""
+        current = self.view_box.state["aspectLocked"] is not False  # False or a ratio
+        if locked != current:
+            self.view_box.setAspectLocked(locked)
             self.reset_view()
 
     def set_labels(self, rows: str, cols: str) -> None:
@@ -340,7 +353,7 @@ class Strip(_Plot):
         self.values: np.ndarray | None = None
         self.count = 0
         self._hovered = -1
-        self.setMinimumHeight(60)
+        self.setMinimumHeight(48)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def set_values(self, values: np.ndarray | None, count: int, placeholder: str = PLACEHOLDER):
@@ -370,6 +383,9 @@ class Strip(_Plot):
             self.view_box.setYRange(lo, hi, padding=0.08)
         if reframe:
             self.view_box.setXRange(0.4, self.count + 0.6, padding=0.0)
+
+    def sizeHint(self) -> QSize:
+        return QSize(360, 72)
 
     def set_marker(self, k: int | None) -> None:
         """Outline slot k (0-based), or nothing for None."""
@@ -454,6 +470,8 @@ class ColorBar(QWidget):
 
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
+        if not self.isEnabled():
+            painter.setOpacity(0.4)  # the scale of values not computed yet: faded
         metrics = QFontMetricsF(self.font())
         h = metrics.height()
         x = 2.0
@@ -480,9 +498,3 @@ class ColorBar(QWidget):
             painter.drawLine(QPointF(cx, bar.bottom()), QPointF(cx, bar.bottom() + 2))
             painter.drawText(QRectF(left, ticks_y + 3, w, h), align, text)
         painter.end()
-
-
-def muted(color: QColor, alpha: int = 140) -> QColor:
-    c = QColor(color)
-    c.setAlpha(alpha)
-    return c
