@@ -21,9 +21,17 @@ import numpy as np
 from visualizer import __version__
 from visualizer.engine import backprop
 from visualizer.engine.chain import chain_forms
+from visualizer.engine.datasets import DATASETS, DEFAULT_NOISE, DEFAULT_SAMPLES, with_dataset
 from visualizer.engine.gradcheck import check_passes, gradient_check
 from visualizer.engine.network import Network, NetworkError, Sample
-from visualizer.engine.training import SGD, train
+from visualizer.engine.training import (
+    DEFAULT_MOMENTUM,
+    SGD,
+    Adam,
+    Optimizer,
+    batches_per_epoch,
+    train,
+)
 from visualizer.formats.errors import FormatError
 from visualizer.formats.network_file import load_network, save_network
 from visualizer.formats.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
@@ -292,15 +300,53 @@ class Progress:
             self.stream.flush()
 
 
+def _optimizer(args: argparse.Namespace) -> Optimizer:
+    """The optimiser `--optimizer`, `--lr` and `--momentum` describe."""
+    _positive_finite(args.lr, "--lr")
+    momentum = args.momentum
+    if momentum is not None and not (math.isfinite(momentum) and 0.0 <= momentum < 1.0):
+        raise CliError(f"--momentum: must be in [0, 1), got {momentum}")
+    if args.optimizer == "adam":
+        if momentum is not None:
+            raise CliError("--momentum applies to sgd and momentum, not to adam")
+        return Adam(args.lr)
+    if args.optimizer == "momentum":
+        return SGD(args.lr, DEFAULT_MOMENTUM if momentum is None else momentum)
+    return SGD(args.lr, momentum or 0.0)
+
+
 def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.steps <= 0:
         raise CliError(f"--steps: must be at least 1, got {args.steps}")
-    _positive_finite(args.lr, "--lr")
-    if not (math.isfinite(args.momentum) and 0.0 <= args.momentum < 1.0):
-        raise CliError(f"--momentum: must be in [0, 1), got {args.momentum}")
+    optimizer = _optimizer(args)
+    if args.batch_size is not None:
+        if args.batch:
+            raise CliError("give --batch (the whole dataset) or --batch-size N, not both")
+        if args.batch_size < 1:
+            raise CliError(f"--batch-size: must be at least 1, got {args.batch_size}")
+    if args.dataset is None and (args.noise is not None or args.samples is not None):
+        raise CliError("--noise and --samples describe a generated dataset: add --dataset NAME")
+    if args.seed < 0:
+        raise CliError(f"--seed: must be at least 0, got {args.seed}")
     network = _load(args.network)
+    if args.dataset is not None:
+        noise = DEFAULT_NOISE if args.noise is None else args.noise
+        samples = DEFAULT_SAMPLES if args.samples is None else args.samples
+        try:
+            network = with_dataset(network, args.dataset, samples, noise, args.seed)
+        except NetworkError as exc:
+            raise CliError(f"--dataset: {exc}", args.network) from None
     _check_output(args.output, (".json",))
-    x, _ = _inputs(network, args.batch, args.network)  # fails early without a dataset
+    on_data = args.batch or args.batch_size is not None
+    if on_data and network.dataset is None:
+        flag = "--batch" if args.batch else "--batch-size"
+        raise CliError(f"{flag} needs a dataset, and this network has none", args.network)
+    if args.dataset is not None and not on_data:
+        print(
+            "note: training on the network's sample; add --batch or --batch-size N to train "
+            "on the generated dataset",
+            file=err,
+        )
     progress = Progress(args.steps, err)
 
     def callback(step: int, loss: float) -> bool:
@@ -308,15 +354,40 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return True
 
     try:
-        result = train(network, args.steps, SGD(args.lr, args.momentum), args.batch, callback)
+        result = train(
+            network,
+            args.steps,
+            optimizer,
+            args.batch,
+            callback,
+            batch_size=args.batch_size,
+            seed=args.seed,
+        )
     finally:
         progress.finish()
-    before, after = result.losses[0], result.final_loss
+    before = result.losses[0]
+    if args.batch_size is not None:
+        # A mini-batch's loss says little: compare the whole dataset before and after.
+        assert network.dataset is not None
+        before = backprop.run(network, network.dataset.x, network.dataset.y).loss
+    after = result.final_loss
     try:
         save_network(result.network, args.output)
     except (FormatError, ValueError, OSError) as exc:
         raise CliError(getattr(exc, "strerror", None) or str(exc), args.output) from None
-    on = f"full batch of {x.shape[0]} examples" if args.batch else "on the sample"
+    if args.batch_size is not None:
+        assert network.dataset is not None
+        n = len(network.dataset)
+        if args.batch_size >= n:
+            on = f"full batch of {n} examples: --batch-size {args.batch_size} >= {n}"
+        else:
+            per_epoch = batches_per_epoch(n, args.batch_size)
+            on = f"mini-batches of {args.batch_size} from {n} examples, {per_epoch} steps per epoch"
+    elif args.batch:
+        assert network.dataset is not None
+        on = f"full batch of {len(network.dataset)} examples"
+    else:
+        on = "on the sample"
     print(f"loss before: {_loss(before)}", file=out)
     print(f"loss after:  {_loss(after)}  ({args.steps} steps, {on})", file=out)
     print(f"wrote {args.output}", file=out)
@@ -542,11 +613,45 @@ def _command_parser() -> argparse.ArgumentParser:
     p = add("train", cmd_train)
     p.add_argument("--steps", type=int, required=True, help="number of optimisation steps")
     p.add_argument("--lr", type=float, required=True, help="learning rate")
-    p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum in [0, 1) (0)")
+    p.add_argument(
+        "--optimizer",
+        choices=("sgd", "momentum", "adam"),
+        default="sgd",
+        help="sgd (plain, or with --momentum), momentum (SGD with momentum, "
+        f"{DEFAULT_MOMENTUM:g} unless --momentum), adam (beta1 0.9, beta2 0.999) (sgd)",
+    )
+    p.add_argument(
+        "--momentum", type=float, default=None, help="SGD momentum in [0, 1) (0; 0.9 for momentum)"
+    )
     p.add_argument(
         "--batch",
         action="store_true",
         help="full-batch steps on the network's dataset (else: on its sample)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        metavar="N",
+        help="steps on mini-batches of N from the dataset, reshuffled every epoch",
+    )
+    p.add_argument(
+        "--dataset",
+        choices=tuple(DATASETS),
+        help="generate this dataset into the network before training (saved with it)",
+    )
+    p.add_argument(
+        "--samples", type=int, metavar="N", help=f"examples in --dataset ({DEFAULT_SAMPLES})"
+    )
+    p.add_argument(
+        "--noise",
+        type=float,
+        help=f"standard deviation of the noise in --dataset ({DEFAULT_NOISE:g})",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of --dataset and of the mini-batch shuffles (0)",
     )
     p.add_argument(
         "-o", "--output", required=True, metavar="OUT.json", help="where the trained network goes"

@@ -25,6 +25,8 @@ from visualizer.engine.network import Dataset, Layer, Network, NetworkError
 
 Array = np.ndarray
 
+DEFAULT_MOMENTUM = 0.9  # "SGD with momentum" when no momentum is given
+
 
 @dataclass(frozen=True, eq=False)
 class OptimizerState:

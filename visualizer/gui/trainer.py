@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from visualizer.engine import backprop
 from visualizer.engine.network import Layer, Network, NetworkError
 from visualizer.engine.training import (
+    DEFAULT_MOMENTUM,
     SGD,
     Adam,
     Optimizer,
@@ -59,7 +60,7 @@ class TrainSettings:
 
     optimizer: str = "adam"
     lr: float = 0.01
-    momentum: float = 0.9
+    momentum: float = DEFAULT_MOMENTUM
     batch_size: int = 16
     steps_per_second: float | None = None
     seed: int = 0
