@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 from visualizer.engine.network import Sample, make_network
 from visualizer.formats.network_file import load_network
 from visualizer.gui import commands
-from visualizer.gui.canvas.playback import REVEAL_AT
+from visualizer.gui.canvas.playback import REVEAL_AT, overlay_for
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.panels.gradients import GradientPanel, values_shown
 from visualizer.gui.player import Player
@@ -294,3 +294,25 @@ def test_values_shown_rule():
     first = values_shown(steps, 0, REVEAL_AT - 1e-9, False, depth)
     assert not first[("z", 1)]
     assert values_shown(steps, 0, REVEAL_AT, False, depth)[("z", 1)]
+
+
+@pytest.mark.parametrize("progress", [0.0, REVEAL_AT - 1e-9, REVEAL_AT, 1.0])
+def test_the_panel_reveals_values_exactly_when_the_canvas_does(progress):
+    """Cross-check with the canvas's own rule (overlay_for): at every step, the canvas
+    shows zˡ, δˡ, aˡ, ∇ₓC, ∂C/∂Wˡ and C exactly when the panel may show them."""
+    net = default_network()
+    steps = build(net, Document(net).trace)
+    depth = net.depth
+    for k in range(len(steps)):
+        overlay = overlay_for(steps, k, progress, depth)
+        shown = values_shown(steps, k, progress, True, depth)
+        for l in range(1, depth + 1):
+            column = overlay.z[l - 1].quantity
+            assert (column == "delta") == shown[("delta", l)]
+            assert (column is not None) == shown[("z", l)]
+            assert (overlay.a[l].quantity is not None) == shown[("a", l)]
+            # The canvas shows Wˡ on the edges while it multiplies by (Wˡ)ᵀ, ∂C/∂Wˡ else.
+            if not (steps[k].kind == "transpose" and steps[k].layer == l):
+                assert (overlay.bundles[l - 1].quantity == "dW") == shown[("dW", l)]
+        assert (overlay.a[0].quantity == "grad_a") == shown[("grad_a", 0)]
+        assert overlay.loss_shown == shown[("C", depth)]
