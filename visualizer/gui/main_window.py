@@ -29,7 +29,9 @@ from visualizer.formats.network_file import load_network
 from visualizer.gui import commands, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
+from visualizer.gui.panels.check_panel import CheckPanel
 from visualizer.gui.panels.equation import EquationPanel
+from visualizer.gui.panels.gradients import GradientPanel
 from visualizer.gui.panels.inspector import Inspector
 from visualizer.gui.panels.player_bar import PlayerBar
 from visualizer.gui.player import Player
@@ -81,6 +83,20 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.playback_dock = self._dock(
             "Playback", playback, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.gradients = GradientPanel(document, self.player)
+        self.gradients_dock = self._dock(
+            "Gradients", self.gradients, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.check = CheckPanel(document)
+        self.check_dock = self._dock("Check", self.check, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.gradients_dock)
+        self.tabifyDockWidget(self.gradients_dock, self.check_dock)
+        self.inspector_dock.raise_()
+        self.check.check_finished.connect(
+            lambda ok: self.statusBar().showMessage(
+                "Gradient check passed" if ok else "Gradient check: some arrays differ", 6000
+            )
         )
         self.player.position_changed.connect(self._show_position)
         self.player.playing_changed.connect(lambda _playing: self._show_position())
@@ -179,7 +195,8 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
         view.addSeparator()
-        view.addAction(self.inspector_dock.toggleViewAction())
+        for dock in (self.inspector_dock, self.gradients_dock, self.check_dock):
+            view.addAction(dock.toggleViewAction())
         playback = bar.addMenu("&Playback")
         for key in ("play", "back", "forward", "first", "last"):
             action = self.player_bar.actions()[key]
