@@ -288,3 +288,20 @@ def test_renders_both_example_networks_at_dock_and_large_sizes(qtbot):
             assert (image.width(), image.height()) == size
             colours = {image.pixel(x, y) for x in range(0, size[0], 9) for y in range(0, 600, 9)}
             assert len(colours) > 40  # heat-mapped cells, text: not a blank panel
+
+
+def test_results_wrap_into_blocks_on_a_narrow_panel_and_keep_every_number(qtbot):
+    network = make_network([8, 3, 2], "tanh")
+    v = ChainView(Document(network))
+    qtbot.addWidget(v)
+    v.resize(1400, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    wide_blocks = v._results_block
+    v.resize(500, 800)
+    qtbot.waitUntil(lambda: v._results_block < wide_blocks)
+    text = v.results_label.text()
+    for values in (v.result.derivative_row, v.result.gradient, v.result.backprop_dx):
+        assert all(fmt_full(x) in text for x in values)
+    # Nothing needs scrolling sideways once the layout has settled.
+    qtbot.waitUntil(lambda: v.scroll.widget().width() <= v.scroll.viewport().width())

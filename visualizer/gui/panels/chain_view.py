@@ -709,6 +709,7 @@ class ChainView(QWidget):
         self._stale = True
         self._plotted: tuple | None = None
         self._focus = focus_for(None, document.network.depth)
+        self._results_block = -1
 
         self.intro = self._label(
             "The derivative of the scalar C is a <b>row</b> vector; the gradient is the "
@@ -783,7 +784,7 @@ class ChainView(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -862,6 +863,8 @@ class ChainView(QWidget):
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self.bottom.direction() != direction:
             self.bottom.setDirection(direction)
+        if self._results_block != self._per_block(self._result_rows()):
+            self._show_results()
 
     def _network_changed(self) -> None:
         if self.isVisible():
@@ -954,41 +957,63 @@ class ChainView(QWidget):
             "running vectors."
         )
 
-    def _show_results(self) -> None:
+    def _results_room(self) -> float:
+        """The width the results table may take: the whole panel, or its half when the
+        results sit beside the costs."""
+        # The panel's own width: in resizeEvent the scroll area's has not caught up yet.
+        width = float(self.width()) - self.scroll.verticalScrollBar().sizeHint().width()
+        return (width - 40) / 2 if self.width() >= WIDE_LAYOUT else width - 30
+
+    def _result_rows(self) -> list[tuple[str, Array]]:
         r = self.result
         if r is None:
-            columns = [("∇<sub>x</sub>C (backprop)", np.asarray(self.document.trace.dx))]
-        else:
-            columns = [
-                ("∂C/∂x  row form →", r.derivative_row),
-                ("∇<sub>x</sub>C  gradient form ←", r.gradient),
-                ("∇<sub>x</sub>C  backprop", r.backprop_dx),
-            ]
-        n = len(columns[0][1])
-        shown = range(min(n, SHOWN_RESULTS))
-        head = "".join(
-            f"<th align='right' style='padding:2px 8px; font-weight:normal; "
-            f"color:{MUTED.name()}'>{title}</th>"
-            for title, _ in columns
-        )
-        body = "".join(
-            f"<tr><td style='padding:2px 6px; color:{MUTED.name()}'>x<sub>{i + 1}</sub></td>"
-            + "".join(
-                f"<td align='right' style='padding:2px 8px'>{fmt_full(values[i])}</td>"
-                for _, values in columns
+            return [("∇<sub>x</sub>C backprop", np.asarray(self.document.trace.dx))]
+        return [
+            ("∂C/∂x, row form →", r.derivative_row),
+            ("∇<sub>x</sub>C, gradient form ←", r.gradient),
+            ("∇<sub>x</sub>C, backprop", r.backprop_dx),
+        ]
+
+    def _per_block(self, rows: list[tuple[str, Array]]) -> int:
+        """How many components of dC/dx fit side by side in the results table."""
+        shown = min(len(rows[0][1]), SHOWN_RESULTS)
+        metrics = QFontMetricsF(self.results_label.font())
+        number = max(metrics.horizontalAdvance(fmt_full(v)) for _, vs in rows for v in vs[:shown])
+        title = metrics.horizontalAdvance("∇xC, gradient form ← ")
+        return max(1, int((self._results_room() - title) // (number + 12)))
+
+    def _show_results(self) -> None:
+        """The results as rows (one per way of computing), the components of dC/dx as
+        columns, wrapped into as many blocks of columns as the width needs."""
+        r = self.result
+        rows = self._result_rows()
+        n = len(rows[0][1])
+        shown = min(n, SHOWN_RESULTS)
+        per_block = self._per_block(rows)
+        blocks = []
+        cell = "padding:1px 6px"
+        for start in range(0, shown, per_block):
+            part = range(start, min(shown, start + per_block))
+            head = "".join(
+                f"<td align='right' style='{cell}; color:{MUTED.name()}'>x<sub>{i + 1}</sub></td>"
+                for i in part
             )
-            + "</tr>"
-            for i in shown
-        )
+            body = "".join(
+                f"<tr><td style='{cell}; color:{MUTED.name()}'>{label}</td>"
+                + "".join(f"<td align='right' style='{cell}'>{fmt_full(vs[i])}</td>" for i in part)
+                + "</tr>"
+                for label, vs in rows
+            )
+            blocks.append(f"<tr><td></td>{head}</tr>{body}")
+        spacer = f"<tr><td colspan='{per_block + 1}' style='font-size:4pt'>&nbsp;</td></tr>"
         more = (
-            f"<tr><td colspan='{len(columns) + 1}' style='color:{MUTED.name()}'>… and "
+            f"<tr><td colspan='{per_block + 1}' style='color:{MUTED.name()}'>… and "
             f"{n - SHOWN_RESULTS:,} more components</td></tr>"
             if n > SHOWN_RESULTS
             else ""
         )
-        self.results_label.setText(
-            f"<table cellspacing='0'><tr><th></th>{head}</tr>{body}{more}</table>"
-        )
+        self.results_label.setText(f"<table cellspacing='0'>{spacer.join(blocks)}{more}</table>")
+        self._results_block = per_block
         if r is None:
             self.results_note.setText("")
             return
