@@ -36,7 +36,7 @@ def _range_text(vmax: float) -> tuple[str, str]:
     return f"{MINUS}{text}", f"+{text}"
 
 
-def entry_width(entry: LegendEntry) -> float:
+def entry_width(entry: LegendEntry, bar_w: float = _BAR_W) -> float:
     metrics = QFontMetricsF(theme.font(12))
     small = QFontMetricsF(theme.font(11))
     lo, hi = _range_text(entry.vmax)
@@ -45,7 +45,7 @@ def entry_width(entry: LegendEntry) -> float:
         + 8
         + small.horizontalAdvance(lo)
         + 5
-        + _BAR_W
+        + bar_w
         + 5
         + small.horizontalAdvance(hi)
     )
@@ -58,8 +58,22 @@ def paint_legend(
     painter's current coordinates); returns the panel's rectangle."""
     if not entries:
         return QRectF()
-    note_w = QFontMetricsF(theme.font(11)).horizontalAdvance(note) + _GAP if note else 0.0
-    width = sum(entry_width(e) for e in entries) + _GAP * (len(entries) - 1) + 2 * _PAD + note_w
+    bar_w = float(_BAR_W)
+
+    def total(note: str, bar_w: float) -> tuple[float, float]:
+        note_w = QFontMetricsF(theme.font(11)).horizontalAdvance(note) + _GAP if note else 0.0
+        gaps = _GAP * (len(entries) - 1) + 2 * _PAD
+        return sum(entry_width(e, bar_w) for e in entries) + gaps + note_w, note_w
+
+    # A narrow view first loses the note, then shortens the bars, so nothing is clipped.
+    available = viewport.width() - 16
+    width, note_w = total(note, bar_w)
+    if width > available and note:
+        note = ""
+        width, note_w = total(note, bar_w)
+    if width > available:
+        bar_w = max(36.0, bar_w - (width - available) / len(entries))
+        width, note_w = total(note, bar_w)
     height = LEGEND_HEIGHT - 12
     panel = QRectF(viewport.left() + 8, viewport.bottom() - height - 6, width, height)
     painter.save()
@@ -89,7 +103,7 @@ def paint_legend(
             QRectF(x, cy - 10, fm.horizontalAdvance(lo) + 2, 20), Qt.AlignmentFlag.AlignVCenter, lo
         )
         x += fm.horizontalAdvance(lo) + 5
-        bar_rect = QRectF(x, cy - _BAR_H / 2, _BAR_W, _BAR_H)
+        bar_rect = QRectF(x, cy - _BAR_H / 2, bar_w, _BAR_H)
         painter.drawImage(bar_rect, bar)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(theme.FAINT, 1.0))
@@ -97,7 +111,7 @@ def paint_legend(
         painter.setPen(QPen(theme.MUTED, 1.0))
         mid = bar_rect.center().x()
         painter.drawLine(QPointF(mid, bar_rect.top() - 2), QPointF(mid, bar_rect.bottom() + 2))
-        x += _BAR_W + 5
+        x += bar_w + 5
         painter.setPen(theme.MUTED)
         painter.drawText(
             QRectF(x, cy - 10, fm.horizontalAdvance(hi) + 2, 20), Qt.AlignmentFlag.AlignVCenter, hi
