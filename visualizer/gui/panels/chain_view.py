@@ -852,6 +852,13 @@ class ChainView(QWidget):
         """The factor highlighted in the derivative form and in the gradient form."""
         return self.derivative_strip.highlighted, self.gradient_strip.highlighted
 
+    def sizeHint(self) -> QSize:
+        # Modest: a dock asks for this much, and the canvas keeps the rest of the window.
+        return QSize(560, 640)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(280, 200)
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if self._stale:
