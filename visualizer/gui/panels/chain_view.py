@@ -188,7 +188,6 @@ class ChainStrip(QWidget):
         self._computed: int | None = None  # None: every vector shown
         self._placed: list[_Placed] = []
         self._layout_width = -1.0
-        self._layout_height = 0.0
         self.number_font = QFont(self.font())
         self.number_font.setPointSizeF(8.0)
         self.symbol_font = QFont(self.font())
@@ -369,7 +368,7 @@ class ChainStrip(QWidget):
         return placed, y - LINE_GAP + MARGIN
 
     def _relayout(self) -> None:
-        self._placed, self._layout_height = self._place(float(max(self.width(), 1)))
+        self._placed, _height = self._place(float(max(self.width(), 1)))
         self._layout_width = float(self.width())
         self.updateGeometry()
         self.update()
@@ -405,7 +404,7 @@ class ChainStrip(QWidget):
     # -- painting ------------------------------------------------------------------------
     def paintEvent(self, _event: QPaintEvent) -> None:
         if float(self.width()) != self._layout_width:
-            self._placed, self._layout_height = self._place(float(max(self.width(), 1)))
+            self._placed, _height = self._place(float(max(self.width(), 1)))
             self._layout_width = float(self.width())
         p = QPainter(self)
         p.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
@@ -687,10 +686,6 @@ def cost_curve(sizes: Sequence[int], vary: str, xs: Sequence[int]) -> tuple[Arra
         vec.append(v)
         mat.append(m)
     return np.array(vec, dtype=np.float64), np.array(mat, dtype=np.float64)
-
-
-def _sign(x: float) -> str:
-    return f"{x:,}"
 
 
 class ChainView(QWidget):
