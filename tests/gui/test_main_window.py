@@ -206,3 +206,25 @@ def test_quick_tour_pages(window, qtbot):
         tour.next.click()
     assert tour.page == len(TOUR_PAGES) - 1 and not tour.next.isEnabled()
     assert "transpos" in tour.body.text()
+
+
+def test_an_exported_snapshot_opens_as_its_network_with_the_same_values(window, tmp_path):
+    from visualizer.gui import export
+
+    window.doc.edit(commands.SetWeight(window.doc, 2, 1, 0, 0.3125))
+    exported = window.doc.network
+    trace = window.doc.trace
+    path = tmp_path / "snap.npz"
+    export.write_snapshot(path, exported, batch=False)
+    window.answers.append(Btn.Discard)
+    assert window.open_path(path)
+    assert window.doc.network.layers == exported.layers
+    assert window.doc.path is None  # Save asks for a .json name instead of overwriting
+    for mine, theirs in zip(window.doc.trace.delta, trace.delta, strict=True):
+        assert mine.tobytes() == theirs.tobytes()
+
+
+def test_export_menu_entries_exist_with_shortcuts(window):
+    assert window.act_export_snapshot.shortcut().toString() == "Ctrl+E"
+    assert window.act_export_image.shortcut().toString() == "Ctrl+Shift+E"
+    assert window.chain_dock.windowTitle() == "Chain"

@@ -26,9 +26,10 @@ from visualizer import __version__
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
 from visualizer.formats.network_file import load_network
-from visualizer.gui import commands, recovery
+from visualizer.gui import commands, export, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
+from visualizer.gui.panels.chain_view import ChainView
 from visualizer.gui.panels.check_panel import CheckPanel
 from visualizer.gui.panels.equation import EquationPanel
 from visualizer.gui.panels.gradients import GradientPanel
@@ -42,6 +43,7 @@ from visualizer.timeline import build as build_timeline
 APP_TITLE = "Backprop Visualizer"
 AUTOSAVE_MS = 5000
 MAX_RECENT = 8
+OPENABLE = (".json", ".npz")  # network files and gradient snapshots
 
 
 def new_network() -> Network:
@@ -92,6 +94,9 @@ class MainWindow(QMainWindow):
         self.check_dock = self._dock("Check", self.check, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.gradients_dock)
         self.tabifyDockWidget(self.gradients_dock, self.check_dock)
+        self.chain = ChainView(document, self.player)
+        self.chain_dock = self._dock("Chain", self.chain, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.check_dock, self.chain_dock)
         self.inspector_dock.raise_()
         self.check.check_finished.connect(
             lambda ok: self.statusBar().showMessage(
@@ -149,6 +154,33 @@ class MainWindow(QMainWindow):
         self.act_save = self._action("&Save", self.file_save, S.Save, "Save the network")
         self.act_save_as = self._action("Save &As…", self.file_save_as, S.SaveAs)
         self.act_quit = self._action("&Quit", self.close, S.Quit)
+        self.act_export_snapshot = self._action(
+            "Export &Snapshot…",
+            lambda: self._exported(export.export_snapshot(self, self.doc, self.settings)),
+            "Ctrl+E",
+            "Every value of the pass as NPZ, JSON or CSV",
+        )
+        self.act_export_image = self._action(
+            "Export &Image…",
+            lambda: self._exported(
+                export.export_image(
+                    self, self.doc, self.view, self.settings, step=self.player.state.step
+                )
+            ),
+            "Ctrl+Shift+E",
+            "The canvas at the current step as PNG (1×/2×/3×) or SVG",
+        )
+        self.act_export_animation = self._action(
+            "Export &Animation…",
+            lambda: self._exported(export.export_animation(self, self.doc, self.settings)),
+            tip="The whole forward/backward pass as a GIF or a folder of PNG frames",
+        )
+        self.act_export_chain = self._action(
+            "Export &Chain View as PNG…",
+            lambda: self._exported(
+                export.export_widget_png(self, self.chain, "chain", self.settings)
+            ),
+        )
         self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence(S.Undo))
         self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
@@ -187,6 +219,15 @@ class MainWindow(QMainWindow):
         file.addSeparator()
         file.addActions([self.act_save, self.act_save_as])
         file.addSeparator()
+        file.addActions(
+            [
+                self.act_export_snapshot,
+                self.act_export_image,
+                self.act_export_animation,
+                self.act_export_chain,
+            ]
+        )
+        file.addSeparator()
         file.addAction(self.act_quit)
         edit = bar.addMenu("&Edit")
         edit.addActions([self.act_undo, self.act_redo, self.act_history])
@@ -195,7 +236,7 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
         view.addSeparator()
-        for dock in (self.inspector_dock, self.gradients_dock, self.check_dock):
+        for dock in (self.inspector_dock, self.gradients_dock, self.check_dock, self.chain_dock):
             view.addAction(dock.toggleViewAction())
         playback = bar.addMenu("&Playback")
         for key in ("play", "back", "forward", "first", "last"):
@@ -314,7 +355,10 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         path, _ = QFileDialog.getOpenFileName(
-            self, "Open network", self._last_dir(), "Networks (*.json);;All files (*)"
+            self,
+            "Open network",
+            self._last_dir(),
+            "Networks and snapshots (*.json *.npz);;All files (*)",
         )
         if path:
             self.open_path(path, ask=False)
@@ -324,17 +368,30 @@ class MainWindow(QMainWindow):
         current document as it is."""
         if ask and not self.maybe_save():
             return False
+        path = Path(path)
+        note = ""
         try:
-            network = load_network(path)
+            snapshot = export.is_snapshot(path)
+            if snapshot:
+                network, note = export.open_snapshot(path)
+            else:
+                network = load_network(path)
             trace = checked_trace(network)
         except (ValueError, OSError) as exc:
-            self.show_error("Cannot open file", f"{Path(path).name}: {exc}")
+            self.show_error("Cannot open file", f"{path.name}: {exc}")
             return False
-        self.doc.replace(network, None if Path(path).parent == EXAMPLES else path, trace)
-        if Path(path).parent != EXAMPLES:
-            self._add_recent(Path(path))
-        self.statusBar().showMessage(f"Opened {Path(path).name}", 6000)
+        # A snapshot or an example is opened as a new document: Save asks for a name
+        # instead of overwriting the .npz or the shipped file.
+        keep_path = not snapshot and path.parent != EXAMPLES
+        self.doc.replace(network, path if keep_path else None, trace)
+        if path.parent != EXAMPLES:
+            self._add_recent(path)
+        self.statusBar().showMessage(f"Opened {path.name}" + (f" — {note}" if note else ""), 8000)
         return True
+
+    def _exported(self, path: Path | None) -> None:
+        if path is not None:
+            self.statusBar().showMessage(f"Exported {path.name}", 6000)
 
     def file_save(self) -> bool:
         if self.doc.path is None:
@@ -438,12 +495,12 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(u.toLocalFile().endswith(".json") for u in event.mimeData().urls()):
+        if any(u.toLocalFile().endswith(OPENABLE) for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
-            if url.toLocalFile().endswith(".json"):
+            if url.toLocalFile().endswith(OPENABLE):
                 self.open_path(url.toLocalFile())
                 event.acceptProposedAction()
                 return
