@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -38,7 +38,7 @@ from visualizer.engine.network import Network, Sample
 from visualizer.formats.atomic import atomic_write
 from visualizer.formats.errors import FormatError
 from visualizer.formats.snapshot import load_snapshot, save_snapshot, snapshot_arrays
-from visualizer.gui.render import render_animation, render_network
+from visualizer.gui.render import png_bytes, render_animation, render_network
 from visualizer.notation import fmt_full, fmt_short
 
 PathLike = str | os.PathLike[str]
@@ -244,7 +244,7 @@ def write_image(
             renderer.render(painter)
         finally:
             painter.end()
-    atomic_write(path, _png_bytes(image))
+    atomic_write(path, png_bytes(image))
 
 
 def save_widget_png(widget: QWidget, path: PathLike) -> None:
@@ -253,7 +253,7 @@ def save_widget_png(widget: QWidget, path: PathLike) -> None:
     written."""
     if Path(path).suffix.lower() != ".png":
         raise ValueError(f"cannot save a panel as {Path(path).name!r}: use a .png file name")
-    atomic_write(path, _png_bytes(widget.grab().toImage()))
+    atomic_write(path, png_bytes(widget.grab().toImage()))
 
 
 def write_animation(
@@ -269,16 +269,6 @@ def write_animation(
     defaults to ANIMATION_SIZE."""
     size = size or ANIMATION_SIZE
     return render_animation(network, path, size, progress=progress, cancelled=cancelled)
-
-
-def _png_bytes(image: QImage) -> bytes:
-    data = QByteArray()
-    buffer = QBuffer(data)
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buffer, "PNG"):
-        raise OSError("could not encode the image as PNG")
-    buffer.close()
-    return bytes(data.data())
 
 
 # -- the dialogs (tests replace these) -------------------------------------------------------

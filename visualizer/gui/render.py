@@ -70,7 +70,7 @@ def _check_size(size: tuple[int, int]) -> tuple[int, int]:
     return w, h
 
 
-def _png_bytes(image: QImage) -> bytes:
+def png_bytes(image: QImage) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -158,7 +158,7 @@ def render_network(
             if fmt == ".svg":
                 data = _svg_bytes(canvas.paint, size, title)
             else:
-                data = _png_bytes(canvas.image())
+                data = png_bytes(canvas.image())
     atomic_write(out_path, data)
 
 
@@ -304,7 +304,7 @@ def _write_png_folder(folder: Path, frames: Iterator[QImage]) -> int:
         for count, image in enumerate(frames, start=1):
             # Rests, holds and the still end of every step repeat a frame: encode it once.
             if previous is None or image != previous[0]:
-                previous = (image.copy(), _png_bytes(image))
+                previous = (image.copy(), png_bytes(image))
             # No per-frame atomic writes: the whole folder appears at once, by rename.
             (tmp / f"frame_{count - 1:04d}.png").write_bytes(previous[1])
         if folder.is_dir():
@@ -438,7 +438,7 @@ def _render_window(doc, size: tuple[int, int], fmt: str, title: str) -> bytes:
                     Qt.AspectRatioMode.IgnoreAspectRatio,
                     Qt.TransformationMode.SmoothTransformation,
                 )
-            return _png_bytes(image)
+            return png_bytes(image)
         finally:
             # hide(), not close(): closing runs the window's quit logic (saving its
             # layout, clearing the crash-recovery file), which is not ours to trigger.
