@@ -584,6 +584,20 @@ def _start_item(name: str, vector: Array) -> StripItem:
     return StripItem(name, "", None, vector, name, factor_html(name), 0, _layer_of(name))
 
 
+def _factor_item(factor, step, order: int) -> StripItem:
+    """One factor of a form, with the running vector after multiplying by it."""
+    return StripItem(
+        factor.name,
+        factor_html(factor.name),
+        factor.matrix,
+        step.value,
+        step.name,
+        vector_html(step.name),
+        order,
+        _layer_of(factor.name),
+    )
+
+
 def derivative_items(result: ChainResult) -> list[StripItem]:
     """The derivative form as strip items: ∂C/∂aᴸ (a row, where the product starts), then
     each factor J_fᴸ, Wᴸ, …, W¹ with the running row after it."""
@@ -592,20 +606,7 @@ def derivative_items(result: ChainResult) -> list[StripItem]:
     for k, (factor, step) in enumerate(
         zip(result.factors[1:], result.steps_derivative_row, strict=True), start=1
     ):
-        html_symbol, vector_symbol = factor_html(factor.name), vector_html(step.name)
-        group = _layer_of(factor.name)
-        items.append(
-            StripItem(
-                factor.name,
-                html_symbol,
-                factor.matrix,
-                step.value,
-                step.name,
-                vector_symbol,
-                k,
-                group,
-            )
-        )
+        items.append(_factor_item(factor, step, k))
     return items
 
 
@@ -619,20 +620,7 @@ def gradient_items(result: ChainResult) -> list[StripItem]:
     items = []
     for k, factor in enumerate(factors[:-1]):
         step = steps[count - 1 - k]
-        html_symbol, vector_symbol = factor_html(factor.name), vector_html(step.name)
-        group = _layer_of(factor.name)
-        items.append(
-            StripItem(
-                factor.name,
-                html_symbol,
-                factor.matrix,
-                step.value,
-                step.name,
-                vector_symbol,
-                count - k,
-                group,
-            )
-        )
+        items.append(_factor_item(factor, step, count - k))
     start = factors[-1]
     items.append(_start_item(start.name, start.matrix))
     return items
