@@ -119,6 +119,14 @@ class CanvasItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._rect
 
+    def draw_frame(self, painter: QPainter, radius: float, fill: QColor) -> None:
+        """The item's rounded box (`self.rect`), ringed in its accent while it is the
+        current step."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        active = self.emphasis == "active"
+        border = self.accent if active else theme.FAINT
+        draw_box(painter, self.rect, radius, fill, border, 2.2 if active else 1.0)
+
     def set_emphasis(self, emphasis: str, accent: QColor | None = None) -> None:
         accent = accent or theme.FORWARD_ACCENT
         if emphasis == self.emphasis and accent == self.accent:
@@ -524,17 +532,8 @@ class WeightsBoxItem(CanvasItem):
         return f"(W{l})ᵀ" if self.direction == "backward" else f"W{l} + b{l}"
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         r = self.rect
-        active = self.emphasis == "active"
-        draw_box(
-            painter,
-            r,
-            10,
-            theme.BOX_FILL,
-            self.accent if active else theme.FAINT,
-            2.2 if active else 1.0,
-        )
+        self.draw_frame(painter, 10, theme.BOX_FILL)
         n, m = self.shape
         if self.direction == "backward":
             n, m = m, n  # (Wˡ)ᵀ is nˡ⁻¹ × nˡ
@@ -586,17 +585,8 @@ class ActivationBandItem(CanvasItem):
         return f"f{l}"
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         r = self.rect
-        active = self.emphasis == "active"
-        draw_box(
-            painter,
-            r,
-            12,
-            theme.BAND_FILL,
-            self.accent if active else theme.FAINT,
-            2.2 if active else 1.0,
-        )
+        self.draw_frame(painter, 12, theme.BAND_FILL)
         head = QRectF(r.left(), r.top() + 8, r.width(), ROW_H - 16)
         painter.setPen(theme.INK)
         painter.setFont(theme.font(16, bold=True))
@@ -656,17 +646,8 @@ class LossBandItem(CanvasItem):
         return QRectF(head.left(), head.top() + 20, head.width(), 20)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         r = self.rect
-        active = self.emphasis == "active"
-        draw_box(
-            painter,
-            r,
-            12,
-            theme.BAND_FILL,
-            self.accent if active else theme.FAINT,
-            2.2 if active else 1.0,
-        )
+        self.draw_frame(painter, 12, theme.BAND_FILL)
         head = self._head()
         painter.setPen(theme.INK)
         painter.setFont(theme.font(16, bold=True))
