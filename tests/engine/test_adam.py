@@ -25,6 +25,7 @@ from visualizer.engine.training import (
     batch_indices,
     batches_per_epoch,
     minibatch,
+    predict,
     train,
     train_step,
 )
@@ -267,3 +268,17 @@ def test_adam_learns_the_four_point_xor_with_full_batches() -> None:
                            init=InitSpec(seed=0), dataset=Dataset(x, y))  # fmt: skip
     result = train(network, 500, Adam(lr=0.05), batch=True)
     assert result.final_loss < 0.01
+
+
+# -- predict -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("activations", "loss"),
+    [(["tanh", "sigmoid"], "binary_cross_entropy"), (["relu", "softmax"], "cross_entropy"),
+     (["sigmoid", "identity"], "mean_squared_error")],
+)  # fmt: skip
+def test_predict_is_the_forward_pass_of_backprop(activations, loss) -> None:
+    network = make_network([2, 5, 2], activations, loss, init=InitSpec(seed=4))
+    x = np.random.default_rng(0).uniform(-2, 2, size=(7, 2))
+    y = np.tile([1.0, 0.0], (7, 1))
+    np.testing.assert_array_equal(predict(network, x), backprop.run(network, x, y).output)
+    np.testing.assert_array_equal(predict(network, x[3]), backprop.run(network, x[3], y[3]).output)

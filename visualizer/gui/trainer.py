@@ -47,6 +47,7 @@ from visualizer.gui.document import Document, checked_trace
 
 TICK_BUDGET = 0.012  # seconds of training per timer tick: input waits at most this long
 PUBLISH_INTERVAL = 0.1  # seconds between live updates of the document (≤ 10 Hz)
+VIEW_SHARE = 4  # live updates at least this many of their own durations apart (≤ 25 %)
 MAX_STEPS_PER_TICK = 100_000
 
 OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
@@ -151,6 +152,9 @@ class Trainer(QObject):
         self._last_publish = 0.0
         self._rate_mark: tuple[float, int] = (0.0, 0)
         self._measured_rate = math.nan
+        self._publish_cost = 0.0  # seconds the last live update took, views included
+        self._update_cost = 0.0  # the same plus the repaint that followed it
+        self._published_at: float | None = None
 
         document.network_changed.connect(self._network_changed)
         document.undo_stack.cleanChanged.connect(self._clean_changed)
@@ -331,18 +335,34 @@ class Trainer(QObject):
             self._credit = min(self._credit + (now - self._last_tick) * rate, 1.0 + 0.5 * rate)
             due = min(int(self._credit), self.max_steps_per_tick)
         self._last_tick = now
-        done = self._train(due, deadline=now + self.budget)
+        if self._published_at is not None and self.drive_timer:
+            # With the timer firing whenever the loop is idle, the time since the last
+            # live update ended went to repainting the views: count it, so slow views get
+            # updated less often. (Ticks called by hand say nothing about repaints.)
+            idle = self._timer.interval() / 1000
+            self._update_cost = self._publish_cost + max(0.0, now - self._published_at - idle)
+            self._published_at = None
+        # The views take in a live update right away, in this same tick: leave them the
+        # time they took last time, so training plus updating stays within the budget
+        # (slow views then get ticks that only update, never one long freeze).
+        interval = max(self.publish_interval, VIEW_SHARE * self._update_cost)
+        # (A nanosecond of slack: 100.1 − 100.0 is a little under 0.1 in floating point.)
+        publish_due = now - self._last_publish >= interval - 1e-9
+        budget = self.budget - (self._publish_cost if publish_due else 0.0)
+        done = self._train(due, deadline=now + max(budget, 0.0))
         if rate is not None:
             self._credit -= done
         if not self._running:  # an error stopped it
             return done
-        # (A nanosecond of slack: 100.1 − 100.0 is a little under 0.1 in floating point.)
-        if self.clock() - self._last_publish >= self.publish_interval - 1e-9:
+        if publish_due:
+            started = self.clock()
             problem = self._publish()
             if problem:
                 self._fail(problem)
             else:
                 self.progressed.emit()
+                self._published_at = self.clock()
+                self._publish_cost = self._published_at - started
         return done
 
     # -- internals -----------------------------------------------------------------------

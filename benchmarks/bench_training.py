@@ -1,0 +1,250 @@
+"""Training in the app: how fast, and does the window stay responsive? Prints figures.
+
+    .venv/bin/python benchmarks/bench_training.py [--seconds 3] [--quick]
+
+Trains [2, 16, 16, 1] (tanh, tanh, sigmoid; binary cross-entropy) on 200 XOR points with
+Adam (lr 0.01, mini-batches of 16) at full speed ("max"), in four set-ups:
+
+1. the engine alone (`training.train` in a loop: the ceiling);
+2. the Qt driver (`gui/trainer.py`) on a Document with no views — its QTimer ticks, each
+   running steps for ≤ 12 ms, plus a live update of the document at ≤ 10 Hz;
+3. the same with the training panel shown (live loss curve and decision boundary);
+4. the same inside the main window with the panel docked (canvas and inspector redraw on
+   every live update too) — skipped if the main window cannot be built.
+
+While 2–4 run, a helper thread posts a key press to a line edit every 20 ms (stamped when
+posted) and a 20 ms QTimer runs in the GUI thread: the delay until each is handled is the
+input latency the user would feel. Target: every key press handled within 50 ms.
+Offscreen Qt (no display); this script reports and never fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QDockWidget, QLineEdit
+
+from visualizer.engine import datasets
+from visualizer.engine.network import InitSpec, Network, make_network
+from visualizer.engine.training import Adam, train
+from visualizer.gui.document import Document
+from visualizer.gui.panels.training_panel import TrainingPanel
+from visualizer.gui.trainer import Trainer, TrainSettings
+
+LATENCY_TARGET_MS = 50.0
+PROBE_INTERVAL = 0.020
+SETTINGS = TrainSettings(optimizer="adam", lr=0.01, batch_size=16, steps_per_second=None)
+
+
+def network() -> Network:
+    return make_network(
+        [2, 16, 16, 1],
+        ["tanh", "tanh", "sigmoid"],
+        "binary_cross_entropy",
+        InitSpec(seed=1),
+        dataset=datasets.xor(200, noise=0.1, seed=0),
+    )
+
+
+def engine_steps_per_second(seconds: float) -> float:
+    net, state, done = network(), None, 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        result = train(net, 200, Adam(0.01), state=state, batch_size=16, start=done)
+        net, state, done = result.network, result.state, done + 200
+    return done / (time.perf_counter() - start)
+
+
+class KeyProbe(QObject):
+    """Counts when each posted key press reaches the line edit."""
+
+    def __init__(self, target: QLineEdit) -> None:
+        super().__init__()
+        self.sent: dict[int, float] = {}
+        self.delays: list[float] = []
+        target.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            sent = self.sent.pop(int(event.nativeScanCode()), None)
+            if sent is not None:
+                self.delays.append(time.perf_counter() - sent)
+        return False
+
+
+def key_events(count: int) -> list[QKeyEvent]:
+    """Key presses made in the GUI thread (making one elsewhere upsets Qt's input devices),
+    each numbered by its scan code."""
+    return [
+        QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, k, 0, 0, "a")
+        for k in range(1, count + 1)
+    ]
+
+
+def post_keys(
+    target: QLineEdit, probe: KeyProbe, events: list[QKeyEvent], stop: threading.Event
+) -> None:
+    """From another thread: a key press every 20 ms, like a person typing fast."""
+    for k, event in enumerate(events, start=1):
+        if stop.is_set():
+            break
+        probe.sent[k] = time.perf_counter()
+        QCoreApplication.postEvent(target, event)  # thread-safe; Qt takes ownership
+        time.sleep(PROBE_INTERVAL)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) -> dict:
+    """Run `trainer` at full speed for `seconds` with the probes going; the figures."""
+    line = QLineEdit()
+    probe = KeyProbe(line)
+    timer_delays: list[float] = []
+    last = [time.perf_counter()]
+
+    def on_timer() -> None:
+        now = time.perf_counter()
+        timer_delays.append(max(0.0, now - last[0] - PROBE_INTERVAL))
+        last[0] = now
+
+    tick_times: list[float] = []
+    original_tick = trainer.tick
+
+    def timed_tick() -> int:
+        t0 = time.perf_counter()
+        done = original_tick()
+        tick_times.append(time.perf_counter() - t0)
+        return done
+
+    trainer._timer.timeout.disconnect(trainer.tick)  # time every tick (benchmark only)
+    trainer._timer.timeout.connect(timed_tick)
+    trainer.set_settings(SETTINGS)
+    probe_timer = QTimer()
+    probe_timer.setTimerType(Qt.TimerType.PreciseTimer)
+    probe_timer.setInterval(round(PROBE_INTERVAL * 1000))
+    probe_timer.timeout.connect(on_timer)
+    stop = threading.Event()
+    events = key_events(int(seconds / PROBE_INTERVAL) + 10)
+    poster = threading.Thread(target=post_keys, args=(line, probe, events, stop), daemon=True)
+
+    start = time.perf_counter()
+    trainer.start()
+    probe_timer.start()
+    last[0] = time.perf_counter()
+    poster.start()
+    while time.perf_counter() - start < seconds:
+        app.processEvents()  # the event loop, as exec() would run it
+    stop.set()
+    poster.join()
+    elapsed = time.perf_counter() - start
+    trainer.pause()
+    probe_timer.stop()
+    for _ in range(5):
+        app.processEvents()
+    keys = probe.delays
+    return {
+        "steps/s": trainer.steps / elapsed,
+        "loss": float(trainer.losses[-1]) if trainer.steps else float("nan"),
+        "key median ms": 1000 * statistics.median(keys) if keys else float("nan"),
+        "key p95 ms": 1000 * percentile(keys, 0.95) if keys else float("nan"),
+        "key max ms": 1000 * max(keys) if keys else float("nan"),
+        "keys": len(keys),
+        "timer late p95 ms": 1000 * percentile(timer_delays, 0.95) if timer_delays else 0.0,
+        "tick max ms": 1000 * max(tick_times) if tick_times else float("nan"),
+        "ticks": len(tick_times),
+    }
+
+
+def setup_trainer_only(app: QApplication) -> tuple[Document, Trainer, list]:
+    doc = Document(network())
+    return doc, Trainer(doc), []
+
+
+def setup_panel(app: QApplication) -> tuple[Document, Trainer, list]:
+    doc = Document(network())
+    panel = TrainingPanel(doc)
+    panel.resize(420, 1100)
+    panel.show()
+    app.processEvents()
+    return doc, panel.trainer, [panel]
+
+
+def setup_window(app: QApplication) -> tuple[Document, Trainer, list]:
+    from visualizer.gui.main_window import MainWindow  # here: it may fail to build
+
+    doc = Document(network())
+    window = MainWindow(doc)
+    panel = TrainingPanel(doc)
+    dock = QDockWidget("Training", window)
+    dock.setWidget(panel)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.show()
+    app.processEvents()
+    return doc, panel.trainer, [window, panel]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="per set-up (3)")
+    parser.add_argument("--quick", action="store_true", help="1 second per set-up")
+    args = parser.parse_args(argv)
+    seconds = 1.0 if args.quick else args.seconds
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+
+    print(f"[2, 16, 16, 1] on 200 XOR points, Adam lr 0.01, batches of 16, {seconds:g} s each")
+    print(f"engine alone (training.train):      {engine_steps_per_second(seconds):8,.0f} steps/s")
+    rows = []
+    for name, setup in (
+        ("trainer, no views", setup_trainer_only),
+        ("trainer + training panel", setup_panel),
+        ("main window + training panel", setup_window),
+    ):
+        try:
+            doc, trainer, keep = setup(app)
+        except Exception as exc:  # the window is someone else's work in progress
+            print(f"{name}: skipped ({type(exc).__name__}: {exc})")
+            continue
+        figures = measure(app, doc, trainer, seconds)
+        rows.append((name, figures))
+        doc.undo_stack.setClean()  # closing the window must not ask to save
+        for widget in keep:
+            widget.close()
+        del keep
+    print()
+    header = (
+        f"{'set-up':<30} {'steps/s':>9} {'key med':>8} {'key p95':>8} {'key max':>8} "
+        f"{'timer p95':>9} {'tick max':>8} {'final loss':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, f in rows:
+        print(
+            f"{name:<30} {f['steps/s']:9,.0f} {f['key median ms']:6.1f}ms {f['key p95 ms']:6.1f}ms "
+            f"{f['key max ms']:6.1f}ms {f['timer late p95 ms']:7.1f}ms {f['tick max ms']:6.1f}ms "
+            f"{f['loss']:10.4g}"
+        )
+    worst = max((f["key max ms"] for _, f in rows), default=float("nan"))
+    verdict = "met" if worst <= LATENCY_TARGET_MS else "MISSED"
+    print(
+        f"\nkey presses: worst {worst:.1f} ms against the {LATENCY_TARGET_MS:.0f} ms target "
+        f"({verdict}); key = a key press posted from another thread every 20 ms until the "
+        "line edit sees it; timer = lateness of a 20 ms QTimer; tick = one training tick "
+        "including its live update."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
