@@ -421,6 +421,7 @@ def test_the_loss_curve_has_a_point_per_step_and_a_log_scale_switch(qtbot, panel
     steps, losses = panel.trainer.dataset_losses
     data = before.dataset
     assert steps[0] == 0 and losses[0] == backprop.run(before, data.x, data.y).loss
+    assert "whole data set" in panel.loss_title.text() and panel.data_loss_curve.isVisible()
     per_epoch = 3  # 40 examples in batches of 16
     assert {3, 6, 48}.issubset(set(steps.tolist())) and per_epoch == -(-40 // 16)
 

@@ -57,10 +57,11 @@ DEFAULT_BATCH = 16
 GRID = 97  # the output image is GRID × GRID network evaluations
 ISO_STEP = 2  # the decision boundary is traced on every ISO_STEP-th of them
 LIVE_BATCH_CHECK = 64  # compare per-sample gradients live only for batches this small
-PLOT_HEIGHT = 190
+PLOT_HEIGHT = 170
 
-_LOSS_PEN = pg.mkPen("#90a4ae", width=1)
-_DATA_LOSS_PEN = pg.mkPen("#263238", width=2)
+_LOSS_COLOR, _DATA_LOSS_COLOR = "#90a4ae", "#263238"
+_LOSS_PEN = pg.mkPen(_LOSS_COLOR, width=1)
+_DATA_LOSS_PEN = pg.mkPen(_DATA_LOSS_COLOR, width=2)
 _CURVE_PEN = pg.mkPen("#263238", width=2)
 _BOUNDARY_PEN = pg.mkPen("#263238", width=1.5)
 
@@ -260,7 +261,9 @@ class TrainingPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
 
         header = QHBoxLayout()
-        title = QLabel("<b>Loss</b> per step")
+        # The key sits in the header: a legend inside the plot would cover the curve.
+        self.loss_title = QLabel()
+        title = self.loss_title
         self.log_check = QCheckBox("log scale")
         self.log_check.setChecked(True)
         self.log_check.toggled.connect(self._log_toggled)
@@ -276,13 +279,10 @@ class TrainingPanel(QWidget):
         self.loss_plot.setLabel("bottom", "step")
         self.loss_plot.setMouseEnabled(x=False, y=False)
         self.loss_plot.hideButtons()
-        legend = self.loss_plot.addLegend(offset=(-8, 6), labelTextSize="8pt")
-        self.loss_curve = self.loss_plot.plot(pen=_LOSS_PEN, name="batch")
+        self.loss_curve = self.loss_plot.plot(pen=_LOSS_PEN)
         self.loss_curve.setDownsampling(auto=True, method="peak")
         self.loss_curve.setClipToView(True)
-        self.data_loss_curve = self.loss_plot.plot(pen=_DATA_LOSS_PEN, name="whole data set")
-        legend.setVisible(False)
-        self._loss_legend = legend
+        self.data_loss_curve = self.loss_plot.plot(pen=_DATA_LOSS_PEN)
         self.loss_plot.setLogMode(y=True)
         column.addWidget(self.loss_plot)
 
@@ -361,6 +361,14 @@ class TrainingPanel(QWidget):
         self._say("")
         return self.trainer.start()
 
+    def toggle(self) -> bool:
+        """Train if paused, pause if training (for a menu action or a shortcut); returns
+        whether training now runs."""
+        if self.trainer.running:
+            self.trainer.pause()
+            return False
+        return self.train()
+
     def step(self) -> bool:
         self._say("")
         return self.trainer.step_once()
@@ -419,7 +427,8 @@ class TrainingPanel(QWidget):
         self.batch_spin.setValue(self._batch_choice if has_data else 0)
         self.layer_spin.setMaximum(network.depth)
         self._updating = False
-        self._push_settings()
+        if self.settings() != self.trainer.settings:
+            self._push_settings()
         if not self.trainer.running:
             self.refresh()  # while running, `progressed` follows every live update
 
@@ -513,7 +522,13 @@ class TrainingPanel(QWidget):
             data_losses = np.maximum(data_losses, np.finfo(float).tiny)
         self.loss_curve.setData(steps, losses)
         self.data_loss_curve.setData(data_steps, data_losses)
-        self._loss_legend.setVisible(len(data_steps) > 0 and self.batch_spin.value() > 0)
+        both = len(data_steps) > 0 and self.batch_spin.value() > 0
+        self.data_loss_curve.setVisible(both)
+        key = (
+            f" · <span style='color:{_LOSS_COLOR}'>━</span> mini-batch · "
+            f"<span style='color:{_DATA_LOSS_COLOR}'>━</span> whole data set"
+        )
+        self.loss_title.setText("<b>Loss</b> per step" + (key if both else ""))
 
     def _update_output(self) -> None:
         network = self.doc.network
