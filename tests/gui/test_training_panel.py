@@ -13,7 +13,7 @@ from visualizer.engine.network import InitSpec, Network, make_network
 from visualizer.engine.training import SGD, Adam, batch_indices, predict, train
 from visualizer.gui import commands
 from visualizer.gui.document import Document
-from visualizer.gui.panels.training_panel import GRID, TrainingPanel
+from visualizer.gui.panels.training_panel import GRID, TrainingPanel, peak_decimate
 from visualizer.gui.trainer import Trainer, TrainSettings
 
 LEFT = Qt.MouseButton.LeftButton
@@ -424,6 +424,25 @@ def test_the_loss_curve_has_a_point_per_step_and_a_log_scale_switch(qtbot, panel
     assert "whole data set" in panel.loss_title.text() and panel.data_loss_curve.isVisible()
     per_epoch = 3  # 40 examples in batches of 16
     assert {3, 6, 48}.issubset(set(steps.tolist())) and per_epoch == -(-40 // 16)
+
+
+def test_a_long_loss_curve_is_drawn_from_block_minima_and_maxima() -> None:
+    values = np.random.default_rng(0).random(1_000_003)
+    values[123_456] = 5.0  # a spike that must survive
+    values[987_654] = -1.0
+    steps, picked = peak_decimate(values, 4000)
+    assert len(steps) == len(picked) <= 4000 + 500
+    assert picked.max() == 5.0 and picked.min() == -1.0
+    assert steps[0] == 1 and steps[-1] == len(values) and np.all(np.diff(steps) >= 0)
+    # Each plotted value is the value at its step, or the extreme of the block it stands for.
+    block = int(steps[1] - steps[0] + 1)
+    k = 17
+    chunk = values[k * block : (k + 1) * block]
+    assert (picked[2 * k], picked[2 * k + 1]) == (chunk.min(), chunk.max())
+    short = np.array([0.5, 0.25, 0.125])
+    steps, picked = peak_decimate(short, 4000)
+    np.testing.assert_array_equal(steps, [1, 2, 3])
+    np.testing.assert_array_equal(picked, short)
 
 
 def test_the_output_image_is_the_network_over_a_grid_and_follows_training(qtbot, panel, doc, clock):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -144,8 +145,8 @@ class Trainer(QObject):
         self._session: list[tuple[Layer, ...]] = []
         self._steps = 0  # steps done in this session: the position in the batch schedule
         self._loss_buffer = np.empty(1024)
-        self._data_steps: list[int] = []
-        self._data_losses: list[float] = []
+        self._data_steps = array("d")  # compact: a long run records many of these
+        self._data_losses = array("d")
         self._last_rows: np.ndarray | None = None
         self._credit = 0.0
         self._last_tick = 0.0
@@ -184,7 +185,7 @@ class Trainer(QObject):
     def dataset_losses(self) -> tuple[np.ndarray, np.ndarray]:
         """(steps, losses): the loss on the whole data set before the first step, after
         every epoch of mini-batches and at each live update."""
-        return np.array(self._data_steps, dtype=float), np.array(self._data_losses)
+        return np.array(self._data_steps), np.array(self._data_losses)
 
     @property
     def network(self) -> Network:
@@ -533,8 +534,7 @@ class Trainer(QObject):
 
     def _clear_history(self) -> None:
         self._steps = 0
-        self._data_steps.clear()
-        self._data_losses.clear()
+        del self._data_steps[:], self._data_losses[:]
         self._last_rows = None
         self._state = None
         self._measured_rate = math.nan

@@ -56,6 +56,7 @@ DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 0.01}
 DEFAULT_BATCH = 16
 GRID = 97  # the output image is GRID × GRID network evaluations
 ISO_STEP = 2  # the decision boundary is traced on every ISO_STEP-th of them
+MAX_CURVE_POINTS = 4000  # the loss curve is drawn with about this many points at most
 LIVE_BATCH_CHECK = 64  # compare per-sample gradients live only for batches this small
 PLOT_HEIGHT = 170
 
@@ -78,6 +79,26 @@ def _class_colors() -> tuple[QColor, QColor]:
 
 
 CLASS_SYMBOLS = ("o", "t1")  # class 0 circles, class 1 upward triangles
+
+
+def peak_decimate(values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(steps, values) to plot `values` (step k + 1 at index k) with at most about
+    `max_points` points: short series as they are; long ones as each block's minimum and
+    maximum, so spikes survive and a curve of millions of steps still draws in a blink."""
+    n = len(values)
+    if n <= max_points:
+        return np.arange(1, n + 1, dtype=float), np.asarray(values, dtype=float)
+    block = -(-n // (max_points // 2))
+    full = n - n % block
+    blocks = np.asarray(values[:full]).reshape(-1, block)
+    lows, highs = blocks.min(axis=1), blocks.max(axis=1)
+    starts = np.arange(full // block, dtype=float) * block + 1
+    steps = np.stack([starts, starts + block - 1], axis=1).ravel()
+    picked = np.stack([lows, highs], axis=1).ravel()
+    if full < n:  # the unfinished last block, as it is
+        steps = np.concatenate([steps, np.arange(full + 1, n + 1, dtype=float)])
+        picked = np.concatenate([picked, values[full:]])
+    return steps, picked
 
 
 def _vector(values: np.ndarray) -> str:
@@ -280,8 +301,6 @@ class TrainingPanel(QWidget):
         self.loss_plot.setMouseEnabled(x=False, y=False)
         self.loss_plot.hideButtons()
         self.loss_curve = self.loss_plot.plot(pen=_LOSS_PEN)
-        self.loss_curve.setDownsampling(auto=True, method="peak")
-        self.loss_curve.setClipToView(True)
         self.data_loss_curve = self.loss_plot.plot(pen=_DATA_LOSS_PEN)
         self.loss_plot.setLogMode(y=True)
         column.addWidget(self.loss_plot)
@@ -513,8 +532,7 @@ class TrainingPanel(QWidget):
         self.progress_label.setText(" · ".join(parts).replace("-", MINUS))
 
     def _update_loss(self) -> None:
-        losses = self.trainer.losses
-        steps = np.arange(1, len(losses) + 1, dtype=float)
+        steps, losses = peak_decimate(self.trainer.losses, MAX_CURVE_POINTS)
         data_steps, data_losses = self.trainer.dataset_losses
         if self.log_check.isChecked():
             # log10 of 0 is −∞: floor at the smallest normal float instead.
