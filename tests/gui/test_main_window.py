@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import QMessageBox
@@ -228,3 +229,17 @@ def test_export_menu_entries_exist_with_shortcuts(window):
     assert window.act_export_snapshot.shortcut().toString() == "Ctrl+E"
     assert window.act_export_image.shortcut().toString() == "Ctrl+Shift+E"
     assert window.chain_dock.windowTitle() == "Chain"
+
+
+def test_picking_a_batch_sample_shows_its_delta_on_the_canvas(window):
+    from visualizer.engine.datasets import with_dataset
+
+    doc = window.doc
+    doc.edit(commands.NetworkEdit(doc, with_dataset(doc.network, "xor", 40, 0.1, 0), "data"))
+    window.training.batch_spin.setValue(8)
+    window.act_train_step.trigger()
+    x, y = window.training.trainer.current_batch()
+    assert x.shape[0] == 8
+    window.training.sample_combo.setCurrentIndex(3)  # sample 3 (index 2)
+    assert np.array_equal(doc.trace.x, x[2]) and np.array_equal(doc.trace.y, y[2])
+    assert "sample 3 of the batch" in doc.undo_stack.text(doc.undo_stack.count() - 1)

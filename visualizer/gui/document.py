@@ -136,7 +136,8 @@ class Document(QObject):
         self.file_changed.emit()
 
     def set_network(self, network: Network, trace: Trace | None = None) -> None:
-        """Only commands (and replace) call this; everything else goes through `edit`.
+        """Only commands, replace() and the training driver (which moves its run's one
+        undo step along) call this; everything else goes through `edit`.
         `trace` is the network's trace when the caller already has it."""
         # Computed first: a failure leaves the document untouched.
         trace = trace if trace is not None else checked_trace(network)

@@ -35,6 +35,7 @@ from visualizer.gui.panels.equation import EquationPanel
 from visualizer.gui.panels.gradients import GradientPanel
 from visualizer.gui.panels.inspector import Inspector
 from visualizer.gui.panels.player_bar import PlayerBar
+from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.player import Player
 from visualizer.notation import fmt_short
 from visualizer.paths import EXAMPLES
@@ -94,9 +95,15 @@ class MainWindow(QMainWindow):
         self.check_dock = self._dock("Check", self.check, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.gradients_dock)
         self.tabifyDockWidget(self.gradients_dock, self.check_dock)
+        self.training = TrainingPanel(document)
+        self.training_dock = self._dock(
+            "Training", self.training, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.training.sample_chosen.connect(self._show_batch_sample)
         self.chain = ChainView(document, self.player)
         self.chain_dock = self._dock("Chain", self.chain, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.check_dock, self.chain_dock)
+        self.tabifyDockWidget(self.chain_dock, self.training_dock)
         self.inspector_dock.raise_()
         self.check.check_finished.connect(
             lambda ok: self.statusBar().showMessage(
@@ -203,6 +210,12 @@ class MainWindow(QMainWindow):
         self.act_zoom_out = self._action("Zoom &Out", self.view.zoom_out, S.ZoomOut)
         self.act_fit = self._action("&Fit to Window", self.view.fit, "Ctrl+0")
         self.act_about = self._action("&About", self.about)
+        self.act_train = self._action(
+            "&Train / Pause", self._toggle_training, "Ctrl+T", "Start or pause training"
+        )
+        self.act_train_step = self._action(
+            "Training &Step", lambda: self.training.step(), "Ctrl+Shift+T", "One training step"
+        )
         self.act_tour = self._action("Quick &Tour", self.quick_tour, "F1")
 
     def _build_menus(self) -> None:
@@ -236,8 +249,17 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
         view.addSeparator()
-        for dock in (self.inspector_dock, self.gradients_dock, self.check_dock, self.chain_dock):
+        docks = (
+            self.inspector_dock,
+            self.gradients_dock,
+            self.check_dock,
+            self.chain_dock,
+            self.training_dock,
+        )
+        for dock in docks:
             view.addAction(dock.toggleViewAction())
+        training = bar.addMenu("&Training")
+        training.addActions([self.act_train, self.act_train_step])
         playback = bar.addMenu("&Playback")
         for key in ("play", "back", "forward", "first", "last"):
             action = self.player_bar.actions()[key]
@@ -303,6 +325,27 @@ class MainWindow(QMainWindow):
         sel = self.doc.selection
         self.act_remove_layer.setEnabled(
             sel is not None and sel.layer >= 1 and self.doc.network.depth > 1
+        )
+
+    def _toggle_training(self) -> None:
+        self.training_dock.show()
+        self.training_dock.raise_()
+        self.training.toggle()
+
+    def _show_batch_sample(self, index: int) -> None:
+        """The training panel's batch view: sample i of the last mini-batch becomes the
+        sample the canvas and panels show (one undoable step), so its own δ vectors can be
+        followed; −1 (the batch mean) keeps the current sample."""
+        batch = self.training.trainer.current_batch()
+        if index < 0 or batch is None:
+            return
+        x, y = batch
+        if x.ndim == 1:
+            return  # a "batch" of the sample itself
+        self.doc.try_edit(
+            lambda: commands.SetSample(
+                self.doc, x[index], y[index], f"Showing sample {index + 1} of the batch"
+            )
         )
 
     def _loss_chosen(self, _index: int) -> None:
@@ -485,6 +528,7 @@ class MainWindow(QMainWindow):
 
     # -- events --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.training.trainer.pause()  # a running training run becomes its undo step first
         if not self.maybe_save():
             event.ignore()
             return
