@@ -243,3 +243,12 @@ def test_picking_a_batch_sample_shows_its_delta_on_the_canvas(window):
     window.training.sample_combo.setCurrentIndex(3)  # sample 3 (index 2)
     assert np.array_equal(doc.trace.x, x[2]) and np.array_equal(doc.trace.y, y[2])
     assert "sample 3 of the batch" in doc.undo_stack.text(doc.undo_stack.count() - 1)
+
+
+def test_the_batch_label_follows_a_new_data_set(window):
+    from visualizer.engine.datasets import with_dataset
+
+    doc = window.doc
+    window.training.batch_spin.setValue(16)
+    doc.edit(commands.NetworkEdit(doc, with_dataset(doc.network, "xor", 40, 0.1, 0), "data"))
+    assert window.training.batch_label.text() == "3 steps per epoch"

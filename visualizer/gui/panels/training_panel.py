@@ -446,6 +446,7 @@ class TrainingPanel(QWidget):
         self.batch_spin.setValue(self._batch_choice if has_data else 0)
         self.layer_spin.setMaximum(network.depth)
         self._updating = False
+        self._update_batch_label()  # the data set may have changed size under the same choice
         if self.settings() != self.trainer.settings:
             self._push_settings()
         if not self.trainer.running:
