@@ -252,3 +252,10 @@ def test_the_batch_label_follows_a_new_data_set(window):
     window.training.batch_spin.setValue(16)
     doc.edit(commands.NetworkEdit(doc, with_dataset(doc.network, "xor", 40, 0.1, 0), "data"))
     assert window.training.batch_label.text() == "3 steps per epoch"
+
+
+def test_analysis_panels_are_built_on_first_use(window):
+    assert window._panels == {}
+    assert window.panel("chain") is window.chain
+    assert window.chain_dock.widget() is window.chain
+    assert set(window._panels) == {"chain"}

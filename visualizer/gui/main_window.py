@@ -4,6 +4,7 @@ holds the state, the canvas and panels draw it, commands change it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -87,29 +88,24 @@ class MainWindow(QMainWindow):
         self.playback_dock = self._dock(
             "Playback", playback, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.gradients = GradientPanel(document, self.player)
-        self.gradients_dock = self._dock(
-            "Gradients", self.gradients, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.check = CheckPanel(document)
-        self.check_dock = self._dock("Check", self.check, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The analysis panels are built the first time they are shown: most sessions
+        # start on the inspector, and this keeps them off the start-up path.
+        self._panels: dict[str, QWidget] = {}
+        self._factories: dict[str, Callable[[], QWidget]] = {
+            "gradients": lambda: GradientPanel(document, self.player),
+            "check": self._make_check_panel,
+            "chain": lambda: ChainView(document, self.player),
+            "training": self._make_training_panel,
+        }
+        self.gradients_dock = self._lazy_dock("Gradients", "gradients")
+        self.check_dock = self._lazy_dock("Check", "check")
+        self.chain_dock = self._lazy_dock("Chain", "chain")
+        self.training_dock = self._lazy_dock("Training", "training")
         self.tabifyDockWidget(self.inspector_dock, self.gradients_dock)
         self.tabifyDockWidget(self.gradients_dock, self.check_dock)
-        self.training = TrainingPanel(document)
-        self.training_dock = self._dock(
-            "Training", self.training, Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.training.sample_chosen.connect(self._show_batch_sample)
-        self.chain = ChainView(document, self.player)
-        self.chain_dock = self._dock("Chain", self.chain, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.check_dock, self.chain_dock)
         self.tabifyDockWidget(self.chain_dock, self.training_dock)
         self.inspector_dock.raise_()
-        self.check.check_finished.connect(
-            lambda ok: self.statusBar().showMessage(
-                "Gradient check passed" if ok else "Gradient check: some arrays differ", 6000
-            )
-        )
         self.player.position_changed.connect(self._show_position)
         self.player.playing_changed.connect(lambda _playing: self._show_position())
 
@@ -135,6 +131,49 @@ class MainWindow(QMainWindow):
         self._file_changed()
 
     # -- construction --------------------------------------------------------------------
+    def _lazy_dock(self, title: str, key: str) -> QDockWidget:
+        dock = self._dock(title, QWidget(), Qt.DockWidgetArea.RightDockWidgetArea)
+        dock.visibilityChanged.connect(lambda visible: visible and self.panel(key))
+        return dock
+
+    def panel(self, key: str) -> QWidget:
+        """The panel `key` ("gradients", "check", "chain", "training"), built on first use."""
+        if key not in self._panels:
+            widget = self._factories[key]()
+            self._panels[key] = widget
+            getattr(self, f"{key}_dock").setWidget(widget)
+        return self._panels[key]
+
+    @property
+    def gradients(self) -> GradientPanel:
+        return self.panel("gradients")
+
+    @property
+    def check(self) -> CheckPanel:
+        return self.panel("check")
+
+    @property
+    def chain(self) -> ChainView:
+        return self.panel("chain")
+
+    @property
+    def training(self) -> TrainingPanel:
+        return self.panel("training")
+
+    def _make_check_panel(self) -> CheckPanel:
+        check = CheckPanel(self.doc)
+        check.check_finished.connect(
+            lambda ok: self.statusBar().showMessage(
+                "Gradient check passed" if ok else "Gradient check: some arrays differ", 6000
+            )
+        )
+        return check
+
+    def _make_training_panel(self) -> TrainingPanel:
+        training = TrainingPanel(self.doc)
+        training.sample_chosen.connect(self._show_batch_sample)
+        return training
+
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower() + "_dock")
@@ -184,9 +223,7 @@ class MainWindow(QMainWindow):
         )
         self.act_export_chain = self._action(
             "Export &Chain View as PNG…",
-            lambda: self._exported(
-                export.export_widget_png(self, self.chain, "chain", self.settings)
-            ),
+            self._export_chain_view,
         )
         self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence(S.Undo))
@@ -326,6 +363,11 @@ class MainWindow(QMainWindow):
         self.act_remove_layer.setEnabled(
             sel is not None and sel.layer >= 1 and self.doc.network.depth > 1
         )
+
+    def _export_chain_view(self) -> None:
+        self.chain_dock.show()
+        self.chain_dock.raise_()  # a hidden tab has not laid out (or computed) its view
+        self._exported(export.export_widget_png(self, self.chain, "chain", self.settings))
 
     def _toggle_training(self) -> None:
         self.training_dock.show()
@@ -528,7 +570,8 @@ class MainWindow(QMainWindow):
 
     # -- events --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.training.trainer.pause()  # a running training run becomes its undo step first
+        if "training" in self._panels:
+            self.training.trainer.pause()  # a running training run becomes its undo step first
         if not self.maybe_save():
             event.ignore()
             return
