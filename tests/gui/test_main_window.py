@@ -259,3 +259,15 @@ def test_analysis_panels_are_built_on_first_use(window):
     assert window.panel("chain") is window.chain
     assert window.chain_dock.widget() is window.chain
     assert set(window._panels) == {"chain"}
+
+
+def test_any_panel_exports_as_png(window, tmp_path, monkeypatch):
+    from PySide6.QtGui import QImage
+
+    from visualizer.gui import export
+
+    monkeypatch.setattr(export, "ask_save_path", lambda *a: (str(tmp_path / "panel.png"), a[3][0]))
+    window.show()
+    window.export_panel("gradients")
+    image = QImage(str(tmp_path / "panel.png"))
+    assert not image.isNull() and image.width() > 100

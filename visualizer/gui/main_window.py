@@ -221,10 +221,6 @@ class MainWindow(QMainWindow):
             lambda: self._exported(export.export_animation(self, self.doc, self.settings)),
             tip="The whole forward/backward pass as a GIF or a folder of PNG frames",
         )
-        self.act_export_chain = self._action(
-            "Export &Chain View as PNG…",
-            self._export_chain_view,
-        )
         self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence(S.Undo))
         self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
@@ -274,9 +270,13 @@ class MainWindow(QMainWindow):
                 self.act_export_snapshot,
                 self.act_export_image,
                 self.act_export_animation,
-                self.act_export_chain,
             ]
         )
+        panels = file.addMenu("Export &Panel as PNG")
+        for key in ("gradients", "check", "chain", "training"):
+            act = panels.addAction(f"{key.title()}…")
+            act.triggered.connect(lambda _=False, k=key: self.export_panel(k))
+        self.act_export_chain = panels.actions()[2]
         file.addSeparator()
         file.addAction(self.act_quit)
         edit = bar.addMenu("&Edit")
@@ -364,10 +364,12 @@ class MainWindow(QMainWindow):
             sel is not None and sel.layer >= 1 and self.doc.network.depth > 1
         )
 
-    def _export_chain_view(self) -> None:
-        self.chain_dock.show()
-        self.chain_dock.raise_()  # a hidden tab has not laid out (or computed) its view
-        self._exported(export.export_widget_png(self, self.chain, "chain", self.settings))
+    def export_panel(self, key: str) -> None:
+        """File → Export Panel as PNG: the panel as it is on screen."""
+        dock = getattr(self, f"{key}_dock")
+        dock.show()
+        dock.raise_()  # a hidden tab has not laid out (or computed) its view
+        self._exported(export.export_widget_png(self, self.panel(key), key, self.settings))
 
     def _toggle_training(self) -> None:
         self.training_dock.show()
