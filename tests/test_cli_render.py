@@ -80,3 +80,11 @@ def test_render_into_a_non_empty_folder_is_refused(tmp_path, capsys):
     assert main(["render", str(DEFAULT_NETWORK), "--gif", str(tmp_path / "frames")]) == 2
     assert "not an empty folder" in capsys.readouterr().err
     assert [p.name for p in (tmp_path / "frames").iterdir()] == ["keep.txt"]
+
+
+def test_the_app_refuses_a_malformed_file_with_one_error_line(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "backprop-visualizer/network", "version": 1}')
+    assert main([str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: {bad}:")
