@@ -30,21 +30,12 @@ from visualizer.engine.training import (
     train_step,
 )
 
-
-def linear_network() -> Network:
-    """One identity layer, half squared error: ∂C/∂W = (z − y)xᵀ, ∂C/∂b = z − y by hand."""
-    layer = Layer([[0.5, -1.0], [2.0, 0.25]], [0.1, -0.2], "identity")
-    return Network(2, (layer,), "half_squared_error", sample=Sample([1.0, 2.0], [0.0, 1.0]))
-
-
-def hand_gradients(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.array([1.0, 2.0]), np.array([0.0, 1.0])
-    residual = w @ x + b - y
-    return np.outer(residual, x), residual
-
-
 # -- Adam ----------------------------------------------------------------------------------
-def test_first_adam_step_moves_every_parameter_by_lr_against_the_gradient_sign() -> None:
+
+
+def test_first_adam_step_moves_every_parameter_by_lr_against_the_gradient_sign(
+    linear_network, hand_gradients
+) -> None:
     # At t = 1 bias correction gives m̂ = g and v̂ = g², so the step is lr·g/(|g| + ε).
     network = linear_network()
     sample = network.current_sample()
@@ -57,7 +48,9 @@ def test_first_adam_step_moves_every_parameter_by_lr_against_the_gradient_sign()
     assert state.step == 1
 
 
-def test_two_adam_steps_follow_the_published_rule_with_bias_correction() -> None:
+def test_two_adam_steps_follow_the_published_rule_with_bias_correction(
+    linear_network, hand_gradients
+) -> None:
     lr, b1, b2, eps = 0.05, 0.9, 0.999, 1e-8
     network = linear_network()
     w0, b0 = network.layer(1).weights, network.layer(1).biases
@@ -141,7 +134,7 @@ def test_adam_refuses_bad_settings(settings_: dict) -> None:
         Adam(**settings_)
 
 
-def test_a_sgd_state_is_not_taken_for_an_adam_state() -> None:
+def test_a_sgd_state_is_not_taken_for_an_adam_state(linear_network) -> None:
     network = linear_network()
     sample = network.current_sample()
     _, sgd_state, _ = train_step(network, sample.x, sample.y, SGD(lr=0.1, momentum=0.5))
@@ -237,7 +230,7 @@ def test_bad_batch_options_are_refused(kwargs: dict, error: type) -> None:
         train(network, 1, SGD(lr=0.1), **kwargs)
 
 
-def test_minibatches_need_a_data_set() -> None:
+def test_minibatches_need_a_data_set(linear_network) -> None:
     with pytest.raises(NetworkError, match="data set"):
         train(linear_network(), 1, SGD(lr=0.1), batch_size=2)
 

@@ -9,8 +9,6 @@ from visualizer.engine import backprop
 from visualizer.engine.network import (
     Dataset,
     InitSpec,
-    Layer,
-    Network,
     NetworkError,
     Sample,
     make_network,
@@ -21,20 +19,7 @@ XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def linear_network() -> Network:
-    """One identity layer with half squared error: z = Wx + b, C = ½‖z − y‖², so by hand
-    ∂C/∂W = (z − y) xᵀ and ∂C/∂b = z − y."""
-    layer = Layer([[0.5, -1.0], [2.0, 0.25]], [0.1, -0.2], "identity")
-    return Network(2, (layer,), "half_squared_error", sample=Sample([1.0, 2.0], [0.0, 1.0]))
-
-
-def hand_gradients(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.array([1.0, 2.0]), np.array([0.0, 1.0])
-    residual = w @ x + b - y
-    return np.outer(residual, x), residual
-
-
-def test_one_sgd_step_is_the_hand_computed_update() -> None:
+def test_one_sgd_step_is_the_hand_computed_update(linear_network) -> None:
     network = linear_network()
     sample = network.current_sample()
     new, state, trace = train_step(network, sample.x, sample.y, SGD(lr=0.1))
@@ -59,7 +44,7 @@ def test_plain_sgd_is_p_minus_lr_g_bit_for_bit_on_any_network() -> None:
         assert new.layer(l).biases.tobytes() == expected.tobytes()
 
 
-def test_momentum_over_two_steps_by_hand() -> None:
+def test_momentum_over_two_steps_by_hand(linear_network, hand_gradients) -> None:
     lr, mu = 0.05, 0.9
     network = linear_network()
     w0, b0 = network.layer(1).weights, network.layer(1).biases
@@ -110,7 +95,7 @@ def test_training_does_not_mutate_the_input_network() -> None:
     assert all(not layer.weights.flags.writeable for layer in result.network.layers)
 
 
-def test_losses_are_recorded_before_each_step_and_final_loss_after_the_last() -> None:
+def test_losses_are_recorded_before_each_step_and_final_loss_after_the_last(linear_network) -> None:
     network = linear_network()
     result = train(network, 3, SGD(lr=0.05))
     assert len(result.losses) == result.steps == 3
@@ -127,7 +112,7 @@ def test_sample_training_uses_the_current_sample_and_batch_training_the_data_set
     assert batch.losses[0] == backprop.run(network, XOR_X, XOR_Y).loss
 
 
-def test_callback_sees_every_step_and_false_stops_early() -> None:
+def test_callback_sees_every_step_and_false_stops_early(linear_network) -> None:
     seen: list[tuple[int, float]] = []
 
     def callback(step: int, loss: float) -> bool | None:
@@ -140,7 +125,7 @@ def test_callback_sees_every_step_and_false_stops_early() -> None:
     assert result.stopped_early and result.steps == 3
 
 
-def test_continuing_with_the_state_equals_one_longer_run() -> None:
+def test_continuing_with_the_state_equals_one_longer_run(linear_network) -> None:
     optimizer = SGD(lr=0.05, momentum=0.8)
     first = train(linear_network(), 2, optimizer)
     second = train(first.network, 3, optimizer, state=first.state)
@@ -149,7 +134,7 @@ def test_continuing_with_the_state_equals_one_longer_run() -> None:
     assert first.losses + second.losses == whole.losses
 
 
-def test_batch_training_without_a_data_set_says_so() -> None:
+def test_batch_training_without_a_data_set_says_so(linear_network) -> None:
     with pytest.raises(NetworkError, match="data set"):
         train(linear_network(), 1, SGD(lr=0.1), batch=True)
 
@@ -161,7 +146,7 @@ def test_divergence_is_reported_with_the_step_and_layer() -> None:
 
 
 @pytest.mark.parametrize("steps", [0, -1, 1.5, True])
-def test_steps_must_be_a_whole_number_at_least_one(steps) -> None:
+def test_steps_must_be_a_whole_number_at_least_one(steps, linear_network) -> None:
     with pytest.raises(ValueError, match="steps"):
         train(linear_network(), steps, SGD(lr=0.1))
 
@@ -175,7 +160,7 @@ def test_sgd_refuses_bad_settings(lr: float, momentum: float) -> None:
         SGD(lr=lr, momentum=momentum)
 
 
-def test_a_state_from_another_network_is_refused() -> None:
+def test_a_state_from_another_network_is_refused(linear_network) -> None:
     other = SGD(lr=0.1).init_state([np.zeros((5, 5)), np.zeros(5)])
     sample = linear_network().current_sample()
     with pytest.raises(ValueError, match="does not fit"):

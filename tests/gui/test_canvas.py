@@ -152,16 +152,6 @@ def doc():
     return Document(make_network([2, 4, 3, 2], "tanh", name="test"))
 
 
-@pytest.fixture
-def view(qtbot, doc):
-    v = NetworkView(doc)
-    qtbot.addWidget(v)
-    v.resize(1600, 900)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
-
-
 def vpos(view, scene_point: QPointF) -> QPoint:
     return view.mapFromScene(scene_point)
 

@@ -25,7 +25,6 @@ from visualizer.gui.canvas.playback import (
 )
 from visualizer.gui.canvas.pulses import MAX_DOTS, pulses_for
 from visualizer.gui.canvas.state import Overlay
-from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.commands import SetWeight
 from visualizer.gui.document import Document, Selection
 from visualizer.timeline import build, visible_values
@@ -322,16 +321,6 @@ def test_every_kind_of_step_has_pulses_where_its_values_flow():
 @pytest.fixture
 def doc():
     return Document(_network("softmax + cross entropy"))
-
-
-@pytest.fixture
-def view(qtbot, doc):
-    v = NetworkView(doc)
-    qtbot.addWidget(v)
-    v.resize(1600, 900)
-    v.show()
-    qtbot.waitExposed(v)
-    return v
 
 
 @pytest.fixture
