@@ -13,6 +13,7 @@ import numpy as np
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, Sample
+from visualizer.notation import sup
 
 Array = np.ndarray
 
@@ -63,22 +64,14 @@ class Trace:
     def non_finite(self) -> str | None:
         """The first value that overflowed to ±∞ or NaN, named as in the equations
         (e.g. "z²"), or None when every value is finite."""
-        if not np.isfinite(self.loss):
-            first = "C"
-        else:
-            first = None
-        named = [(f"z{_sup(l)}", z) for l, z in enumerate(self.z, start=1)]
-        named += [(f"a{_sup(l)}", a) for l, a in enumerate(self.a[1:], start=1)]
-        named += [(f"δ{_sup(l)}", d) for l, d in enumerate(self.delta, start=1)]
+        named = [(f"z{sup(l)}", z) for l, z in enumerate(self.z, start=1)]
+        named += [(f"a{sup(l)}", a) for l, a in enumerate(self.a[1:], start=1)]
+        named += [(f"δ{sup(l)}", d) for l, d in enumerate(self.delta, start=1)]
         named += [("∇ₓC", self.dx)]
         for name, values in named:
             if not np.all(np.isfinite(values)):
                 return name
-        return first
-
-
-def _sup(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        return None if np.isfinite(self.loss) else "C"
 
 
 def _as_inputs(network: Network, x: Array | None, y: Array | None) -> tuple[Array, Array]:
