@@ -4,7 +4,7 @@ loss and initialisation, and the sample (x, y). Every change goes through a comm
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -216,7 +216,7 @@ class Inspector(QScrollArea):
         self.layer_box.setVisible(l is not None)
         if l is not None:
             self.layer_box.setTitle("Input layer" if l == 0 else f"Layer {l}")
-            with _Blocked(self.size_spin, self.activation_combo):
+            with QSignalBlocker(self.size_spin), QSignalBlocker(self.activation_combo):
                 self.size_spin.setValue(net.sizes[l])
                 if l >= 1:
                     self.activation_combo.setCurrentText(net.layer(l).activation)
@@ -224,7 +224,11 @@ class Inspector(QScrollArea):
                 w.setEnabled(l >= 1)
             self.remove_button.setEnabled(l >= 1 and net.depth > 1)
             self.insert_before.setEnabled(l >= 1)
-        with _Blocked(self.loss_combo, self.scheme_combo, self.seed_spin):
+        with (
+            QSignalBlocker(self.loss_combo),
+            QSignalBlocker(self.scheme_combo),
+            QSignalBlocker(self.seed_spin),
+        ):
             self.loss_combo.setCurrentText(net.loss)
             self.scheme_combo.setCurrentText(net.init.scheme)
             self.seed_spin.setValue(net.init.seed)
@@ -334,18 +338,3 @@ class Inspector(QScrollArea):
         l = self._layer()
         if l:
             self._try(lambda: commands.RemoveLayer(self.doc, l))
-
-
-class _Blocked:
-    """Block the widgets' signals while the inspector fills them in."""
-
-    def __init__(self, *widgets: QWidget):
-        self.widgets = widgets
-
-    def __enter__(self) -> None:
-        for w in self.widgets:
-            w.blockSignals(True)
-
-    def __exit__(self, *exc: object) -> None:
-        for w in self.widgets:
-            w.blockSignals(False)
