@@ -88,3 +88,17 @@ def test_the_app_refuses_a_malformed_file_with_one_error_line(tmp_path, capsys):
     assert main([str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: {bad}:")
+
+
+def test_the_app_refuses_a_file_whose_values_overflow(tmp_path, capsys):
+    from visualizer.engine import editing
+    from visualizer.engine.network import Sample, make_network
+    from visualizer.formats.network_file import save_network
+
+    net = make_network([2, 3, 2], "identity", sample=Sample([1, 1], [0, 0]))
+    net = editing.set_weight(editing.set_weight(net, 1, 0, 0, 1e200), 2, 0, 0, 1e200)
+    path = tmp_path / "huge.json"
+    save_network(net, path)
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "overflow" in err[0]

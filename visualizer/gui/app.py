@@ -13,11 +13,14 @@ def run(path: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from visualizer.formats.network_file import load_network
+    from visualizer.gui.document import Document
     from visualizer.paths import DEFAULT_NETWORK
 
     target = Path(path) if path else DEFAULT_NETWORK
     try:
-        network = load_network(target)
+        # The document computes (and checks) the trace: a file whose values overflow is
+        # refused here like a malformed one.
+        document = Document(load_network(target), path if path else None)
     except (ValueError, OSError) as exc:
         print(f"error: {target}: {exc}", file=sys.stderr)
         return 2
@@ -27,10 +30,9 @@ def run(path: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
 
-    from visualizer.gui.document import Document
     from visualizer.gui.main_window import MainWindow
 
-    window = MainWindow(Document(network, path if path else None))
+    window = MainWindow(document)
     window.show()
     window.offer_recovery()
     return app.exec()
