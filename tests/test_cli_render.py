@@ -63,6 +63,7 @@ def test_render_gif_animation(tmp_path):
         ([], "give either -o"),
         (["-o", "a.png", "--gif", "b.gif"], "give either -o"),
         (["--gif", "b.gif", "--step", "1"], "apply to a picture"),
+        (["-o", "out.png", "--window", "--step", "1"], "not to --window"),
         (["--gif", "b.gif", "--fps", "0"], "--fps"),
     ],
 )

@@ -3,15 +3,11 @@ equations and numbers, and what is visible when."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from visualizer import timeline
 from visualizer.engine import backprop
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.losses import LOSSES
@@ -457,15 +453,3 @@ def test_no_step_reads_a_value_before_it_is_computed(sizes, data):
         for r in s.writes:
             assert np.array_equal(r.values, trace_value(trace, net, r.name, r.layer))
     assert all(visible_values(steps, len(steps) - 1).values())
-
-
-# -- house rule --------------------------------------------------------------------------
-def test_timeline_imports_no_qt():
-    code = (
-        "import sys, visualizer.timeline\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
-        "print(bad); sys.exit(1 if bad else 0)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert timeline.__name__ == "visualizer.timeline"

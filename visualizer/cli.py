@@ -490,12 +490,19 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             raise CliError("exists and is not an empty folder", args.gif)
     else:
         _check_output(args.gif, (".gif",))
+    if args.window and step is not None:
+        raise CliError("--step applies to the canvas, not to --window")
     # Qt is loaded only now: the other commands never pay for it.
     from visualizer.gui.render import render_animation, render_network
 
     try:
         if args.output is not None:
-            render_network(network, args.output, size, window=args.window, step=step)
+            if args.window:
+                from visualizer.gui.window_render import render_window
+
+                render_window(network, args.output, size)
+            else:
+                render_network(network, args.output, size, step=step)
             print(f"wrote {args.output} ({size[0]}x{size[1]})", file=out)
         else:
             progress = Progress(1, err, label="render: frame")

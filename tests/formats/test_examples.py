@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -126,16 +124,6 @@ def test_wide_draws_its_weights_from_he_normal_seed_7():
     assert net.sizes == [32, 64, 64, 64, 32]
     assert net.init == init
     assert net.layers == expected.layers
-
-
-def test_formats_package_never_imports_qt():
-    code = (
-        "import sys, visualizer.formats, visualizer.formats.snapshot;"
-        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken'))];"
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_example_files_are_written_the_way_the_writer_writes_them():

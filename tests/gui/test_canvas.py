@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -17,7 +15,7 @@ from PySide6.QtGui import QHelpEvent, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from visualizer.engine.network import make_network
-from visualizer.gui.canvas import colors
+from visualizer.gui import style
 from visualizer.gui.canvas.layout import (
     MAX_CIRCLES,
     MAX_LINES,
@@ -123,27 +121,6 @@ def test_hit_names_what_is_under_a_point():
     assert lay.hit(b.cx, b.cy).kind == "button"
     assert lay.hit(lay.w_boxes[0].cx, lay.w_boxes[0].cy).kind == "weights"
     assert lay.hit(lay.bounds.left + 1, lay.bounds.bottom - 1) is None
-
-
-# -- colours (pure) ----------------------------------------------------------------------
-@settings(max_examples=50, deadline=None)
-@given(st.floats(1e-8, 1e8))
-def test_nice_range_covers_the_value_within_a_small_step(m):
-    r = colors.nice_range(m)
-    assert m <= r * (1 + 1e-12) and r <= 1.5 * m * (1 + 1e-12)
-
-
-def test_colour_map_is_symmetric_about_zero_and_clips():
-    v = np.linspace(-2.0, 2.0, 41)
-    v = np.concatenate([v[v != 0], [1e-300, -1e-300, 0.999999, 0.5]])
-    idx = colors.lut_index(v, 1.0)
-    np.testing.assert_array_equal(idx, colors.LUT_SIZE - 1 - colors.lut_index(-v, 1.0))
-    assert idx.min() == 0 and idx.max() == colors.LUT_SIZE - 1
-    assert colors.lut_index(0.0, 1.0) in (colors.LUT_SIZE // 2 - 1, colors.LUT_SIZE // 2)
-    assert np.all(np.diff(colors.lut_index(np.linspace(-3, 3, 1001), 2.0)) >= 0)  # monotone
-    assert colors.nice_range(0.0) == 1.0
-    blue, red = colors.lut()[0], colors.lut()[-1]
-    assert blue[2] > blue[0] and red[0] > red[2]  # −: blue, +: red
 
 
 # -- the canvas widget -------------------------------------------------------------------
@@ -413,9 +390,9 @@ def test_editing_one_weight_of_a_heatmap_bundle_patches_it_exactly(qtbot):
     vmax = view.network_scene.weight_range
     doc.edit(SetWeight(doc, 1, 7, 150, -0.6 * vmax))
     assert view.network_scene.weight_range == vmax  # same range: the patch path
-    full = colors.image(doc.network.layer(1).weights, vmax)
+    full = style.image(doc.network.layer(1).weights, vmax)
     assert bundle._heat == full  # pixel for pixel what a full rebuild draws
-    assert bundle._heat.pixel(150, 7) == colors.qcolor(-0.6 * vmax, vmax).rgba()
+    assert bundle._heat.pixel(150, 7) == style.qcolor(-0.6 * vmax, vmax).rgba()
 
 
 def test_hovering_shows_a_tooltip_for_what_is_under_the_cursor(qtbot, view, doc):
@@ -481,12 +458,3 @@ def test_zooming_stretches_big_bundles_then_redraws_them_sharp(qtbot):
     qtbot.waitUntil(lambda: not bundle._stale)
     view.grab()
     assert bundle._cache_key is not None and bundle._cache_key[0] == pytest.approx(view.zoom)
-
-
-def test_layout_and_overlay_state_load_without_qt():
-    code = (
-        "import sys, visualizer.gui.canvas.layout, visualizer.gui.canvas.state\n"
-        "print([m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))])"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"

@@ -5,8 +5,6 @@ does on every frame of the player."""
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -210,15 +208,6 @@ def test_frame_plan_rests_then_plays_every_step_to_the_end_then_holds():
         frame_plan(3, fps=0, step_seconds=1)
     with pytest.raises(ValueError):
         frame_plan(0, fps=10, step_seconds=1)
-
-
-def test_playback_rules_load_without_qt():
-    code = (
-        "import sys, visualizer.gui.canvas.playback\n"
-        "print([m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph'))])"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 # -- pulses (geometry) ---------------------------------------------------------------------

@@ -16,7 +16,8 @@ from visualizer.gui import commands
 from visualizer.gui.document import Document
 from visualizer.gui.panels import chain_view
 from visualizer.gui.panels.chain_view import ChainView, focus_for
-from visualizer.gui.player import PHASE_COLORS, Player
+from visualizer.gui.player import Player
+from visualizer.gui.style import PHASE_COLORS
 from visualizer.notation import fmt_full, fmt_short
 from visualizer.paths import EXAMPLES
 from visualizer.timeline import build

@@ -13,7 +13,8 @@ from visualizer.engine import backprop
 from visualizer.engine.network import InitSpec, Sample, make_network
 from visualizer.gui.panels.equation import HINT_HTML, EquationPanel
 from visualizer.gui.panels.player_bar import PlayerBar, Scrubber, position_text
-from visualizer.gui.player import PHASE_COLORS, Player
+from visualizer.gui.player import Player
+from visualizer.gui.style import PHASE_COLORS
 
 LEFT = Qt.MouseButton.LeftButton
 

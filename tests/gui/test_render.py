@@ -12,8 +12,9 @@ from PySide6.QtGui import QColor, QImage
 
 from visualizer.engine.network import make_network
 from visualizer.gui.canvas.playback import frame_plan
-from visualizer.gui.player import PHASE_COLORS
 from visualizer.gui.render import render_animation, render_network
+from visualizer.gui.style import PHASE_COLORS
+from visualizer.gui.window_render import render_window
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def test_unknown_suffix_is_refused_before_anything_is_written(qapp, tmp_path, ne
 
 def test_window_render_has_the_requested_size(qapp, tmp_path, network):
     out = tmp_path / "window.png"
-    render_network(network, out, size=(1280, 800), window=True)
+    render_window(network, out, size=(1280, 800))
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1280, 800)
     assert _distinct_colours(image) > 50
@@ -131,8 +132,6 @@ def test_render_step_is_checked(qapp, tmp_path, network):
     for bad in (-1, 5 * 3 + 2, "first", 1.5, True):
         with pytest.raises(ValueError, match="step must be"):
             render_network(network, tmp_path / "x.png", step=bad)
-    with pytest.raises(ValueError, match="canvas only"):
-        render_network(network, tmp_path / "x.png", step=0, window=True)
     assert list(tmp_path.iterdir()) == []
 
 

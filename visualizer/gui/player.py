@@ -25,16 +25,6 @@ STEP_SECONDS = 0.9  # one step at 1× speed: long enough to follow a pulse along
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 MIN_SPEED, MAX_SPEED = SPEEDS[0], SPEEDS[-1]
 
-# The phase accents, shared by the scrubber, the equation panel and (ideally) the canvas's
-# pulses: a neutral dark for forward, violet for the loss, amber for backward. They differ
-# in lightness as well as hue, so they stay apart for colour-blind eyes and in greyscale,
-# and none of them is the red or blue end of the diverging value map.
-PHASE_COLORS = {"forward": "#455a64", "loss": "#7e57c2", "backward": "#e39b12"}
-PHASE_TEXT_COLORS = {"forward": "#ffffff", "loss": "#ffffff", "backward": "#2b1d00"}
-NEUTRAL_COLOR = "#b0b7bc"  # before the first step: no phase yet
-# A shape cue beside every colour: which way the phase flows.
-PHASE_LABELS = {"forward": "forward ▶", "loss": "loss", "backward": "◀ backward"}
-
 
 @dataclass
 class PlayState:

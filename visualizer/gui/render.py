@@ -1,9 +1,10 @@
-"""Headless pictures of a network: the canvas (or the whole main window) as PNG or SVG,
-and the forward and backward pass as an animation (GIF, or a folder of PNG frames).
+"""Headless pictures of a network: the canvas as PNG or SVG, and the forward and backward
+pass as an animation (GIF, or a folder of PNG frames). The whole main window is drawn by
+`window_render`, which sits above the main window (this module sits below it: the
+window's export menu uses it).
 
     render_network(network, "net.png")            # the canvas, fitted to 1600×900
     render_network(network, "net.svg", (1200, 800))
-    render_network(network, "window.png", window=True)
     render_network(network, "step9.png", step=9)  # the canvas at step 9, fully shown
     render_network(network, "end.png", step="last")
     render_animation(network, "backprop.gif")     # every step, 20 frames per second
@@ -30,10 +31,8 @@ from PySide6.QtCore import (
     QIODevice,
     QRect,
     QRectF,
-    QSettings,
     QSize,
     Qt,
-    QTimer,
 )
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
@@ -56,14 +55,14 @@ def ensure_app() -> QApplication:
     return QApplication([])
 
 
-def _format_of(out_path: str | os.PathLike[str]) -> str:
+def format_of(out_path: str | os.PathLike[str]) -> str:
     suffix = Path(out_path).suffix.lower()
     if suffix not in FORMATS:
         raise ValueError(f"cannot render to {Path(out_path).name!r}: use a .png or .svg file name")
     return suffix
 
 
-def _check_size(size: tuple[int, int]) -> tuple[int, int]:
+def check_size(size: tuple[int, int]) -> tuple[int, int]:
     w, h = (int(v) for v in size)
     if not (1 <= w <= 16384 and 1 <= h <= 16384):
         raise ValueError(f"image size must be 1..16384 pixels each way, got {w}×{h}")
@@ -110,6 +109,22 @@ def _prepare(widget: QWidget, size: tuple[int, int]) -> None:
     QApplication.processEvents()
 
 
+def widget_picture(widget: QWidget, size: tuple[int, int], fmt: str, title: str) -> bytes:
+    """The bytes of a `fmt` (".png" or ".svg") picture of `widget`, laid out off screen at
+    `size` pixels. It is left shown off screen: hiding it is the caller's business."""
+    _prepare(widget, size)
+    if fmt == ".svg":
+        return _svg_bytes(lambda painter: widget.render(painter), size, title)
+    image = widget.grab().toImage()
+    if image.size() != QSize(*size):  # a high-DPI screen grabs more pixels
+        image = image.scaled(
+            *size,
+            Qt.AspectRatioMode.IgnoreAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
+    return png_bytes(image)
+
+
 def _steps(doc) -> list:
     """The timeline of `doc`'s network on its sample."""
     from visualizer.timeline import build
@@ -129,36 +144,29 @@ def render_network(
     network: Network,
     out_path: str | os.PathLike[str],
     size: tuple[int, int] = (1600, 900),
-    window: bool = False,
     step: int | str | None = None,
 ) -> None:
-    """Write a picture of `network` to `out_path` (.png or .svg, by suffix; ValueError
-    otherwise): the canvas fitted to `size` pixels, or with `window` the main window at
-    that size. With `step` (0..count − 1, or "last") the canvas shows that step of the
-    forward and backward pass fully done, as the player would (ValueError for another
-    step, or with `window`: only the canvas is rendered at a step). The file is replaced
-    atomically: it is either the old file or the new one."""
-    fmt = _format_of(out_path)
-    size = _check_size(size)
-    if step is not None and window:
-        raise ValueError("step= renders the canvas only, not the window")
+    """Write a picture of `network`'s canvas, fitted to `size` pixels, to `out_path` (.png
+    or .svg, by suffix; ValueError otherwise). With `step` (0..count − 1, or "last") the
+    canvas shows that step of the forward and backward pass fully done, as the player
+    would (ValueError for another step). The file is replaced atomically: it is either
+    the old file or the new one. (The whole main window: `window_render.render_window`.)"""
+    fmt = format_of(out_path)
+    size = check_size(size)
     ensure_app()
     # Imported here: the document pulls in the undo machinery, which needs QtGui loaded.
     from visualizer.gui.document import Document
 
     doc = Document(network)
     title = network.name or "network"
-    if window:
-        data = _render_window(doc, size, fmt, title)
-    else:
-        with _canvas(doc, size, vector=fmt == ".svg") as canvas:
-            if step is not None:
-                steps = _steps(doc)
-                canvas.show(steps, _step_index(step, len(steps)), 1.0)
-            if fmt == ".svg":
-                data = _svg_bytes(canvas.paint, size, title)
-            else:
-                data = png_bytes(canvas.image())
+    with _canvas(doc, size, vector=fmt == ".svg") as canvas:
+        if step is not None:
+            steps = _steps(doc)
+            canvas.show(steps, _step_index(step, len(steps)), 1.0)
+        if fmt == ".svg":
+            data = _svg_bytes(canvas.paint, size, title)
+        else:
+            data = png_bytes(canvas.image())
     atomic_write(out_path, data)
 
 
@@ -250,7 +258,7 @@ def render_animation(
             raise ValueError(f"cannot animate to {path.name!r}: use a .gif file or a folder")
         if path.is_dir() and any(path.iterdir()):
             raise ValueError(f"folder {str(path)!r} is not empty")
-    size = _check_size(size)
+    size = check_size(size)
     if not (math.isfinite(fps) and 1 <= fps <= MAX_FPS):
         raise ValueError(f"fps must be 1..{MAX_FPS}, got {fps}")
     if not (math.isfinite(step_seconds) and step_seconds > 0):
@@ -401,7 +409,7 @@ def _palette(samples: list):
     `samples`, which always holds the player's phase colours (pulses, active rings)."""
     from PIL import Image
 
-    from visualizer.gui.player import PHASE_COLORS
+    from visualizer.gui.style import PHASE_COLORS
 
     w = max(s.width for s in samples)
     band = 48  # a band of each accent gives it a palette entry of its own
@@ -415,34 +423,3 @@ def _palette(samples: list):
         x0, x1 = i * w // len(accents), (i + 1) * w // len(accents)
         sheet.paste((c.red(), c.green(), c.blue()), (x0, y, x1, y + band))
     return sheet.quantize(colors=GIF_COLOURS, method=Image.Quantize.MEDIANCUT)
-
-
-def _render_window(doc, size: tuple[int, int], fmt: str, title: str) -> bytes:
-    try:
-        from visualizer.gui.main_window import MainWindow
-    except ImportError as exc:
-        raise NotImplementedError(f"the main window is not available: {exc}") from exc
-    # Throwaway settings: a picture should not depend on (or change) the user's saved
-    # window layout.
-    with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(os.path.join(folder, "render.ini"), QSettings.Format.IniFormat)
-        win = MainWindow(doc, settings)
-        try:
-            _prepare(win, size)
-            if fmt == ".svg":
-                return _svg_bytes(lambda painter: win.render(painter), size, title)
-            image = win.grab().toImage()
-            if image.size() != QSize(*size):  # a high-DPI screen grabs more pixels
-                image = image.scaled(
-                    *size,
-                    Qt.AspectRatioMode.IgnoreAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            return png_bytes(image)
-        finally:
-            # hide(), not close(): closing runs the window's quit logic (saving its
-            # layout, clearing the crash-recovery file), which is not ours to trigger.
-            for timer in win.findChildren(QTimer):
-                timer.stop()
-            win.hide()
-            win.deleteLater()

@@ -25,11 +25,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from visualizer.gui.canvas import colors, theme
+from visualizer.gui import style
 from visualizer.gui.canvas.layout import HEADER_H, ROW_H, Bundle, Button, Column, Rect
 from visualizer.notation import fmt_short, sup
 
-import pyqtgraph as pg  # isort: skip  (after the Qt binding, see colors.py)
+import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
 
 # Edges are grouped into this many magnitude steps per sign; each step is one pen.
 EDGE_STEPS = 16
@@ -59,7 +59,7 @@ def draw_fitted_text(
 ) -> None:
     """`text` centred on `center`, shrunk horizontally and vertically if wider than
     `max_width`, so long numbers (1.23e−5) stay inside their circle."""
-    font = theme.font(font_px)
+    font = style.font(font_px)
     painter.setFont(font)
     width = QFontMetricsF(font).horizontalAdvance(text)
     box = QRectF(-width / 2 - 2, -font_px, width + 4, 2 * font_px)
@@ -98,7 +98,7 @@ def draw_box(
 ) -> None:
     """A rounded box with a soft shadow (a second, offset box: cheap, unlike a blur)."""
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(theme.SHADOW)
+    painter.setBrush(style.SHADOW)
     painter.drawRoundedRect(rect.translated(0, 2), radius, radius)
     painter.setBrush(fill)
     painter.setPen(QPen(border, width))
@@ -112,7 +112,7 @@ class CanvasItem(QGraphicsItem):
         super().__init__()
         self._rect = rect
         self.emphasis = "normal"
-        self.accent = theme.FORWARD_ACCENT
+        self.accent = style.FORWARD_ACCENT
         self.setZValue(z)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
 
@@ -124,15 +124,15 @@ class CanvasItem(QGraphicsItem):
         current step."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         active = self.emphasis == "active"
-        border = self.accent if active else theme.FAINT
+        border = self.accent if active else style.FAINT
         draw_box(painter, self.rect, radius, fill, border, 2.2 if active else 1.0)
 
     def set_emphasis(self, emphasis: str, accent: QColor | None = None) -> None:
-        accent = accent or theme.FORWARD_ACCENT
+        accent = accent or style.FORWARD_ACCENT
         if emphasis == self.emphasis and accent == self.accent:
             return
         self.emphasis, self.accent = emphasis, accent
-        self.setOpacity(theme.DIM_OPACITY if emphasis == "dim" else 1.0)
+        self.setOpacity(style.DIM_OPACITY if emphasis == "dim" else 1.0)
         self.update()
 
     def set_caching(self, enabled: bool) -> None:
@@ -189,8 +189,8 @@ class NeuronColumnItem(CanvasItem):
         col = self.column
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(theme.MUTED)
-        painter.setFont(theme.font(14, italic=True))
+        painter.setPen(style.MUTED)
+        painter.setFont(style.font(14, italic=True))
         head = QRectF(col.x - 40, col.top - HEADER_H, 80, HEADER_H - 6)
         painter.drawText(
             head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.header
@@ -210,14 +210,14 @@ class NeuronColumnItem(CanvasItem):
         rect = QRectF(col.left, col.top, 2 * col.half_w, col.bottom - col.top)
         if self.values is not None:
             if self._strip_image is None:
-                self._strip_image = colors.image(self.values[:, None], self.vmax)
+                self._strip_image = style.image(self.values[:, None], self.vmax)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawImage(rect, self._strip_image)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0))
+            painter.setPen(QPen(style.NEURON_OUTLINE, 1.0))
         else:
-            painter.setBrush(theme.EMPTY_FILL)
-            painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
+            painter.setBrush(style.EMPTY_FILL)
+            painter.setPen(QPen(style.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
         painter.drawRoundedRect(rect, 3, 3)
 
     def _shape(self, painter: QPainter, center: QPointF) -> None:
@@ -234,14 +234,14 @@ class NeuronColumnItem(CanvasItem):
         col = self.column
         font_px = 11
         if self.values is None:
-            painter.setBrush(theme.EMPTY_FILL)
-            painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
+            painter.setBrush(style.EMPTY_FILL)
+            painter.setPen(QPen(style.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
             for y in col.ys:
                 self._shape(painter, QPointF(col.x, float(y)))
             return
-        fills = colors.rgb(self.values, self.vmax)
-        light = colors.text_is_light(self.values, self.vmax)
-        outline = QPen(theme.NEURON_OUTLINE, 1.2)
+        fills = style.rgb(self.values, self.vmax)
+        light = style.text_is_light(self.values, self.vmax)
+        outline = QPen(style.NEURON_OUTLINE, 1.2)
         show_text = lod * font_px >= 4.5  # below ~4.5 device px text is noise
         for k, y in enumerate(col.ys):
             c = QPointF(col.x, float(y))
@@ -249,7 +249,7 @@ class NeuronColumnItem(CanvasItem):
             painter.setBrush(QColor(int(fills[k, 0]), int(fills[k, 1]), int(fills[k, 2])))
             self._shape(painter, c)
             if show_text:
-                painter.setPen(QColor("white") if light[k] else theme.INK)
+                painter.setPen(QColor("white") if light[k] else style.INK)
                 draw_fitted_text(painter, c, fmt_short(self.values[k]), 2 * col.half_w - 5, font_px)
 
 
@@ -276,7 +276,7 @@ def edge_steps(weights: np.ndarray, vmax: float) -> np.ndarray:
 def edge_pen(step: int, vmax: float, max_width: float) -> QPen:
     """The pen of a magnitude step: colour from the value map, width ∝ |w|."""
     frac = abs(step) / EDGE_STEPS
-    color = colors.qcolor(step / EDGE_STEPS * vmax, vmax)
+    color = style.qcolor(step / EDGE_STEPS * vmax, vmax)
     pen = QPen(color, 0.45 + (max_width - 0.45) * frac)
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     return pen
@@ -345,7 +345,7 @@ class EdgeBundleItem(CanvasItem):
         self.fine = b.image or b.count <= FAST_EDGES or old is None
         if b.image:
             # More cells than pixels is no use: thin to what a zoomed-in screen shows.
-            self._heat = colors.image(weights, vmax, max_side=1024)
+            self._heat = style.image(weights, vmax, max_side=1024)
         else:
             self._regroup()
         self.update()
@@ -364,7 +364,7 @@ class EdgeBundleItem(CanvasItem):
             return True
         r = self.bundle.rect
         cw, ch = r.w / weights.shape[1], r.h / weights.shape[0]
-        words = colors.lut_argb()[colors.lut_index(weights[changed[:, 0], changed[:, 1]], vmax)]
+        words = style.lut_argb()[style.lut_index(weights[changed[:, 0], changed[:, 1]], vmax)]
         for (i, j), word in zip(changed, words, strict=True):
             heat.setPixel(int(j), int(i), int(word))
             self.update(QRectF(r.x + j * cw, r.y + i * ch, cw, ch).adjusted(-1, -1, 1, 1))
@@ -422,7 +422,7 @@ class EdgeBundleItem(CanvasItem):
             assert self._heat is not None
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawImage(qrect(self.bundle.rect), self._heat)
-            painter.setPen(QPen(theme.FAINT, 1.0))
+            painter.setPen(QPen(style.FAINT, 1.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(qrect(self.bundle.rect))
             return
@@ -504,8 +504,8 @@ class WeightsBoxItem(CanvasItem):
         # The box shows a few dozen pixels each way: thin big matrices first. Backward
         # it shows (Wˡ)ᵀ: the heatmap flipped about its diagonal, and no bias.
         backward = direction == "backward"
-        self._heat = colors.image(weights.T if backward else weights, vmax, max_side=64)
-        self._bias = None if backward else colors.image(biases[:, None], vmax, max_side=64)
+        self._heat = style.image(weights.T if backward else weights, vmax, max_side=64)
+        self._bias = None if backward else style.image(biases[:, None], vmax, max_side=64)
         self.direction = direction
         if only_values:  # repaint just the heatmap in the cached picture
             w_rect, b_rect = self._heat_rects()
@@ -533,7 +533,7 @@ class WeightsBoxItem(CanvasItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         r = self.rect
-        self.draw_frame(painter, 10, theme.BOX_FILL)
+        self.draw_frame(painter, 10, style.BOX_FILL)
         n, m = self.shape
         if self.direction == "backward":
             n, m = m, n  # (Wˡ)ᵀ is nˡ⁻¹ × nˡ
@@ -543,15 +543,15 @@ class WeightsBoxItem(CanvasItem):
         for image, rect in ((self._heat, w_rect), (self._bias, b_rect)):
             if image is not None:
                 painter.drawImage(rect, image)
-                painter.setPen(QPen(theme.FAINT, 1.0))
+                painter.setPen(QPen(style.FAINT, 1.0))
                 painter.drawRect(rect)
         text = QRectF(r.left() + 10, r.top() + 8, w_rect.left() - r.left() - 14, r.height() - 16)
-        painter.setPen(theme.INK)
-        painter.setFont(theme.font(16, bold=True))
+        painter.setPen(style.INK)
+        painter.setFont(style.font(16, bold=True))
         top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         painter.drawText(text, top, self.title())
-        painter.setPen(theme.MUTED)
-        painter.setFont(theme.font(11))
+        painter.setPen(style.MUTED)
+        painter.setFont(style.font(11))
         bottom = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
         painter.drawText(text, bottom, f"{n} × {m}")
 
@@ -586,15 +586,15 @@ class ActivationBandItem(CanvasItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         r = self.rect
-        self.draw_frame(painter, 12, theme.BAND_FILL)
+        self.draw_frame(painter, 12, style.BAND_FILL)
         head = QRectF(r.left(), r.top() + 8, r.width(), ROW_H - 16)
-        painter.setPen(theme.INK)
-        painter.setFont(theme.font(16, bold=True))
+        painter.setPen(style.INK)
+        painter.setFont(style.font(16, bold=True))
         painter.drawText(
             head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.title()
         )
-        painter.setPen(theme.MUTED)
-        painter.setFont(theme.font(11))
+        painter.setPen(style.MUTED)
+        painter.setFont(style.font(11))
         painter.drawText(
             head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.symbol
         )
@@ -647,24 +647,24 @@ class LossBandItem(CanvasItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         r = self.rect
-        self.draw_frame(painter, 12, theme.BAND_FILL)
+        self.draw_frame(painter, 12, style.BAND_FILL)
         head = self._head()
-        painter.setPen(theme.INK)
-        painter.setFont(theme.font(16, bold=True))
+        painter.setPen(style.INK)
+        painter.setFont(style.font(16, bold=True))
         title = f"∂C/∂a{sup(self.a_col.layer)}" if self.direction == "backward" else "C"
         painter.drawText(head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
         if self.loss is None:
             slot = self._value_rect().adjusted(18, 2, -18, -2)
-            painter.setBrush(theme.EMPTY_FILL)
-            painter.setPen(QPen(theme.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
+            painter.setBrush(style.EMPTY_FILL)
+            painter.setPen(QPen(style.NEURON_OUTLINE, 1.0, Qt.PenStyle.DashLine))
             painter.drawRoundedRect(slot, slot.height() / 2, slot.height() / 2)
         else:
-            painter.setFont(theme.font(13))
+            painter.setFont(style.font(13))
             painter.drawText(
                 self._value_rect(), Qt.AlignmentFlag.AlignCenter, fmt_short(self.loss, 4)
             )
-        painter.setPen(theme.MUTED)
-        painter.setFont(theme.font(10))
+        painter.setPen(style.MUTED)
+        painter.setFont(style.font(10))
         low = QRectF(head.left(), head.top() + 40, head.width(), 30)
         painter.drawText(
             low,
@@ -706,9 +706,9 @@ class FlowItem(CanvasItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         cy = self.row.center().y()
-        color = theme.MUTED
-        painter.setPen(theme.INK)
-        painter.setFont(theme.font(18, italic=True))
+        color = style.MUTED
+        painter.setPen(style.INK)
+        painter.setFont(style.font(18, italic=True))
         for col, text in ((self.x_col, "x"), (self.y_col, "y")):
             painter.drawText(
                 QRectF(col.x - 20, cy - 14, 40, 28), Qt.AlignmentFlag.AlignCenter, text
@@ -759,18 +759,18 @@ class ButtonsItem(CanvasItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         for button, glyph in ((self.minus, "−"), (self.plus, "+")):
             on = self.enabled(button.delta)
-            fill = theme.BUTTON_HOVER if on and self.hover == button.delta else theme.BUTTON_FILL
+            fill = style.BUTTON_HOVER if on and self.hover == button.delta else style.BUTTON_FILL
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(fill if on else QColor("#f1f5f9"))
             c = QPointF(button.cx, button.cy)
             painter.drawEllipse(c, button.r, button.r)
-            painter.setPen(QPen(theme.INK if on else theme.BUTTON_DISABLED, 1.6))
+            painter.setPen(QPen(style.INK if on else style.BUTTON_DISABLED, 1.6))
             d = button.r * 0.45
             painter.drawLine(QPointF(c.x() - d, c.y()), QPointF(c.x() + d, c.y()))
             if glyph == "+":
                 painter.drawLine(QPointF(c.x(), c.y() - d), QPointF(c.x(), c.y() + d))
-        painter.setPen(theme.MUTED)
-        painter.setFont(theme.font(11))
+        painter.setPen(style.MUTED)
+        painter.setFont(style.font(11))
         box = QRectF(self.cx - 14, self.minus.cy - 9, 28, 18)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, str(self.size))
 
@@ -820,7 +820,7 @@ class SelectionItem(CanvasItem):
     def _outlined(painter: QPainter, draw) -> None:
         """Draw a shape three times: white halo, amber, thin dark rim (readable on any
         background and any value colour)."""
-        for color, width in ((theme.SELECTION_HALO, 7.0), (theme.SELECTION, 3.2)):
+        for color, width in ((style.SELECTION_HALO, 7.0), (style.SELECTION, 3.2)):
             painter.setPen(QPen(color, width))
             draw()
 
@@ -835,7 +835,7 @@ class SelectionItem(CanvasItem):
         if self._edge is not None:
             s, e, pen = self._edge
             width = max(pen.widthF(), 1.6)
-            for color, w in ((theme.SELECTION, width + 6.0), (theme.SELECTION_HALO, width + 2.0)):
+            for color, w in ((style.SELECTION, width + 6.0), (style.SELECTION_HALO, width + 2.0)):
                 outline = QPen(color, w)
                 outline.setCapStyle(Qt.PenCapStyle.RoundCap)
                 painter.setPen(outline)

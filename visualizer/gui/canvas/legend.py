@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPen
 
-from visualizer.gui.canvas import colors, theme
+from visualizer.gui import style
 from visualizer.notation import MINUS, fmt_short
 
 LEGEND_HEIGHT = 44.0  # viewport pixels kept free at the bottom when fitting
@@ -28,7 +28,7 @@ class LegendEntry:
 
 
 def _bar_image() -> QImage:
-    return colors.image(np.linspace(-1.0, 1.0, colors.LUT_SIZE)[None, :], 1.0)
+    return style.image(np.linspace(-1.0, 1.0, style.LUT_SIZE)[None, :], 1.0)
 
 
 def _range_text(vmax: float) -> tuple[str, str]:
@@ -37,8 +37,8 @@ def _range_text(vmax: float) -> tuple[str, str]:
 
 
 def entry_width(entry: LegendEntry, bar_w: float = _BAR_W) -> float:
-    metrics = QFontMetricsF(theme.font(12))
-    small = QFontMetricsF(theme.font(11))
+    metrics = QFontMetricsF(style.font(12))
+    small = QFontMetricsF(style.font(11))
     lo, hi = _range_text(entry.vmax)
     return (
         metrics.horizontalAdvance(entry.label)
@@ -61,7 +61,7 @@ def paint_legend(
     bar_w = float(_BAR_W)
 
     def total(note: str, bar_w: float) -> tuple[float, float]:
-        note_w = QFontMetricsF(theme.font(11)).horizontalAdvance(note) + _GAP if note else 0.0
+        note_w = QFontMetricsF(style.font(11)).horizontalAdvance(note) + _GAP if note else 0.0
         gaps = _GAP * (len(entries) - 1) + 2 * _PAD
         return sum(entry_width(e, bar_w) for e in entries) + gaps + note_w, note_w
 
@@ -78,8 +78,8 @@ def paint_legend(
     panel = QRectF(viewport.left() + 8, viewport.bottom() - height - 6, width, height)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    painter.setPen(QPen(theme.FAINT, 1.0))
-    bg = QColor(theme.BOX_FILL)  # a copy: the theme's colour is shared
+    painter.setPen(QPen(style.FAINT, 1.0))
+    bg = QColor(style.BOX_FILL)  # a copy: the theme's colour is shared
     bg.setAlpha(235)
     painter.setBrush(bg)
     painter.drawRoundedRect(panel, 8, 8)
@@ -87,18 +87,18 @@ def paint_legend(
     cy = panel.center().y()
     bar = _bar_image()
     for entry in entries:
-        painter.setPen(theme.INK)
-        painter.setFont(theme.font(12))
-        label_w = QFontMetricsF(theme.font(12)).horizontalAdvance(entry.label)
+        painter.setPen(style.INK)
+        painter.setFont(style.font(12))
+        label_w = QFontMetricsF(style.font(12)).horizontalAdvance(entry.label)
         painter.drawText(
             QRectF(x, cy - 10, label_w + 2, 20), Qt.AlignmentFlag.AlignVCenter, entry.label
         )
         x += label_w + 8
         lo, hi = _range_text(entry.vmax)
-        small = theme.font(11)
+        small = style.font(11)
         fm = QFontMetricsF(small)
         painter.setFont(small)
-        painter.setPen(theme.MUTED)
+        painter.setPen(style.MUTED)
         painter.drawText(
             QRectF(x, cy - 10, fm.horizontalAdvance(lo) + 2, 20), Qt.AlignmentFlag.AlignVCenter, lo
         )
@@ -106,20 +106,20 @@ def paint_legend(
         bar_rect = QRectF(x, cy - _BAR_H / 2, bar_w, _BAR_H)
         painter.drawImage(bar_rect, bar)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(theme.FAINT, 1.0))
+        painter.setPen(QPen(style.FAINT, 1.0))
         painter.drawRect(bar_rect)
-        painter.setPen(QPen(theme.MUTED, 1.0))
+        painter.setPen(QPen(style.MUTED, 1.0))
         mid = bar_rect.center().x()
         painter.drawLine(QPointF(mid, bar_rect.top() - 2), QPointF(mid, bar_rect.bottom() + 2))
         x += bar_w + 5
-        painter.setPen(theme.MUTED)
+        painter.setPen(style.MUTED)
         painter.drawText(
             QRectF(x, cy - 10, fm.horizontalAdvance(hi) + 2, 20), Qt.AlignmentFlag.AlignVCenter, hi
         )
         x += fm.horizontalAdvance(hi) + _GAP
     if note:
-        painter.setPen(theme.MUTED)
-        painter.setFont(theme.font(11))
+        painter.setPen(style.MUTED)
+        painter.setFont(style.font(11))
         painter.drawText(QRectF(x, cy - 10, note_w, 20), Qt.AlignmentFlag.AlignVCenter, note)
     painter.restore()
     return panel

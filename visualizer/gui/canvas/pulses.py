@@ -31,7 +31,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from visualizer.gui.canvas.layout import Column, Layout
-from visualizer.gui.player import PHASE_COLORS
+from visualizer.gui.style import PHASE_COLORS
 from visualizer.timeline import Step
 
 MAX_DOTS = 300

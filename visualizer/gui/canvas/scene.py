@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QGraphicsScene
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.limits import MAX_LAYER_SIZE
 from visualizer.engine.losses import LOSSES
-from visualizer.gui.canvas import colors, theme
+from visualizer.gui import style
 from visualizer.gui.canvas.items import (
     ActivationBandItem,
     ButtonsItem,
@@ -82,7 +82,7 @@ class NetworkScene(QGraphicsScene):
         self.document = document
         # Items never move; a BSP index would only cost time on every update.
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
-        self.setBackgroundBrush(theme.BACKGROUND)
+        self.setBackgroundBrush(style.BACKGROUND)
         self.layout: Layout | None = None
         self.overlay: Overlay | None = None  # None: the resting overlay
         self.weight_range = 1.0
@@ -210,16 +210,16 @@ class NetworkScene(QGraphicsScene):
         if shape_changed:
             self._rebuild(net.sizes)
         overlay = self.current_overlay()
-        accent = theme.phase_accent(overlay.phase)
+        accent = style.phase_accent(overlay.phase)
 
-        self.weight_range = colors.nice_range(
+        self.weight_range = style.nice_range(
             _max_abs([x for layer in net.layers for x in (layer.weights, layer.biases)])
         )
         # Ranges over the whole Trace, not just what is shown: colours then stay put while
         # playback reveals one column after another.
-        self.value_range = colors.nice_range(_max_abs([*trace.a, *trace.z, trace.y]))
-        self.gradient_range = colors.nice_range(_max_abs([*trace.delta, *trace.grad_a]))
-        self.weight_gradient_range = colors.nice_range(_max_abs(list(trace.dW)))
+        self.value_range = style.nice_range(_max_abs([*trace.a, *trace.z, trace.y]))
+        self.gradient_range = style.nice_range(_max_abs([*trace.delta, *trace.grad_a]))
+        self.weight_gradient_range = style.nice_range(_max_abs(list(trace.dW)))
         shown: list[tuple[NeuronColumnItem, str, int, ColumnShow]] = []
         items = {"a": self.a_items, "z": self.z_items}
         for kind, layer, show in overlay.columns():

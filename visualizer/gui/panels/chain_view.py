@@ -51,9 +51,10 @@ import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks
 
 from visualizer.engine.chain import ChainResult, chain_costs, chain_forms
 from visualizer.engine.network import Network
-from visualizer.gui.canvas import colors
+from visualizer.gui import style
 from visualizer.gui.document import Document
-from visualizer.gui.player import PHASE_COLORS, Player
+from visualizer.gui.player import Player
+from visualizer.gui.style import PHASE_COLORS
 from visualizer.notation import fmt_full, fmt_short, sup
 from visualizer.timeline import Step
 
@@ -494,11 +495,11 @@ class ChainStrip(QWidget):
         p.restore()
 
     def _paint_matrix(self, p: QPainter, rect: QRectF, values: Array) -> None:
-        vmax = colors.nice_range(float(np.max(np.abs(values), initial=0.0)))
+        vmax = style.nice_range(float(np.max(np.abs(values), initial=0.0)))
         rows, cols = values.shape
         if _is_numeric(values.shape):
-            fills = colors.rgb(values, vmax)
-            light = colors.text_is_light(values, vmax)
+            fills = style.rgb(values, vmax)
+            light = style.text_is_light(values, vmax)
             cw, ch = rect.width() / cols, rect.height() / rows
             p.setFont(self.number_font)
             p.setPen(Qt.PenStyle.NoPen)
@@ -518,7 +519,7 @@ class ChainStrip(QWidget):
                     p.drawText(cell, Qt.AlignmentFlag.AlignCenter, self.cell_text(v))
         else:
             side = int(max(rect.width(), rect.height()))
-            image = colors.image(values, vmax, max_side=max(side, 1))
+            image = style.image(values, vmax, max_side=max(side, 1))
             p.save()
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
             p.drawImage(rect, image)

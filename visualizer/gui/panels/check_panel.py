@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from visualizer.engine.gradcheck import DEFAULT_EPS, CheckRow, gradient_check
 from visualizer.engine.network import Network
-from visualizer.gui.canvas import theme
+from visualizer.gui import style
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.panels.plots import ColorBar, Heatmap
 from visualizer.notation import fmt_full, fmt_short, parse_number, sub, sup
@@ -482,11 +482,11 @@ class CheckPanel(QWidget):
             for c in range(len(COLUMNS)):
                 item = self.table.item(r, c)
                 if stale:
-                    color = theme.MUTED
+                    color = style.MUTED
                 elif c == 4:
                     color = QColor(PASS_COLOR if ok else FAIL_COLOR)
                 else:
-                    color = theme.INK
+                    color = style.INK
                 item.setForeground(QBrush(color))
                 font = item.font()
                 font.setItalic(stale)

@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from visualizer.gui.player import NEUTRAL_COLOR, PHASE_COLORS, Player
+from visualizer.gui.player import Player
+from visualizer.gui.style import NEUTRAL_COLOR, PHASE_COLORS
 from visualizer.timeline import Step
 
 EQUATION_POINT_SIZE = 15.0

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.gui.canvas import colors
+from visualizer.gui import style
 from visualizer.gui.canvas.playback import REVEAL_AT, step_count
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.panels.plots import ColorBar, Heatmap, Strip, max_abs
@@ -292,9 +292,9 @@ class GradientPanel(QWidget):
         shape = weights.shape
         s = sup(l)
         if self.same_scale.isChecked():
-            v_w = v_dw = colors.nice_range(max(max_abs(weights), max_abs(grads)))
+            v_w = v_dw = style.nice_range(max(max_abs(weights), max_abs(grads)))
         else:
-            v_w, v_dw = colors.nice_range(max_abs(weights)), colors.nice_range(max_abs(grads))
+            v_w, v_dw = style.nice_range(max_abs(weights)), style.nice_range(max_abs(grads))
         shown = self.is_shown("dW", l)
         self.w_map.set_matrix(weights, shape, v_w)
         self.dw_map.set_matrix(grads if shown else None, shape, v_dw)

@@ -38,13 +38,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.gui.player import (
-    PHASE_COLORS,
-    PHASE_LABELS,
-    PHASE_TEXT_COLORS,
-    SPEEDS,
-    Player,
-)
+from visualizer.gui.player import SPEEDS, Player
+from visualizer.gui.style import PHASE_COLORS, PHASE_LABELS, PHASE_TEXT_COLORS
 from visualizer.timeline import Step, phase_spans
 
 SP = QStyle.StandardPixmap

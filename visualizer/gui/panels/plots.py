@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy, QWidget
 
 import pyqtgraph as pg  # isort: skip
 
-from visualizer.gui.canvas import colors, theme
+from visualizer.gui import style
 from visualizer.notation import MINUS, fmt_short
 
 PLACEHOLDER = "not computed yet"
@@ -29,18 +29,18 @@ _AXIS_WIDTH = 44  # fixed left-axis width, so stacked strips line up
 
 def lut() -> np.ndarray:
     """The canvas's (256, 3) CET-D1 table, for `ImageItem.setLookupTable`."""
-    return colors.lut()
+    return style.lut()
 
 
 @functools.cache
 def _brushes() -> tuple[QBrush, ...]:
-    return tuple(QBrush(c) for c in colors.lut_qcolors())
+    return tuple(QBrush(c) for c in style.lut_qcolors())
 
 
 def value_brushes(values: np.ndarray, vmax: float) -> list[QBrush]:
     """One brush per value on the diverging map stretched over ±vmax (the canvas's bins)."""
     table = _brushes()
-    return [table[k] for k in colors.lut_index(values, vmax).ravel()]
+    return [table[k] for k in style.lut_index(values, vmax).ravel()]
 
 
 def max_abs(values: np.ndarray) -> float:
@@ -60,8 +60,8 @@ class IndexAxis(pg.AxisItem):
     def __init__(self, orientation: str, count: int = 1, **kwargs):
         super().__init__(orientation, **kwargs)
         self.count = max(1, int(count))
-        self.setPen(pg.mkPen(theme.MUTED))
-        self.setTextPen(pg.mkPen(theme.INK))
+        self.setPen(pg.mkPen(style.MUTED))
+        self.setTextPen(pg.mkPen(style.INK))
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float):
         levels = super().tickSpacing(minVal, maxVal, size)
@@ -116,14 +116,14 @@ def _style_plot(plot: pg.PlotItem) -> None:
     plot.layout.setContentsMargins(2, 8, 8, 4)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
-        axis.setPen(pg.mkPen(theme.MUTED))
-        axis.setTextPen(pg.mkPen(theme.INK))
+        axis.setPen(pg.mkPen(style.MUTED))
+        axis.setTextPen(pg.mkPen(style.INK))
 
 
 def _outline_items(view: pg.ViewBox) -> tuple[QGraphicsRectItem, QGraphicsRectItem]:
     """An amber outline over a white halo (the canvas's selection colours), hidden."""
     items = []
-    for colour, width in ((theme.SELECTION_HALO, 5.0), (theme.SELECTION, 2.5)):
+    for colour, width in ((style.SELECTION_HALO, 5.0), (style.SELECTION, 2.5)):
         item = QGraphicsRectItem()
         pen = QPen(colour, width)
         pen.setCosmetic(True)  # the same thickness at any zoom
@@ -143,14 +143,14 @@ class _Plot(pg.PlotWidget):
     left_view = Signal()
 
     def __init__(self, axes: dict[str, pg.AxisItem], parent: QWidget | None = None):
-        super().__init__(parent, background=theme.BACKGROUND, axisItems=axes)
+        super().__init__(parent, background=style.BACKGROUND, axisItems=axes)
         self.plot_item: pg.PlotItem = self.getPlotItem()
         self.view_box: pg.ViewBox = self.plot_item.getViewBox()
         _style_plot(self.plot_item)
         self.scene().sigMouseMoved.connect(self._scene_moved)
         self.scene().sigMouseClicked.connect(self._scene_clicked)
         self.placeholder = pg.TextItem(
-            PLACEHOLDER, color=theme.MUTED, anchor=(0.5, 0.5), fill=theme.BACKGROUND
+            PLACEHOLDER, color=style.MUTED, anchor=(0.5, 0.5), fill=style.BACKGROUND
         )
         self.placeholder.setZValue(30)
         self.placeholder.hide()
@@ -209,7 +209,7 @@ class Heatmap(_Plot):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(lut())
         self.view_box.addItem(self.image)
-        frame_pen = QPen(theme.MUTED, 1.0)
+        frame_pen = QPen(style.MUTED, 1.0)
         frame_pen.setCosmetic(True)
         self.frame = QGraphicsRectItem()
         self.frame.setPen(frame_pen)
@@ -271,7 +271,7 @@ class Heatmap(_Plot):
         self.plot_item.setLabel("bottom", cols)
 
     def set_title(self, html: str) -> None:
-        self.plot_item.setTitle(html, color=theme.INK.name(), size="10pt")
+        self.plot_item.setTitle(html, color=style.INK.name(), size="10pt")
 
     def set_outline(self, cell: tuple[int, int] | None) -> None:
         """Outline cell (i, j) (0-based) in amber, or nothing for None."""
@@ -345,7 +345,7 @@ class Strip(_Plot):
         self.values_axis = self.plot_item.getAxis("left")
         self.values_axis.setWidth(_AXIS_WIDTH)
         self.plot_item.showAxis("bottom", show_index_axis)
-        self.zero = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(theme.MUTED, width=1))
+        self.zero = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(style.MUTED, width=1))
         self.view_box.addItem(self.zero, ignoreBounds=True)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, pen=None)
         self.view_box.addItem(self.bars)
@@ -372,7 +372,7 @@ class Strip(_Plot):
             self.view_box.setYRange(-1.0, 1.0, padding=0.0)
             self.values_axis.setStyle(showValues=False)  # no scale for absent numbers
         else:
-            vmax = colors.nice_range(max_abs(values))
+            vmax = style.nice_range(max_abs(values))
             self.bars.setOpts(x=x, height=values, brushes=value_brushes(values, vmax))
             self.bars.show()
             self.placeholder.hide()
@@ -448,7 +448,7 @@ class ColorBar(QWidget):
         self.label = ""
         self.low, self.mid, self.high = f"{MINUS}1", "0", "+1"
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._bar = colors.image(np.linspace(-1.0, 1.0, colors.LUT_SIZE)[None, :], 1.0)
+        self._bar = style.image(np.linspace(-1.0, 1.0, style.LUT_SIZE)[None, :], 1.0)
 
     def set_symmetric(self, vmax: float, label: str = "") -> None:
         """The range ±vmax, stated at the ends."""
@@ -475,18 +475,18 @@ class ColorBar(QWidget):
         metrics = QFontMetricsF(self.font())
         h = metrics.height()
         x = 2.0
-        painter.setPen(theme.INK)
+        painter.setPen(style.INK)
         if self.label:
             lw = metrics.horizontalAdvance(self.label)
             painter.drawText(QRectF(x, 0, lw + 2, h), Qt.AlignmentFlag.AlignLeft, self.label)
             x += lw + 10
         bar = QRectF(x, 2, max(40.0, self.width() - x - 4), h * 0.8)
         painter.drawImage(bar, self._bar)
-        painter.setPen(QPen(theme.MUTED, 1.0))
+        painter.setPen(QPen(style.MUTED, 1.0))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(bar)
         ticks_y = bar.bottom() + 1
-        painter.setPen(theme.INK)
+        painter.setPen(style.INK)
         for text, frac, align in (
             (self.low, 0.0, Qt.AlignmentFlag.AlignLeft),
             (self.mid, 0.5, Qt.AlignmentFlag.AlignHCenter),

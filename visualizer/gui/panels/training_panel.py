@@ -42,13 +42,13 @@ from visualizer.engine.datasets import (
 )
 from visualizer.engine.network import Network
 from visualizer.engine.training import batches_per_epoch, predict
-from visualizer.gui.canvas.colors import lut
 from visualizer.gui.commands import NetworkEdit
 from visualizer.gui.document import Document
+from visualizer.gui.style import lut
 from visualizer.gui.trainer import OPTIMIZERS, Trainer, TrainSettings
 from visualizer.notation import MINUS, format_number, sup
 
-import pyqtgraph as pg  # isort: skip  (after the Qt binding, see canvas/colors.py)
+import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
 
 # Speeds offered, in steps per second; None = as fast as the machine goes.
 SPEEDS: tuple[float | None, ...] = (1, 5, 20, 100, 1000, None)
