@@ -147,15 +147,22 @@ def test_chain_shows_three_equal_forms_and_the_cost_of_each_order(tmp_path: Path
     np.testing.assert_allclose(values[:, 2], expected.gradient, rtol=1e-5, atol=1e-12)
 
     costs = {
-        label: int(re.search(rf"^{label} .* (\d+)$", result.stdout, re.MULTILINE).group(1))
+        label: [
+            int(v) for v in re.search(rf"^{label} .* (\d+) +(\d+)$", result.stdout, re.M).groups()
+        ]
         for label in ("row vector", "full Jacobians", "gradient form")
     }
+    # [4, 5, 3, 2] tanh, sigmoid, softmax: from the loss end (5 + 20) + (3 + 15) + (2² + 2·3)
+    # = 53; from the input end 4·(5 + 3·5 + 3 + 2·3 + 2² + 2) = 140; all dense 79 and 244.
     assert costs == {
-        "row vector": expected.mults_derivative_row,
-        "full Jacobians": expected.mults_derivative_full,
-        "gradient form": expected.mults_gradient,
+        "row vector": [expected.mults_derivative_row, 79],
+        "full Jacobians": [expected.mults_derivative_full, 244],
+        "gradient form": [expected.mults_gradient, 79],
     }
-    assert costs["row vector"] < costs["full Jacobians"]
+    assert (expected.mults_derivative_row, expected.mults_derivative_full) == (53, 140)
+    assert "= (2^2 + 2*3) + (3 + 3*5) + (5 + 5*4) = 53" in result.stdout
+    assert "= 4*(5 + 3*5 + 3 + 2*3 + 2^2 + 2) = 140" in result.stdout
+    assert "ratio input end / loss end: 2.64" in result.stdout
     difference = float(re.search(r"max difference between forms.*: (\S+)", result.stdout)[1])
     assert difference < 1e-12
 
@@ -333,6 +340,25 @@ def test_info_on_every_example_network(capsys):
         assert main(["info", str(path)]) == 0, path
         network = load_network(path)
         assert f"parameters:  {network.parameter_count}" in capsys.readouterr().out
+
+
+def test_chain_json_holds_every_figure(tmp_path, capsys):
+    path = tmp_path / "net.json"
+    network = make_network([2, 4, 3, 2], ["tanh", "sigmoid", "softmax"], "cross_entropy")
+    save_network(network, path)
+    assert main(["chain", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = chain_forms(network)
+    np.testing.assert_array_equal(data["dC_dx"]["gradient_form"], expected.gradient)
+    np.testing.assert_array_equal(data["dC_dx"]["backprop"], expected.backprop_dx)
+    costs = data["costs"]
+    assert (costs["loss_end"], costs["input_end"]) == (37, 62)
+    assert (costs["loss_end_dense"], costs["input_end_dense"]) == (55, 98)
+    assert costs["ratio"] == pytest.approx(62 / 37)
+    assert costs["input_end_terms"] == "2·(4 + 3·4 + 3 + 2·3 + 2² + 2)"
+    assert data["full_jacobian"] == [False, False, True]
+    assert [s["mults"] for s in data["steps"]["gradient_form"]] == [4, 6, 3, 12, 4, 8]
+    assert sum(s["mults"] for s in data["steps"]["input_end"]) == 62
 
 
 def test_chain_lists_20_inputs_unless_all(tmp_path, capsys):

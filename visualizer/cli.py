@@ -8,6 +8,7 @@ path imports Qt, so exports and checks start fast and run without a display.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -20,7 +21,14 @@ import numpy as np
 
 from visualizer import __version__
 from visualizer.engine import backprop
-from visualizer.engine.chain import chain_forms
+from visualizer.engine.chain import (
+    C_MEANING,
+    INPUT_END_FORMULA,
+    LOSS_END_FORMULA,
+    ChainResult,
+    Product,
+    chain_forms,
+)
 from visualizer.engine.datasets import DATASETS, DEFAULT_NOISE, DEFAULT_SAMPLES, with_dataset
 from visualizer.engine.gradcheck import check_passes, gradient_check
 from visualizer.engine.network import Network, NetworkError, Sample
@@ -397,6 +405,11 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     network = _with_sample(_load(args.network), args.x, args.y)
     result = chain_forms(network)
+    costs = result.costs
+    if args.json:
+        json.dump(_chain_json(network, result), out, indent=1, ensure_ascii=False)
+        print(file=out)
+        return 0
     forms = (result.derivative_row, result.derivative_full, result.gradient)
     n = network.input_size
     shown = range(n) if args.all or n <= CHAIN_ROWS_SHOWN else range(CHAIN_ROWS_SHOWN)
@@ -408,21 +421,102 @@ def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if len(shown) < n:
         print(f"... {n - len(shown)} more rows (use --all to list them)", file=out)
     print(file=out)
-    costs = [
+    print(
+        f"Scalar multiplications for widths n = {list(costs.sizes)}, each factor counted as it "
+        "is applied: an elementwise f' as (.) (n_l each), softmax's Jacobian as a dense matrix:",
+        file=out,
+    )
+    table = [
         ["row vector", "dC/da^L J_f^L W^L ... J_f^1 W^1, left to right (vector x matrix)",
-         str(result.mults_derivative_row)],
+         str(result.mults_derivative_row), str(costs.loss_end_dense)],
         ["full Jacobians", "the same product right to left, building da^L/dx (matrix x matrix)",
-         str(result.mults_derivative_full)],
+         str(result.mults_derivative_full), str(costs.input_end_dense)],
         ["gradient form", "(W^1)^T (J_f^1)^T ... (J_f^L)^T grad_a C, right to left (matrix x vec)",
-         str(result.mults_gradient)],
+         str(result.mults_gradient), str(costs.loss_end_dense)],
     ]  # fmt: skip
-    for line in _table(["form", "order of the multiplications", "multiplications"], costs, 2):
+    headers = ["form", "order of the multiplications", "multiplications", "all dense"]
+    for line in _table(headers, table, 2):
         print(line, file=out)
+    print(file=out)
+    print(f"from the loss end (backprop):  {_ascii(LOSS_END_FORMULA)}", file=out)
+    print(f"  = {_ascii(costs.loss_end_terms())} = {costs.loss_end}", file=out)
+    print(f"from the input end (forward):  {_ascii(INPUT_END_FORMULA)}", file=out)
+    print(f"  = {_ascii(costs.input_end_terms())} = {costs.input_end}", file=out)
+    print(f"  where {_ascii(C_MEANING)}", file=out)
+    print(
+        f"ratio input end / loss end: {costs.ratio:.3g} (all f' dense: "
+        f"{costs.loss_end_dense} vs {costs.input_end_dense}, ratio {costs.dense_ratio:.3g})",
+        file=out,
+    )
+    print(
+        f"if C were the vector a^L (the Jacobian da^L/dx): from the output end "
+        f"{costs.jacobian_loss_end}, from the input end {costs.jacobian_input_end}",
+        file=out,
+    )
     print(
         f"max difference between forms (and backprop's dx): {_num(result.max_difference)}",
         file=out,
     )
     return 0
+
+
+_ASCII = str.maketrans({"·": "*", "²": "^2", "Σ": "sum_", "ₗ": "l", "₌": "=", "₂": "2"})
+
+
+def _ascii(text: str) -> str:
+    """A formula in plain ASCII for the terminal: n^l as n_l, · as *, ⊙ as (.)."""
+    for old, new in (
+        ("nˡ⁻¹", "n_(l-1)"), ("nˡ", "n_l"), ("n⁰", "n_0"), ("nᴸ", "n_L"), ("cˡ", "c_l"),
+        ("fˡ′", "f'(l)"), ("(⊙)", "(.)"), ("..ᴸ", "..L"),
+    ):  # fmt: skip
+        text = text.replace(old, new)
+    return text.translate(_ASCII)
+
+
+def _chain_json(network: Network, result: ChainResult) -> dict:
+    """Everything `chain` prints, for scripts: the four ∇ₓC, every step and every count."""
+    costs = result.costs
+
+    def steps(products: Sequence[Product]) -> list[dict]:
+        return [
+            {"name": p.name, "expression": p.expression, "shape": list(p.value.shape),
+             "mults": p.mults, "dense_mults": p.dense_mults}
+            for p in products
+        ]  # fmt: skip
+
+    return {
+        "network": network.name,
+        "sizes": list(costs.sizes),
+        "activations": [layer.activation for layer in network.layers],
+        "full_jacobian": list(costs.full),
+        "dC_dx": {
+            "row_form": result.derivative_row.tolist(),
+            "input_end": result.derivative_full.tolist(),
+            "gradient_form": result.gradient.tolist(),
+            "backprop": result.backprop_dx.tolist(),
+        },
+        "max_difference": result.max_difference,
+        "costs": {
+            "loss_end": costs.loss_end,
+            "input_end": costs.input_end,
+            "ratio": costs.ratio,
+            "loss_end_dense": costs.loss_end_dense,
+            "input_end_dense": costs.input_end_dense,
+            "dense_ratio": costs.dense_ratio,
+            "jacobian_loss_end": costs.jacobian_loss_end,
+            "jacobian_input_end": costs.jacobian_input_end,
+            "loss_end_formula": LOSS_END_FORMULA,
+            "input_end_formula": INPUT_END_FORMULA,
+            "c_meaning": C_MEANING,
+            "loss_end_terms": costs.loss_end_terms(),
+            "input_end_terms": costs.input_end_terms(),
+        },
+        "steps": {
+            "row_form": steps(result.steps_derivative_row),
+            "input_end": steps(result.steps_derivative_full),
+            "gradient_form": steps(result.steps_gradient),
+        },
+    }
 
 
 def cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -667,6 +761,9 @@ def _command_parser() -> argparse.ArgumentParser:
     p = add("chain", cmd_chain)
     _add_sample_options(p)
     p.add_argument("--all", action="store_true", help="list every input component")
+    p.add_argument(
+        "--json", action="store_true", help="print every figure as JSON (for scripts) instead"
+    )
 
     p = add("info", cmd_info)
     _add_sample_options(p)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +13,18 @@ from hypothesis import strategies as st
 
 from visualizer.engine import backprop
 from visualizer.engine.activations import ACTIVATIONS
-from visualizer.engine.chain import chain_costs, chain_forms
+from visualizer.engine.chain import (
+    axis_value,
+    chain_costs,
+    chain_forms,
+    cost_curve,
+    network_costs,
+    varied_shape,
+)
 from visualizer.engine.network import InitSpec, Sample, make_network
+from visualizer.formats import load_network
+
+DEFAULT_NETWORK = Path(__file__).parents[2] / "assets" / "networks" / "default.json"
 
 EPS = 1e-6
 
@@ -72,9 +84,16 @@ def test_forms_agree_for_any_shape_and_activations(sizes, activations, seed) -> 
     dx = backprop.run(network, x, y).dx
     for form in (result.derivative_row, result.derivative_full, result.gradient):
         assert_same_vector(form, dx)
-    reverse, forward = chain_costs(sizes)
-    assert result.mults_derivative_row == result.mults_gradient == reverse
-    assert result.mults_derivative_full == forward
+    costs = network_costs(network)
+    assert result.mults_derivative_row == result.mults_gradient == costs.loss_end
+    assert result.mults_derivative_full == costs.input_end
+    assert sum(s.dense_mults for s in result.steps_derivative_row) == costs.loss_end_dense
+    assert sum(s.dense_mults for s in result.steps_derivative_full) == costs.input_end_dense
+    # An independent count, factor by factor, from the closed form's definition.
+    c = [n * n if name == "softmax" else n for n, name in zip(sizes[1:], names, strict=True)]
+    w = [a * b for a, b in itertools.pairwise(sizes)]
+    assert costs.loss_end == sum(c) + sum(w)
+    assert costs.input_end == sizes[0] * (sum(c) + sum(w[1:]) + sizes[-1])
 
 
 def test_fused_loss_chain_starts_at_the_plain_loss_derivative() -> None:
@@ -142,39 +161,161 @@ def test_full_jacobian_matches_central_differences_of_the_output() -> None:
 
 
 def test_multiplication_counts_for_a_small_network_by_hand() -> None:
-    # sizes [2, 3, 1]: J_f¹ is 3×3, W¹ 3×2, J_f² 1×1, W² 1×3, ∂C/∂a² is 1×1.
-    # Row form, left to right:      (1×1)(1×1) = 1, (1×1)(1×3) = 3, (1×3)(3×3) = 9,
-    #                               (1×3)(3×2) = 6                        → 19
-    # Gradient form, right to left: (1×1)(1×1) = 1, (3×1)(1×1) = 3, (3×3)(3×1) = 9,
-    #                               (2×3)(3×1) = 6                        → 19
-    # Full Jacobian, right to left: J_f¹W¹ (3×3)(3×2) = 18, W²·(3×2) (1×3)(3×2) = 6,
-    #                               J_f²·(1×2) (1×1)(1×2) = 2, ∂C/∂a² · (1×2) = 2 → 28
+    # sizes [2, 3, 1]: f¹′ (relu) and f²′ (sigmoid) are elementwise: applied as ⊙.
+    # Row form, left to right:      ∂C/∂a² ⊙ f²′ = 1, (1×1)(1×3) = 3, ⊙ f¹′ = 3,
+    #                               (1×3)(3×2) = 6                        → 13
+    # Gradient form, right to left: the same products transposed          → 13
+    # Full Jacobian, right to left: f¹′ ⊙ rows of W¹ (3×2) = 6, W²·(3×2) (1×3)(3×2) = 6,
+    #                               f²′ ⊙ (1×2) = 2, ∂C/∂a² · (1×2) = 2    → 16
+    # Written as dense matrices (J_f¹ is 3×3): 19 and 28.
     network = make_network([2, 3, 1], ["relu", "sigmoid"], sample=Sample([0.5, -0.5], [1.0]))
     result = chain_forms(network)
-    assert [s.mults for s in result.steps_derivative_row] == [1, 3, 9, 6]
-    assert [s.mults for s in result.steps_gradient] == [1, 3, 9, 6]
-    assert [s.mults for s in result.steps_derivative_full] == [18, 6, 2, 2]
-    assert (result.mults_derivative_row, result.mults_gradient) == (19, 19)
-    assert result.mults_derivative_full == 28
-    assert chain_costs([2, 3, 1]) == (19, 28)
+    assert [s.mults for s in result.steps_derivative_row] == [1, 3, 3, 6]
+    assert [s.mults for s in result.steps_gradient] == [1, 3, 3, 6]
+    assert [s.mults for s in result.steps_derivative_full] == [6, 6, 2, 2]
+    assert [s.dense_mults for s in result.steps_derivative_row] == [1, 3, 9, 6]
+    assert [s.dense_mults for s in result.steps_derivative_full] == [18, 6, 2, 2]
+    assert (result.mults_derivative_row, result.mults_gradient) == (13, 13)
+    assert result.mults_derivative_full == 16
+    costs = chain_costs([2, 3, 1])
+    assert (costs.loss_end, costs.input_end) == (13, 16)
+    assert (costs.loss_end_dense, costs.input_end_dense) == (19, 28)
+    assert result.costs == costs
 
 
-def test_costs_of_a_wider_network_by_hand() -> None:
-    # [4, 5, 5, 3]. Vector first: Σ (nˡ² + nˡ·nˡ⁻¹) = (25 + 20) + (25 + 25) + (9 + 15) = 119.
-    # Matrix first (n⁰ = 4): J_f¹W¹ 5·5·4 = 100; W²· 5·5·4 = 100; J_f²· 5·5·4 = 100;
-    # W³· 3·5·4 = 60; J_f³· 3·3·4 = 36; ∂C/∂a³ · 1·3·4 = 12            → 408.
-    assert chain_costs([4, 5, 5, 3]) == (119, 408)
-    network = make_network([4, 5, 5, 3], "tanh")
+def test_default_network_counts_backprop_as_the_app_animates_it() -> None:
+    # [2, 4, 3, 2]: tanh, sigmoid, softmax. From the loss end: softmax's Jacobian is dense
+    # (2·2) then W³ (2·3); f²′ ⊙ 3, W² 3·4; f¹′ ⊙ 4, W¹ 4·2 → 10 + 15 + 12 = 37.
+    # From the input end (n⁰ = 2): 2·(4 + 3·4 + 3 + 2·3 + 2² + 2) = 62.
+    network = load_network(DEFAULT_NETWORK)
+    costs = network_costs(network)
+    assert costs.full == (False, False, True)
+    assert (costs.loss_end, costs.input_end) == (37, 62)
+    assert (costs.loss_end_dense, costs.input_end_dense) == (55, 98)
+    assert costs.ratio == pytest.approx(62 / 37)
+    assert costs.loss_end_terms() == "(2² + 2·3) + (3 + 3·4) + (4 + 4·2)"
+    assert costs.input_end_terms() == "2·(4 + 3·4 + 3 + 2·3 + 2² + 2)"
+    assert eval_terms(costs.loss_end_terms()) == 37
+    assert eval_terms(costs.input_end_terms()) == 62
     result = chain_forms(network)
-    assert [s.mults for s in result.steps_derivative_full] == [100, 100, 100, 60, 36, 12]
+    assert result.mults_derivative_row == result.mults_gradient == 37
+    assert result.mults_derivative_full == 62
+    assert [s.mults for s in result.steps_gradient] == [4, 6, 3, 12, 4, 8]
+
+
+def eval_terms(text: str) -> int:
+    """The value of a printed formula such as "2·(4 + 3²)", parsed by hand (never eval)."""
+    tokens = re.findall(r"\d+²?|[()+·]", text.replace(" ", ""))
+    position = 0
+
+    def expr() -> int:
+        nonlocal position
+        total = term()
+        while position < len(tokens) and tokens[position] == "+":
+            position += 1
+            total += term()
+        return total
+
+    def term() -> int:
+        nonlocal position
+        value = atom()
+        while position < len(tokens) and tokens[position] == "·":
+            position += 1
+            value *= atom()
+        return value
+
+    def atom() -> int:
+        nonlocal position
+        token = tokens[position]
+        position += 1
+        if token == "(":
+            value = expr()
+            position += 1  # ")"
+            return value
+        return int(token[:-1]) ** 2 if token.endswith("²") else int(token)
+
+    return expr()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "activations", "loss_end", "input_end"),
+    [
+        # (cˡ + nˡ·nˡ⁻¹) per layer; n⁰·(Σ cˡ + Σₗ₌₂ nˡnˡ⁻¹ + nᴸ)
+        ([4, 5, 5, 3], ["tanh"] * 3, (3 + 15) + (5 + 25) + (5 + 20), 4 * (5 + 25 + 5 + 15 + 3 + 3)),
+        ([3, 4, 2], ["softmax", "softmax"], (4 + 8) + (16 + 12), 3 * (16 + 8 + 4 + 2)),
+        ([5, 2], ["softmax"], 4 + 10, 5 * (4 + 2)),
+        ([5, 2], ["relu"], 2 + 10, 5 * (2 + 2)),
+        (
+            [1, 6, 6, 6, 1],
+            ["sigmoid"] * 4,
+            (1 + 6) + (6 + 36) + (6 + 36) + (6 + 6),
+            1 * ((6 + 6 + 6 + 1) + (36 + 36 + 6) + 1),
+        ),
+    ],
+)
+def test_costs_against_the_closed_forms(sizes, activations, loss_end, input_end) -> None:
+    network = make_network(sizes, activations, init=InitSpec("uniform", seed=2))
+    costs = network_costs(network)
+    assert (costs.loss_end, costs.input_end) == (loss_end, input_end)
+    result = chain_forms(network)
+    assert result.mults_derivative_row == result.mults_gradient == loss_end
+    assert result.mults_derivative_full == input_end
+    assert eval_terms(costs.loss_end_terms()) == loss_end
+    assert eval_terms(costs.input_end_terms()) == input_end
+
+
+def test_the_elementwise_products_give_the_dense_products_numbers() -> None:
+    network = network_for("tanh", "half_squared_error", seed=4)
+    result = chain_forms(network)
+    dense = [f.matrix for f in result.factors]
+    row = dense[0]
+    for factor, step in zip(dense[1:], result.steps_derivative_row, strict=True):
+        row = row @ factor
+        np.testing.assert_allclose(step.value, row, rtol=0, atol=1e-15)
+
+
+def test_the_jacobian_of_a_vector_output_is_cheaper_from_the_input_when_outputs_outnumber_inputs():
+    # [2, 3, 1] relu, sigmoid: from the output end c²·n¹ + n²·(c¹ + n¹n⁰) = 3 + 9 = 12;
+    # from the input end n⁰·(c¹ + c² + n²n¹) = 2·(3 + 1 + 3) = 14: the full steps minus the
+    # last one (∂C/∂a² applied).
+    costs = chain_costs([2, 3, 1])
+    assert (costs.jacobian_loss_end, costs.jacobian_input_end) == (12, 14)
+    # With 40 outputs and 2 inputs the input end wins; with one output the loss end does.
+    wide_out = chain_costs([2, 10, 40])
+    assert wide_out.jacobian_input_end < wide_out.jacobian_loss_end
+    assert wide_out.loss_end < wide_out.input_end  # C itself is still one number
+
+
+@pytest.mark.parametrize("axis", ["input", "hidden", "depth", "output"])
+def test_this_network_lies_exactly_on_every_cost_curve(axis: str) -> None:
+    network = load_network(DEFAULT_NETWORK)
+    costs = network_costs(network)
+    here = axis_value(network.sizes, axis)
+    xs = sorted({1, 2, 3, here, 7, 16})
+    curve = cost_curve(network.sizes, costs.full, axis, xs)
+    assert curve[xs.index(here)] == costs
+    assert [c.loss_end for c in curve] == sorted(c.loss_end for c in curve)  # grows with x
+
+
+def test_varied_shapes() -> None:
+    sizes, full = [2, 4, 3, 2], [False, False, True]
+    assert varied_shape(sizes, full, "hidden", 8) == ([2, 8, 6, 2], full)
+    assert varied_shape(sizes, full, "hidden", 1) == ([2, 1, 1, 2], full)
+    assert varied_shape(sizes, full, "depth", 1) == ([2, 2], [True])
+    assert varied_shape(sizes, full, "depth", 5) == ([2, 4, 3, 3, 3, 2], [False] * 4 + [True])
+    assert varied_shape(sizes, full, "output", 9) == ([2, 4, 3, 9], full)
+    with pytest.raises(ValueError, match="unknown axis"):
+        varied_shape(sizes, full, "sideways", 3)
+    with pytest.raises(ValueError, match="no hidden layer"):
+        varied_shape([2, 2], [False], "hidden", 3)
 
 
 def test_vector_first_grows_like_width_squared_matrix_first_like_width_squared_times_inputs():
     small, wide = chain_costs([10, 50, 50, 1]), chain_costs([10, 100, 100, 1])
-    assert small[0] < small[1] and wide[0] < wide[1]
+    assert small.loss_end < small.input_end and wide.loss_end < wide.input_end
     # Doubling the hidden width about quadruples both; the ratio stays ≈ n⁰ = 10.
-    assert 3.5 < wide[0] / small[0] < 4.5
-    assert 8 < wide[1] / wide[0] < 11
+    assert 3.5 < wide.loss_end / small.loss_end < 4.5
+    assert 8 < wide.ratio < 11
 
 
 def test_chain_costs_rejects_impossible_sizes() -> None:

@@ -4,12 +4,15 @@ chain of a network that is too big for it."""
 
 from __future__ import annotations
 
+import html
+import itertools
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
 from visualizer.engine import backprop
-from visualizer.engine.chain import chain_costs, chain_forms
+from visualizer.engine.chain import axis_value, chain_forms, cost_curve, network_costs
 from visualizer.engine.network import make_network
 from visualizer.formats.network_file import load_network
 from visualizer.gui import commands
@@ -100,27 +103,41 @@ def test_results_table_shows_the_three_results_in_full_precision(view, doc):
 
 
 def test_multiplication_counts_are_the_engines(view, doc):
-    vector_first, matrix_first = chain_costs(doc.network.sizes)
-    assert view.costs == (vector_first, matrix_first)
+    costs = network_costs(doc.network)
+    assert view.costs == costs
     result = view.result
-    assert result.mults_derivative_row == result.mults_gradient == vector_first
-    assert result.mults_derivative_full == matrix_first
+    assert result.mults_derivative_row == result.mults_gradient == costs.loss_end
+    assert result.mults_derivative_full == costs.input_end
     text = view.costs_label.text()
-    assert f"{vector_first:,}" in text and f"{matrix_first:,}" in text
+    assert f"{costs.loss_end:,}" in text and f"{costs.input_end:,}" in text
+    assert html.escape(costs.loss_end_terms()) in text
+    assert f"{costs.ratio:,.2f}×" in text
+    assert f"{costs.loss_end_dense:,}" in text  # the dense count, as the alternative
     # The plot's marker points are the current network's costs.
     _xs, ys = view.here.getOriginalDataset()  # getData() is in log10 units
-    assert sorted(ys.tolist()) == sorted([float(vector_first), float(matrix_first)])
+    assert sorted(ys.tolist()) == sorted([float(costs.loss_end), float(costs.input_end)])
 
 
-def test_cost_curves_come_from_chain_costs_and_grow_apart_with_the_input(view):
-    sizes = [3, 5, 5, 2]
+@pytest.mark.parametrize("axis", ["input", "hidden", "depth", "output"])
+def test_this_network_lies_on_the_plotted_curves_for_every_axis(view, doc, axis):
+    view.vary_combo.setCurrentIndex(view.vary_combo.findData(axis))
+    costs = network_costs(doc.network)
+    here = axis_value(doc.network.sizes, axis)
+    xs, ys = view.curve_vector.getOriginalDataset()
+    k = list(xs).index(here)
+    assert ys[k] == costs.loss_end
+    xs, ys = view.curve_matrix.getOriginalDataset()
+    assert ys[list(xs).index(here)] == costs.input_end
+    assert view.curve_jacobian_loss.isVisible() == (axis == "output")
+    xs, _ = view.here.getOriginalDataset()
+    assert xs.tolist() == [here, here]
+
+
+def test_the_ratio_grows_with_the_input_width(view):
     xs = [1, 4, 16, 64]
-    vec, mat = chain_view.cost_curve(sizes, "hidden", xs)
-    assert vec.tolist() == [chain_costs([3, w, w, 2])[0] for w in xs]
-    assert mat.tolist() == [chain_costs([3, w, w, 2])[1] for w in xs]
-    vec_in, mat_in = chain_view.cost_curve(sizes, "input", xs)
-    ratios = mat_in / vec_in
-    assert all(np.diff(ratios) > 0)  # the price of starting at the input grows with n⁰
+    curve = cost_curve([3, 5, 5, 2], [False, False, True], "input", xs)
+    ratios = [c.ratio for c in curve]
+    assert all(b > a for a, b in itertools.pairwise(ratios))
 
 
 def test_an_edit_updates_factors_and_results(view, doc):
@@ -230,12 +247,12 @@ def test_big_network_shows_costs_and_a_note_without_calling_chain_forms(qtbot, m
     v.resize(600, 800)
     v.show()
     qtbot.waitExposed(v)
-    vector_first, matrix_first = chain_costs(network.sizes)
-    assert matrix_first > chain_view.MAX_MATRIX_FIRST_MULTS
+    costs = network_costs(network)
+    assert costs.input_end_dense > chain_view.MAX_MATRIX_FIRST_MULTS
     assert v.too_big and v.result is None
-    assert v.big_note.isVisible() and f"{matrix_first:,}" in v.big_note.text()
+    assert v.big_note.isVisible() and f"{costs.input_end:,}" in v.big_note.text()
     assert not v.derivative_strip.isVisible() and not v.gradient_strip.isVisible()
-    assert f"{vector_first:,}" in v.costs_label.text()
+    assert f"{costs.loss_end:,}" in v.costs_label.text()
     assert fmt_full(doc.trace.dx[0]) in v.results_label.text()  # backprop's ∇ₓC still
 
 

@@ -12,8 +12,10 @@ with J_fˡ = ∂aˡ/∂zˡ (diag f'(zˡ), or softmax's full matrix) and Wˡ = �
 Same entries, different bookkeeping. What does differ is the cost of the order of the
 multiplications: starting from the loss end keeps a vector at every step (vector × matrix:
 reverse mode, i.e. backprop), starting from the input end builds the full Jacobian daᴸ/dx
-(matrix × matrix: forward accumulation). Every factor is counted as the dense matrix it is
-written as, and a (p×m)·(m×n) product costs p·m·n scalar multiplications.
+(matrix × matrix: forward accumulation). Each factor is counted the way it is applied: a
+(p×m)·(m×n) product costs p·m·n scalar multiplications, but an elementwise fˡ′ — as a matrix
+diag(fˡ′(zˡ)) — is applied as ⊙, one multiplication per entry it scales; only a full
+Jacobian (softmax) is a matrix product. The all-dense count is kept as the alternative.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Factor:
     name: str
     symbol: str
     matrix: Array
+    diagonal: bool = False  # an elementwise fˡ′: applied as ⊙, never as a matrix product
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "matrix", _frozen(self.matrix))
@@ -50,13 +53,15 @@ class Factor:
 @dataclass(frozen=True, eq=False)
 class Product:
     """One intermediate product, in the order computed: its value (2-D, like a Factor), the
-    expression it was computed from, and the scalar multiplications that step cost."""
+    expression it was computed from, the scalar multiplications that step cost as computed
+    (a diagonal factor as ⊙) and what it would cost with every factor dense."""
 
     name: str
     symbol: str
     expression: str
     value: Array
     mults: int
+    dense_mults: int
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +91,7 @@ class ChainResult:
     mults_derivative_row: int
     mults_derivative_full: int
     mults_gradient: int
+    costs: ChainCosts
 
     @property
     def max_difference(self) -> float:
@@ -97,24 +103,166 @@ class ChainResult:
         )
 
 
-def chain_costs(sizes: Sequence[int]) -> tuple[int, int]:
-    """(vector-first cost, matrix-first cost): the scalar multiplications of dC/dx for layer
-    sizes [n⁰, …, nᴸ], every factor dense.
+COST_AXES = ("input", "hidden", "depth", "output")
+"""What the cost plot can vary, each from this network's own shape (see `varied_shape`)."""
 
-    Vector first (the row form left to right, or the gradient form right to left — the
-    same count) is Σₗ (nˡ·nˡ + nˡ·nˡ⁻¹): a vector meets each J_fˡ and each Wˡ once.
-    Matrix first builds daᴸ/dx from W¹ outwards, a (nˡ × n⁰) matrix at each stage, then
-    applies dC/daᴸ: Σₗ nˡ·nˡ·n⁰ + Σₗ₌₂..ᴸ nˡ·nˡ⁻¹·n⁰ + nᴸ·n⁰.
+
+@dataclass(frozen=True)
+class ChainCosts:
+    """The scalar multiplications of dC/dx for one network shape, counted the way each
+    order computes it: an elementwise fˡ′ is applied as ⊙ (nˡ multiplications per row or
+    column it meets), a full Jacobian (softmax) as a dense matrix.
+
+    - `loss_end`: from the loss end, a row vector × each factor (the row form left to right,
+      or the gradient form right to left: backprop, the same count):
+      Σₗ (cˡ + nˡ·nˡ⁻¹), with cˡ = nˡ for ⊙ and (nˡ)² for a full Jacobian.
+    - `input_end`: from the input end (forward accumulation), carrying the nˡ × n⁰ Jacobian
+      ∂aˡ/∂x from W¹ = ∂z¹/∂x on, then applying ∂C/∂aᴸ:
+      n⁰ · (Σₗ cˡ + Σₗ₌₂..ᴸ nˡ·nˡ⁻¹ + nᴸ).
+    - `*_dense`: the same two orders with every fˡ′ written as a dense nˡ × nˡ matrix (the
+      labelled alternative: what a generic matrix product would cost).
+    - `jacobian_*`: the full Jacobian ∂aᴸ/∂x, i.e. as if C were the vector aᴸ. From the
+      output end it carries nᴸ rows, starting at J_fᴸ: cᴸ·nᴸ⁻¹ + nᴸ·Σₗ₌₁..ᴸ⁻¹ (cˡ + nˡ·nˡ⁻¹);
+      from the input end it is n⁰ · (Σₗ cˡ + Σₗ₌₂..ᴸ nˡ·nˡ⁻¹). Here the input end wins once
+      nᴸ > n⁰ — the one case where forward accumulation is the cheap order.
     """
-    sizes = [int(n) for n in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"need sizes [n0, ..., nL] with at least one layer, all ≥ 1: {sizes}")
-    n0 = sizes[0]
-    vector_first = sum(n * n + n * n_prev for n_prev, n in itertools.pairwise(sizes))
-    matrix_first = sum(n * n * n0 for n in sizes[1:])
-    matrix_first += sum(n * n_prev * n0 for n_prev, n in itertools.pairwise(sizes[1:]))
-    matrix_first += sizes[-1] * n0
-    return vector_first, matrix_first
+
+    sizes: tuple[int, ...]
+    full: tuple[bool, ...]  # per layer 1..L: fˡ′ is a full Jacobian (not elementwise)
+    loss_end: int
+    input_end: int
+    loss_end_dense: int
+    input_end_dense: int
+    jacobian_loss_end: int
+    jacobian_input_end: int
+
+    @property
+    def ratio(self) -> float:
+        """How many times more the input end costs than the loss end."""
+        return self.input_end / self.loss_end
+
+    @property
+    def dense_ratio(self) -> float:
+        return self.input_end_dense / self.loss_end_dense
+
+    def loss_end_terms(self) -> str:
+        """The loss-end count with this network's widths, one bracket per layer from the
+        loss end: "(2² + 2·3) + (3 + 3·4) + (4 + 4·2)"."""
+        return " + ".join(
+            f"({self._c(l)} + {self.sizes[l]}·{self.sizes[l - 1]})"
+            for l in range(len(self.sizes) - 1, 0, -1)
+        )
+
+    def input_end_terms(self) -> str:
+        """The input-end count with this network's widths:
+        "2·(4 + 3·4 + 3 + 2·3 + 2² + 2)" (layer by layer from the input, then ∂C/∂aᴸ)."""
+        n = self.sizes
+        parts = [self._c(1)]
+        for l in range(2, len(n)):
+            parts += [f"{n[l]}·{n[l - 1]}", self._c(l)]
+        parts.append(str(n[-1]))
+        return f"{n[0]}·({' + '.join(parts)})"
+
+    def _c(self, l: int) -> str:
+        n = self.sizes[l]
+        return f"{n}²" if self.full[l - 1] else str(n)
+
+
+LOSS_END_FORMULA = "Σₗ (cˡ + nˡ·nˡ⁻¹)"
+INPUT_END_FORMULA = "n⁰ · (Σₗ cˡ + Σₗ₌₂..ᴸ nˡ·nˡ⁻¹ + nᴸ)"
+C_MEANING = "cˡ = nˡ for an elementwise fˡ′ (⊙), (nˡ)² for a full Jacobian (softmax)"
+
+
+def chain_costs(sizes: Sequence[int], full: Sequence[bool] | None = None) -> ChainCosts:
+    """The costs of dC/dx for layer widths [n⁰, …, nᴸ]; `full[l-1]` says whether fˡ′ is a
+    full Jacobian (softmax) rather than elementwise (default: every layer elementwise)."""
+    n = [int(v) for v in sizes]
+    if len(n) < 2 or min(n) < 1:
+        raise ValueError(f"need sizes [n0, ..., nL] with at least one layer, all ≥ 1: {n}")
+    depth = len(n) - 1
+    full = tuple(bool(f) for f in (full if full is not None else [False] * depth))
+    if len(full) != depth:
+        raise ValueError(f"need one full/elementwise flag per layer ({depth}), got {len(full)}")
+    c = [0] + [n[l] * n[l] if full[l - 1] else n[l] for l in range(1, depth + 1)]
+    w = [0] + [n[l] * n[l - 1] for l in range(1, depth + 1)]  # Wˡ's entries
+    sq = [0] + [n[l] * n[l] for l in range(1, depth + 1)]
+    loss_end = sum(c[l] + w[l] for l in range(1, depth + 1))
+    input_end = n[0] * (sum(c[1:]) + sum(w[2:]) + n[-1])
+    loss_end_dense = sum(sq[l] + w[l] for l in range(1, depth + 1))
+    input_end_dense = n[0] * (sum(sq[1:]) + sum(w[2:]) + n[-1])
+    jacobian_input_end = n[0] * (sum(c[1:]) + sum(w[2:]))
+    jacobian_loss_end = c[depth] * n[depth - 1] + n[depth] * sum(
+        c[l] + w[l] for l in range(1, depth)
+    )
+    return ChainCosts(
+        tuple(n), full, loss_end, input_end, loss_end_dense, input_end_dense,
+        jacobian_loss_end, jacobian_input_end,
+    )  # fmt: skip
+
+
+def network_costs(network: Network) -> ChainCosts:
+    """`chain_costs` for `network`'s widths and activations."""
+    full = [not ACTIVATIONS[layer.activation].elementwise for layer in network.layers]
+    return chain_costs(network.sizes, full)
+
+
+def varied_shape(
+    sizes: Sequence[int], full: Sequence[bool], axis: str, value: int
+) -> tuple[list[int], list[bool]]:
+    """This network's shape with one thing varied, so that the value it has now gives the
+    network back exactly:
+
+    - "input": n⁰ = value;  "output": nᴸ = value;
+    - "hidden": the widest hidden layer `value` wide, every other hidden layer scaled in
+      proportion (rounded, at least 1);
+    - "depth": `value` layers: the first value − 1 hidden layers (the last one repeated when
+      there are more), then the output layer.
+    """
+    n, f = [int(v) for v in sizes], [bool(v) for v in full]
+    value = int(value)
+    if value < 1:
+        raise ValueError(f"{axis}: need a value ≥ 1, got {value}")
+    if axis == "input":
+        return [value, *n[1:]], f
+    if axis == "output":
+        return [*n[:-1], value], f
+    if axis == "hidden":
+        hidden = n[1:-1]
+        if not hidden:
+            raise ValueError("hidden: this network has no hidden layer")
+        widest = max(hidden)
+        scaled = [max(1, round(h * value / widest)) for h in hidden]
+        return [n[0], *scaled, n[-1]], f
+    if axis == "depth":
+        hidden, hidden_full = n[1:-1], f[:-1]
+        if not hidden and value > 1:
+            raise ValueError("depth: this network has no hidden layer to repeat")
+        k = value - 1
+        extra = max(0, k - len(hidden))
+        hidden = hidden[:k] + hidden[-1:] * extra
+        hidden_full = hidden_full[:k] + hidden_full[-1:] * extra
+        return [n[0], *hidden, n[-1]], [*hidden_full, f[-1]]
+    raise ValueError(f"unknown axis {axis!r} (known: {', '.join(COST_AXES)})")
+
+
+def axis_value(sizes: Sequence[int], axis: str) -> int:
+    """Where a network of widths `sizes` sits on `axis` (see `varied_shape`)."""
+    if axis == "input":
+        return int(sizes[0])
+    if axis == "output":
+        return int(sizes[-1])
+    if axis == "hidden":
+        return max(int(v) for v in sizes[1:-1])
+    if axis == "depth":
+        return len(sizes) - 1
+    raise ValueError(f"unknown axis {axis!r} (known: {', '.join(COST_AXES)})")
+
+
+def cost_curve(
+    sizes: Sequence[int], full: Sequence[bool], axis: str, xs: Sequence[int]
+) -> list[ChainCosts]:
+    """`chain_costs` of `varied_shape(sizes, full, axis, x)` for each x in `xs`."""
+    return [chain_costs(*varied_shape(sizes, full, axis, x)) for x in xs]
 
 
 def chain_forms(network: Network, x: Array | None = None, y: Array | None = None) -> ChainResult:
@@ -123,8 +271,10 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
     also when the loss is fused with the output activation, so all three equal
     `trace.dx` up to rounding (unless the loss clamps a probability at 0).
 
-    The matrix-first order costs `chain_costs(network.sizes)[1]` multiplications, about
-    n⁰ times the others: ask for that number first on a wide network."""
+    An elementwise fˡ′ is applied as ⊙ and counted so; the step counts add up to
+    `network_costs(network)` (`loss_end` for the row and gradient forms, `input_end` for
+    the matrix-first one, which is about n⁰ times more: ask for it first on a wide
+    network)."""
     trace = backprop.run(network, x, y)
     if trace.batched:
         raise ValueError(
@@ -138,7 +288,12 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
     weights = [layer.weights for layer in network.layers]
 
     dC_da = Factor(f"dC_da{depth}", f"∂C/∂a{_sup(depth)}", trace.dC_da[np.newaxis, :])
-    J = {l: Factor(f"J_f{l}", f"J_f{_sup(l)}", jacobians[l - 1]) for l in range(1, depth + 1)}
+    J = {
+        l: Factor(f"J_f{l}", f"J_f{_sup(l)}", jacobians[l - 1], diagonal)
+        for l, diagonal in enumerate(
+            (ACTIVATIONS[layer.activation].elementwise for layer in network.layers), start=1
+        )
+    }
     W = {l: Factor(f"W{l}", f"W{_sup(l)}", weights[l - 1]) for l in range(1, depth + 1)}
     factors = [dC_da]
     for l in range(depth, 0, -1):
@@ -198,21 +353,32 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
         mults_derivative_row=sum(step.mults for step in row_steps),
         mults_derivative_full=sum(step.mults for step in full_steps),
         mults_gradient=sum(step.mults for step in gradient_steps),
+        costs=network_costs(network),
     )
 
 
 def _multiply(
     steps: list[Product], left: Factor, right: Factor, name: str, symbol: str, joiner: str = " · "
 ) -> Factor:
-    """left · right as a dense product, recorded in `steps` with its cost p·m·n."""
+    """left · right, recorded in `steps` with its cost: p·m·n for a dense product, one
+    multiplication per entry of the other operand when a side is a diagonal fˡ′ (⊙)."""
     (p, m), n = left.matrix.shape, right.matrix.shape[1]
-    value = _frozen(left.matrix @ right.matrix)
-    steps.append(Product(name, symbol, left.symbol + joiner + right.symbol, value, p * m * n))
+    if left.diagonal:  # scales the rows of `right`
+        value = np.diagonal(left.matrix)[:, np.newaxis] * right.matrix
+        mults = m * n
+    elif right.diagonal:  # scales the columns of `left`
+        value = left.matrix * np.diagonal(right.matrix)[np.newaxis, :]
+        mults = p * m
+    else:
+        value, mults = left.matrix @ right.matrix, p * m * n
+    steps.append(
+        Product(name, symbol, left.symbol + joiner + right.symbol, _frozen(value), mults, p * m * n)
+    )
     return Factor(name, symbol, value)
 
 
 def _transposed(factor: Factor) -> Factor:
-    return Factor(factor.name + "T", f"({factor.symbol})ᵀ", factor.matrix.T)
+    return Factor(factor.name + "T", f"({factor.symbol})ᵀ", factor.matrix.T, factor.diagonal)
 
 
 def _sup(n: int) -> str:

@@ -49,7 +49,17 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
 
-from visualizer.engine.chain import ChainResult, chain_costs, chain_forms
+from visualizer.engine.chain import (
+    C_MEANING,
+    INPUT_END_FORMULA,
+    LOSS_END_FORMULA,
+    ChainCosts,
+    ChainResult,
+    axis_value,
+    chain_forms,
+    cost_curve,
+    network_costs,
+)
 from visualizer.engine.network import Network
 from visualizer.gui import style
 from visualizer.gui.document import Document
@@ -79,6 +89,19 @@ LABEL_GAP = 4.0
 MARGIN = 8.0
 SHOWN_RESULTS = 8  # components of dC/dx listed in the results table
 PLOT_MAX_WIDTH = 256
+PLOT_MAX_DEPTH = 16
+AXIS_CHOICES = (
+    ("as the input grows (n⁰)", "input"),
+    ("as the hidden layers widen", "hidden"),
+    ("as the network deepens", "depth"),
+    ("as the output widens (nᴸ)", "output"),
+)
+AXIS_LABELS = {
+    "input": "input width n⁰",
+    "hidden": "widest hidden layer (the others scaled in proportion)",
+    "depth": "layers L (the last hidden layer repeated)",
+    "output": "output width nᴸ (dotted: the Jacobian ∂aᴸ/∂x, as if C were the vector aᴸ)",
+}
 PLOT_HEIGHT = 230
 WIDE_LAYOUT = 1000  # from this width, results and costs sit side by side
 
@@ -661,22 +684,6 @@ def focus_for(step: Step | None, depth: int) -> ChainFocus:
     return ChainFocus("", "", 0, accent)
 
 
-def cost_curve(sizes: Sequence[int], vary: str, xs: Sequence[int]) -> tuple[Array, Array]:
-    """(vector-first, matrix-first) costs from `chain_costs` for the network shape `sizes`
-    with, for each x in `xs`, every hidden layer x wide (`vary` "hidden") or x inputs
-    (`vary` "input")."""
-    vec, mat = [], []
-    for x in xs:
-        if vary == "hidden":
-            shape = [sizes[0], *([x] * (len(sizes) - 2)), sizes[-1]]
-        else:
-            shape = [x, *sizes[1:]]
-        v, m = chain_costs(shape)
-        vec.append(v)
-        mat.append(m)
-    return np.array(vec, dtype=np.float64), np.array(mat, dtype=np.float64)
-
-
 class ChainView(QWidget):
     """The chain of dC/dx for the document's network and sample: both forms with their
     numbers, the results side by side, and the cost of each order. Follows
@@ -688,7 +695,7 @@ class ChainView(QWidget):
         self.document = document
         self.player = player
         self.result: ChainResult | None = None
-        self.costs: tuple[int, int] = (0, 0)
+        self.costs: ChainCosts | None = None
         self.too_big = False
         self._stale = True
         self._plotted: tuple | None = None
@@ -720,9 +727,12 @@ class ChainView(QWidget):
         self.costs_title = self._label("<b>④ What each order costs</b>")
         self.costs_label = self._label("")
         self.vary_combo = QComboBox()
-        self.vary_combo.addItem("as the hidden layers widen", "hidden")
-        self.vary_combo.addItem("as the input grows (n⁰)", "input")
-        self.vary_combo.setToolTip("What the cost plot varies; everything else stays as it is")
+        for text, axis in AXIS_CHOICES:
+            self.vary_combo.addItem(text, axis)
+        self.vary_combo.setToolTip(
+            "What the cost plot varies; the rest of this network's shape stays as it is, so "
+            "this network lies on the curves"
+        )
         self.vary_combo.currentIndexChanged.connect(lambda _i: self._update_plot(force=True))
         self.plot = self._make_plot()
 
@@ -820,6 +830,15 @@ class ChainView(QWidget):
             symbolBrush=[pg.mkBrush(backward), pg.mkBrush(forward)],
             symbolPen=pg.mkPen("w", width=1.5),
         )
+        # Only on the output axis: the Jacobian ∂aᴸ/∂x, as if C were the vector aᴸ.
+        self.curve_jacobian_loss = item.plot(
+            pen=pg.mkPen(backward, width=1.2, style=Qt.PenStyle.DotLine),
+            name="∂aᴸ/∂x from the output end",
+        )
+        self.curve_jacobian_input = item.plot(
+            pen=pg.mkPen(forward, width=1.2, style=Qt.PenStyle.DashDotLine),
+            name="∂aᴸ/∂x from the input end",
+        )
         self.marker = pg.InfiniteLine(
             angle=90,
             movable=False,
@@ -878,8 +897,9 @@ class ChainView(QWidget):
         """Recompute everything for the document's network and sample now."""
         self._stale = False
         network = self.document.network
-        self.costs = chain_costs(network.sizes)
-        vector_first, matrix_first = self.costs
+        self.costs = network_costs(network)
+        # chain_forms writes every fˡ′ out as a dense matrix: the dense counts bound its work.
+        vector_first, matrix_first = self.costs.loss_end_dense, self.costs.input_end_dense
         self.too_big = (
             matrix_first > MAX_MATRIX_FIRST_MULTS or vector_first > MAX_VECTOR_FIRST_MULTS
         )
@@ -890,7 +910,7 @@ class ChainView(QWidget):
             self.gradient_strip.set_items([])
             self.derivative_strip.hide()
             self.gradient_strip.hide()
-            self.big_note.setText(self._big_note_html(vector_first, matrix_first))
+            self.big_note.setText(self._big_note_html(self.costs))
             self.big_note.show()
         else:
             self.derivative_strip.set_items(derivative_items(self.result))
@@ -928,12 +948,12 @@ class ChainView(QWidget):
             "exactly backprop's steps.</span>"
         )
 
-    def _big_note_html(self, vector_first: int, matrix_first: int) -> str:
-        if matrix_first > MAX_MATRIX_FIRST_MULTS:
+    def _big_note_html(self, costs: ChainCosts) -> str:
+        if costs.input_end_dense > MAX_MATRIX_FIRST_MULTS:
             why = (
                 f"Multiplying it out from the input end (matrix × matrix) would take "
-                f"{matrix_first:,} scalar multiplications; this panel stops at "
-                f"{MAX_MATRIX_FIRST_MULTS:,}."
+                f"{costs.input_end:,} scalar multiplications ({costs.input_end_dense:,} with "
+                f"dense Jacobians); this panel stops at {MAX_MATRIX_FIRST_MULTS:,}."
             )
         else:
             entries = sum(n * n for n in self.document.network.sizes[1:])
@@ -943,7 +963,7 @@ class ChainView(QWidget):
             )
         return (
             f"<b>This network is too big to show its chain factor by factor.</b> {why} From "
-            f"the loss end it takes {vector_first:,}: that is what backprop does, and its "
+            f"the loss end it takes {costs.loss_end:,}: that is what backprop does, and its "
             "∇<sub>x</sub>C is below. Open a smaller network to see every factor and the "
             "running vectors."
         )
@@ -1023,64 +1043,71 @@ class ChainView(QWidget):
         )
 
     def _show_costs(self, network: Network) -> None:
-        vector_first, matrix_first = self.costs
-        ratio = matrix_first / vector_first
-        n0 = network.input_size
+        costs = self.costs
+        assert costs is not None
+        muted = MUTED.name()
+        cell = "padding:1px 8px 1px 0"
         text = (
             f"<table cellspacing='0'>"
-            f"<tr><td style='padding:1px 8px 1px 0'><span style='color:"
-            f"{PHASE_COLORS['backward']}'>━━</span> from the loss end, vector × matrix "
-            f"(backprop):</td><td align='right'><b>{vector_first:,}</b></td></tr>"
-            f"<tr><td style='padding:1px 8px 1px 0'><span style='color:"
-            f"{PHASE_COLORS['forward']}'>╍╍</span> from the input end, matrix × matrix:"
-            f"</td><td align='right'><b>{matrix_first:,}</b></td></tr></table>"
-            f"Matrix first costs <b>{ratio:,.1f}×</b> as much here. Starting from the input "
-            f"carries a full Jacobian (n<sup>l</sup> × n⁰, here n⁰ = {n0}) through every "
-            "layer; starting from the loss carries one row, because C is one number. That "
-            "is why backprop starts at the loss."
+            f"<tr><td style='{cell}'><span style='color:{PHASE_COLORS['backward']}'>━━</span> "
+            f"from the loss end, vector × matrix (backprop):</td>"
+            f"<td align='right'><b>{costs.loss_end:,}</b></td></tr>"
+            f"<tr><td style='{cell}; color:{muted}'>&nbsp;&nbsp;&nbsp;&nbsp;"
+            f"{html.escape(LOSS_END_FORMULA)} = {html.escape(costs.loss_end_terms())}</td></tr>"
+            f"<tr><td style='{cell}'><span style='color:{PHASE_COLORS['forward']}'>╍╍</span> "
+            f"from the input end, matrix × matrix:</td>"
+            f"<td align='right'><b>{costs.input_end:,}</b></td></tr>"
+            f"<tr><td style='{cell}; color:{muted}'>&nbsp;&nbsp;&nbsp;&nbsp;"
+            f"{html.escape(INPUT_END_FORMULA)} = {html.escape(costs.input_end_terms())}</td></tr>"
+            f"<tr><td style='{cell}'>ratio, input end ÷ loss end:</td>"
+            f"<td align='right'><b>{costs.ratio:,.2f}×</b></td></tr></table>"
+            f"<span style='color:{muted}'>{html.escape(C_MEANING)}. Written out as dense "
+            f"matrices every fˡ′ would cost {costs.loss_end_dense:,} and "
+            f"{costs.input_end_dense:,}.</span><br>"
+            f"Starting from the input carries a full Jacobian (n<sup>l</sup> × n⁰, here "
+            f"n⁰ = {network.input_size}) through every layer; starting from the loss carries "
+            "one row, because C is one number. That is why backprop starts at the loss."
         )
-        if self.result is not None:
-            r = self.result
-            text += (
-                f"<br><span style='color:{MUTED.name()}'>Counted step by step: row form "
-                f"{r.mults_derivative_row:,}, gradient form {r.mults_gradient:,}, matrix "
-                f"first {r.mults_derivative_full:,}.</span>"
-            )
         self.costs_label.setText(text)
 
     def _update_plot(self, force: bool = False) -> None:
-        sizes = tuple(self.document.network.sizes)
-        vary = self.vary_combo.currentData()
+        costs = self.costs
+        assert costs is not None
+        sizes = costs.sizes
+        axis = self.vary_combo.currentData()
         hidden_ok = len(sizes) > 2
         model = self.vary_combo.model()
-        model.item(0).setEnabled(hidden_ok)
-        if vary == "hidden" and not hidden_ok:
-            self.vary_combo.setCurrentIndex(1)  # re-enters through currentIndexChanged
-            return
-        key = (sizes, vary)
+        model.item(self.vary_combo.findData("hidden")).setEnabled(hidden_ok)
+        if axis == "hidden" and not hidden_ok:
+            self.vary_combo.setCurrentIndex(self.vary_combo.findData("input"))
+            return  # re-entered through currentIndexChanged
+        key = (sizes, costs.full, axis)
         if key == self._plotted and not force:
             return
         self._plotted = key
-        if vary == "hidden":
-            here = max(sizes[1:-1])
-            label = "hidden width w (every hidden layer w wide)"
+        here = axis_value(sizes, axis)
+        top = max(PLOT_MAX_DEPTH if axis == "depth" else PLOT_MAX_WIDTH, 2 * here)
+        if axis == "depth":
+            xs = np.arange(1, top + 1)
         else:
-            here = sizes[0]
-            label = "input size n⁰"
-        top = max(PLOT_MAX_WIDTH, 2 * here)
-        xs = np.unique(np.round(np.geomspace(1, top, 200)).astype(int))
-        vec, mat = cost_curve(sizes, vary, xs.tolist())
-        self.curve_vector.setData(xs, vec)
-        self.curve_matrix.setData(xs, mat)
-        v, m = self.costs
-        self.here.setData([here, here], [v, m])
+            xs = np.unique(np.round(np.geomspace(1, top, 120)).astype(int))
+        curve = cost_curve(sizes, costs.full, axis, xs.tolist())
+        self.curve_vector.setData(xs, [c.loss_end for c in curve])
+        self.curve_matrix.setData(xs, [c.input_end for c in curve])
+        vector_output = axis == "output"
+        for item, values in (
+            (self.curve_jacobian_loss, [c.jacobian_loss_end for c in curve]),
+            (self.curve_jacobian_input, [c.jacobian_input_end for c in curve]),
+        ):
+            item.setData(xs, values) if vector_output else item.setData([], [])
+            item.setVisible(vector_output)
+        self.here.setData([here, here], [costs.loss_end, costs.input_end])
         self.marker.setValue(math.log10(here))  # the view is in log10 units
         # The label goes on the side of the line with room for it.
         right_half = math.log10(here) > math.log10(top) / 2
-        anchor = (1.05, 0.5) if right_half else (-0.05, 0.5)
-        self.marker.label.setAnchor(anchor)
+        self.marker.label.setAnchor((1.05, 0.5) if right_half else (-0.05, 0.5))
         item = self.plot.getPlotItem()
-        item.setLabel("bottom", label, color=INK.name())
+        item.setLabel("bottom", AXIS_LABELS[axis], color=INK.name())
         item.setXRange(0.0, math.log10(top), padding=0.02)
         # Powers of two: the widths people give layers, and labels that never collide.
         ticks = [2**k for k in range(int(math.log2(top)) + 1)]
