@@ -18,7 +18,6 @@ from visualizer.gui.document import Document, Selection
 from visualizer.gui.panels import check_panel
 from visualizer.gui.panels.check_panel import (
     CheckPanel,
-    LogSpinBox,
     array_label,
     as_matrix,
     log_error,
@@ -254,22 +253,6 @@ def test_an_engine_error_is_reported_not_swallowed(qtbot, panel, monkeypatch):
 
 
 # -- small pieces --------------------------------------------------------------------------
-def test_log_spin_box_reads_any_float_notation_and_steps_by_decades(qtbot):
-    spin = LogSpinBox(1e-6, 1e-12, 1e-1)
-    qtbot.addWidget(spin)
-    assert spin.text() == "1e-6"
-    spin.stepBy(1)
-    assert spin.value() == pytest.approx(1e-5)
-    spin.lineEdit().setText("2.5e\u22128")
-    spin.editingFinished.emit()
-    assert spin.value() == 2.5e-8
-    spin.lineEdit().setText("__import__('os')")
-    spin.editingFinished.emit()
-    assert spin.value() == 2.5e-8
-    spin.setValue(5.0)
-    assert spin.value() == 1e-1  # clamped
-
-
 def test_log_error_maps_zero_and_nan_outside_any_range():
     logs = log_error(np.array([0.0, 1e-8, np.nan, np.inf]))
     assert logs[0] == -300 and logs[1] == pytest.approx(-8) and logs[2] == logs[3] == 300

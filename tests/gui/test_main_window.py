@@ -197,18 +197,6 @@ def test_a_file_whose_values_overflow_is_refused(window, tmp_path):
     assert "overflow" in window.errors[-1]
 
 
-def test_quick_tour_pages(window, qtbot):
-    from visualizer.gui.main_window import TOUR_PAGES, QuickTour
-
-    tour = QuickTour(window)
-    qtbot.addWidget(tour)
-    assert not tour.back.isEnabled()
-    for _ in range(len(TOUR_PAGES) + 2):
-        tour.next.click()
-    assert tour.page == len(TOUR_PAGES) - 1 and not tour.next.isEnabled()
-    assert "transpos" in tour.body.text()
-
-
 def test_an_exported_snapshot_opens_as_its_network_with_the_same_values(window, tmp_path):
     from visualizer.gui import export
 

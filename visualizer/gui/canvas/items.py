@@ -1,5 +1,6 @@
 """The graphics items of the canvas. Each draws many things in bulk (a whole column, a
-whole edge bundle) and holds only what it needs to paint; the scene pushes new values in.
+whole band) and holds only what it needs to paint; the scene pushes new values in. The
+edge bundles, the one heavy item, are in `edges.py`.
 
 Items take no mouse input themselves: the view hit-tests the pure `Layout` instead, which
 is vectorised over every edge and keeps clicks and tooltips in one place.
@@ -8,7 +9,6 @@ is vectorised over every edge and keeps clicks and tooltips in one place.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -18,27 +18,15 @@ from PySide6.QtGui import (
     QImage,
     QPaintEngine,
     QPainter,
-    QPainterPath,
     QPen,
     QPolygonF,
-    QTransform,
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from visualizer.gui import style
-from visualizer.gui.canvas.layout import HEADER_H, ROW_H, Bundle, Button, Column, Rect
+from visualizer.gui.canvas.layout import HEADER_H, ROW_H, Button, Column, Rect
 from visualizer.notation import fmt_short, sup
 
-import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
-
-# Edges are grouped into this many magnitude steps per sign; each step is one pen.
-EDGE_STEPS = 16
-# Bundles with more edges than this are first rasterised without antialiasing (2–3× faster,
-# so an edit repaints within a frame) and redrawn antialiased by `refine()` once edits pause.
-FAST_EDGES = 1000
-# Bundles rasterised into a cache bigger than this (device pixels) are drawn directly:
-# at deep zoom only a sliver is on screen and clipping makes direct drawing cheap.
-MAX_CACHE_PIXELS = 12_000_000
 _VECTOR_ENGINES = frozenset(
     {QPaintEngine.Type.SVG, QPaintEngine.Type.Pdf, QPaintEngine.Type.Picture}
 )
@@ -251,225 +239,6 @@ class NeuronColumnItem(CanvasItem):
             if show_text:
                 painter.setPen(QColor("white") if light[k] else style.INK)
                 draw_fitted_text(painter, c, fmt_short(self.values[k]), 2 * col.half_w - 5, font_px)
-
-
-# -- edges ----------------------------------------------------------------------------------
-def bundle_max_width(bundle: Bundle) -> float:
-    """The pen width of the strongest edge: thick when neurons are far apart, thin in
-    dense bundles so they stay a readable texture."""
-    pitch = min(
-        float(np.min(np.diff(bundle.y_from), initial=50.0)),
-        float(np.min(np.diff(bundle.y_to), initial=50.0)),
-    )
-    width = float(np.clip(pitch * 0.11, 0.9, 4.5))
-    if bundle.count > 600:
-        width = min(width, 2.2)
-    return width
-
-
-def edge_steps(weights: np.ndarray, vmax: float) -> np.ndarray:
-    """Signed magnitude step (−EDGE_STEPS..EDGE_STEPS) of every weight on ±`vmax`."""
-    ratio = np.clip(np.asarray(weights) / vmax, -1.0, 1.0) if vmax > 0 else np.zeros_like(weights)
-    return np.rint(ratio * EDGE_STEPS).astype(np.intp)
-
-
-def edge_pen(step: int, vmax: float, max_width: float) -> QPen:
-    """The pen of a magnitude step: colour from the value map, width ∝ |w|."""
-    frac = abs(step) / EDGE_STEPS
-    color = style.qcolor(step / EDGE_STEPS * vmax, vmax)
-    pen = QPen(color, 0.45 + (max_width - 0.45) * frac)
-    pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-    return pen
-
-
-class EdgeBundleItem(CanvasItem):
-    """Every edge of Wˡ in one item: lines grouped into one path per pen, rasterised once
-    into a cache image and redrawn only when the weights, the colour range or the zoom
-    change. Above `MAX_LINES` edges, the heatmap of Wˡ stretched over the gap instead.
-
-    The selected edge is left out of the cache (the selection overlay draws it on top),
-    so dragging its weight repaints one line instead of the whole bundle."""
-
-    def __init__(self, bundle: Bundle):
-        self.bundle = bundle
-        self.max_width = bundle_max_width(bundle)
-        pad = self.max_width + 2
-        r = qrect(bundle.rect).adjusted(-pad, -pad, pad, pad)
-        super().__init__(r, 1.0)
-        if bundle.image:
-            self.set_caching(True)  # a scaled image: Qt's cache is right for it
-        self.weights: np.ndarray | None = None
-        self.vmax = 1.0
-        self.excluded: tuple[int, int] | None = None
-        self.caching = True  # rasterise the lines once into `_cache`
-        self.fine = True  # antialiased (False: a quick draft, see FAST_EDGES)
-        self._stale = False  # the cache was drawn stretched, for another zoom
-        # Called when a stretched picture is shown; the scene then schedules `refine`.
-        # Without it (None) a zoom re-rasterises at once.
-        self.on_stale: Callable[[], None] | None = None
-        self._paths: list[tuple[QPen, QPainterPath]] = []
-        self._heat: QImage | None = None
-        self._cache: QImage | None = None
-        self._cache_key: tuple | None = None
-        self._version = 0
-        self.rebuilds = 0  # how often the lines were regrouped (for tests and benchmarks)
-
-    def set_weights(
-        self, weights: np.ndarray, vmax: float, excluded: tuple[int, int] | None = None
-    ) -> None:
-        """Show `weights` (nˡ × nˡ⁻¹) on ±`vmax`, leaving edge `excluded` out. A change of
-        the excluded edge's weight alone costs nothing here."""
-        b = self.bundle
-        if weights.shape != (b.y_to.shape[0], b.y_from.shape[0]):
-            raise ValueError(
-                f"weights {weights.shape} for a bundle of {b.y_to.shape[0]}×{b.y_from.shape[0]}"
-            )
-        if b.image:
-            excluded = None
-            if self._patch_heat(weights, vmax):
-                return
-        old = self.weights
-        if old is not None and vmax == self.vmax and excluded == self.excluded:
-            if old is weights:
-                return
-            diff = old != weights
-            if excluded is not None:
-                diff[excluded] = False
-            if not diff.any():
-                self.weights = weights
-                return
-        self.weights, self.vmax, self.excluded = weights, vmax, excluded
-        self._version += 1
-        self._cache = None
-        # The first picture of a big bundle is a quick draft; `refine` makes it fine.
-        self.fine = b.image or b.count <= FAST_EDGES or old is None
-        if b.image:
-            # More cells than pixels is no use: thin to what a zoomed-in screen shows.
-            self._heat = style.image(weights, vmax, max_side=1024)
-        else:
-            self._regroup()
-        self.update()
-
-    def _patch_heat(self, weights: np.ndarray, vmax: float) -> bool:
-        """For a few changed cells of an unthinned heatmap: recolour just those pixels and
-        repaint just their rectangles. False when a full rebuild is needed."""
-        old, heat = self.weights, self._heat
-        if old is None or heat is None or vmax != self.vmax or max(weights.shape) > 1024:
-            return False
-        changed = np.argwhere(old != weights)
-        if len(changed) > 64:
-            return False
-        self.weights = weights
-        if not len(changed):
-            return True
-        r = self.bundle.rect
-        cw, ch = r.w / weights.shape[1], r.h / weights.shape[0]
-        words = style.lut_argb()[style.lut_index(weights[changed[:, 0], changed[:, 1]], vmax)]
-        for (i, j), word in zip(changed, words, strict=True):
-            heat.setPixel(int(j), int(i), int(word))
-            self.update(QRectF(r.x + j * cw, r.y + i * ch, cw, ch).adjusted(-1, -1, 1, 1))
-        return True
-
-    def refine(self) -> None:
-        """Redraw a draft (non-antialiased) or stretched (after a zoom) picture properly."""
-        if not self.fine:
-            self.fine = True
-            self._version += 1
-            self.update()
-        if self._stale:
-            self._stale = False
-            self._cache_key = None
-            self.update()
-
-    def _regroup(self) -> None:
-        assert self.weights is not None
-        self.rebuilds += 1
-        steps = edge_steps(self.weights, self.vmax)
-        x0, y0, x1, y1 = self.bundle.segments()
-        keep = np.ones(steps.shape, dtype=bool)
-        if self.excluded is not None:
-            keep[self.excluded] = False
-        mags = np.abs(steps)
-        self._paths = []
-        # Weak edges first, so strong ones are drawn on top of them.
-        for mag in range(EDGE_STEPS + 1):
-            for sign in (-1, 1) if mag else (1,):
-                mask = keep & (steps == sign * mag) if mag else keep & (mags == 0)
-                m = int(mask.sum())
-                if not m:
-                    continue
-                xs = np.empty(2 * m)
-                ys = np.empty(2 * m)
-                xs[0::2], xs[1::2] = x0[mask], x1[mask]
-                ys[0::2], ys[1::2] = y0[mask], y1[mask]
-                path = pg.functions.arrayToQPath(xs, ys, connect="pairs", finiteCheck=False)
-                self._paths.append((edge_pen(sign * mag, self.vmax, self.max_width), path))
-
-    def _draw_lines(self, painter: QPainter) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.fine)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for pen, path in self._paths:
-            if not self.fine:
-                pen = QPen(pen)
-                pen.setWidthF(0)  # a draft: 1-pixel lines take the rasteriser's fast path
-            painter.setPen(pen)
-            painter.drawPath(path)
-
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
-        if self.weights is None:
-            return
-        if self.bundle.image:
-            assert self._heat is not None
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            painter.drawImage(qrect(self.bundle.rect), self._heat)
-            painter.setPen(QPen(style.FAINT, 1.0))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(qrect(self.bundle.rect))
-            return
-        t = painter.worldTransform()
-        if not self.caching or is_vector(painter) or t.isRotating():
-            self._draw_lines(painter)
-            return
-        sx, sy = abs(t.m11()), abs(t.m22())
-        dpr = painter.device().devicePixelRatioF() if painter.device() else 1.0
-        rect = self._rect
-        w, h = math.ceil(rect.width() * sx * dpr), math.ceil(rect.height() * sy * dpr)
-        if w * h > MAX_CACHE_PIXELS or w < 1 or h < 1:
-            self._draw_lines(painter)
-            return
-        key = (round(sx, 6), round(sy, 6), dpr, self._version)
-        if (
-            self._cache is not None
-            and self._cache_key is not None
-            and self._cache_key[2:] == key[2:]
-            and self._cache_key[:2] != key[:2]
-            and self.on_stale is not None
-        ):
-            # Only the zoom changed: stretch the picture we have (a wheel notch must not
-            # re-rasterise thousands of lines) and redraw it sharp once zooming pauses.
-            painter.save()
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-            painter.drawImage(rect, self._cache)
-            painter.restore()
-            self._stale = True
-            self.on_stale()
-            return
-        if self._cache is None or self._cache_key != key:
-            img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
-            img.fill(Qt.GlobalColor.transparent)
-            p = QPainter(img)
-            p.scale(sx * dpr, sy * dpr)
-            p.translate(-rect.x(), -rect.y())
-            self._draw_lines(p)
-            p.end()
-            img.setDevicePixelRatio(dpr)
-            self._cache, self._cache_key = img, key
-        # Draw the cache 1:1 in device pixels, at the device position of its corner.
-        corner = t.map(rect.topLeft())
-        painter.save()
-        painter.setWorldTransform(QTransform())
-        painter.drawImage(QPointF(round(corner.x()), round(corner.y())), self._cache)
-        painter.restore()
 
 
 # -- operator nodes -------------------------------------------------------------------------

@@ -21,18 +21,16 @@ from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.limits import MAX_LAYER_SIZE
 from visualizer.engine.losses import LOSSES
 from visualizer.gui import style
+from visualizer.gui.canvas.edges import EdgeBundleItem, edge_pen, edge_steps
 from visualizer.gui.canvas.items import (
     ActivationBandItem,
     ButtonsItem,
     CanvasItem,
-    EdgeBundleItem,
     FlowItem,
     LossBandItem,
     NeuronColumnItem,
     SelectionItem,
     WeightsBoxItem,
-    edge_pen,
-    edge_steps,
     qrect,
 )
 from visualizer.gui.canvas.layout import Hit, Layout, compute_layout

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QValidator
+from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QAbstractSpinBox,
     QApplication,
     QHBoxLayout,
     QHeaderView,
@@ -42,7 +41,8 @@ from visualizer.engine.network import Network
 from visualizer.gui import style
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.panels.plots import ColorBar, Heatmap
-from visualizer.notation import fmt_full, fmt_short, parse_number, sub, sup
+from visualizer.gui.widgets import LogSpinBox
+from visualizer.notation import fmt_full, fmt_short, sub, sup
 
 SYNC_LIMIT = 50_000  # parameters; bigger networks are checked on a worker thread
 POLL_MS = 40
@@ -92,75 +92,6 @@ def log_error(rel_error: np.ndarray) -> np.ndarray:
 def sci(value: float) -> str:
     """A tolerance or error for reading: "1e−6", "3.2e−9"; "0" for zero."""
     return fmt_short(value, 2)
-
-
-class LogSpinBox(QAbstractSpinBox):
-    """A positive number typed in any float notation ("1e-6", "0.000001", "1e−6"); the
-    arrows multiply or divide it by 10. Emits `value_changed(value)`."""
-
-    value_changed = Signal(float)
-
-    def __init__(self, value: float, minimum: float, maximum: float, parent=None):
-        super().__init__(parent)
-        self._min, self._max = minimum, maximum
-        self._value = float(value)
-        self.setKeyboardTracking(False)
-        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
-        self.lineEdit().setText(self.text_for(self._value))
-        self.editingFinished.connect(self._commit_text)
-        # Room for "1e-12" plus the arrows; the base class sizes itself for an empty text.
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("8.88e-888") + 34)
-
-    def value(self) -> float:
-        return self._value
-
-    def setValue(self, value: float) -> None:  # Qt's spelling, like QDoubleSpinBox
-        value = min(self._max, max(self._min, float(value)))
-        self.lineEdit().setText(self.text_for(value))
-        if value != self._value:
-            self._value = value
-            self.value_changed.emit(value)
-
-    @staticmethod
-    def text_for(value: float) -> str:
-        text = f"{value:.6g}"
-        if "e" in text:
-            mantissa, exponent = text.split("e")
-            text = f"{mantissa}e{int(exponent)}"
-        return text
-
-    def _parse(self, text: str) -> float | None:
-        try:
-            value = parse_number(text)
-        except ValueError:
-            return None
-        return value if self._min <= value <= self._max else None
-
-    def validate(self, text: str, pos: int):
-        state = (
-            QValidator.State.Acceptable
-            if self._parse(text) is not None
-            else QValidator.State.Intermediate
-        )
-        return state, text, pos
-
-    def fixup(self, text: str) -> str:
-        return self.text_for(self._value)
-
-    def _commit_text(self) -> None:
-        value = self._parse(self.lineEdit().text())
-        self.setValue(self._value if value is None else value)
-
-    def stepBy(self, steps: int) -> None:
-        self.setValue(self._value * 10.0**steps)
-
-    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
-        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
-        if self._value * 10 <= self._max:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
-        if self._value / 10 >= self._min:
-            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
-        return flags
 
 
 class _Job:
