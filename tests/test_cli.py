@@ -21,7 +21,7 @@ import pytest
 
 from visualizer import __version__, cli
 from visualizer.cli import COMMAND_NAMES, Progress, main
-from visualizer.engine import backprop
+from visualizer.engine import backprop, gradcheck
 from visualizer.engine.chain import chain_forms
 from visualizer.engine.network import Dataset, InitSpec, Sample, make_network
 from visualizer.engine.training import SGD, train
@@ -107,7 +107,8 @@ def test_check_passes_on_the_engine_with_a_row_per_array(net_file: Path):
     result = run_cli("check", net_file)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    rows = {line.split()[0]: line for line in lines[1:-1]}
+    assert lines[0].startswith("full check: every entry (19 in all)")
+    rows = {line.split()[0]: line for line in lines[2:-1]}
     assert list(rows) == ["W1", "b1", "W2", "b2", "x"]
     assert "(3, 2)" in rows["W1"] and "(2,)" in rows["b2"]
     assert all(line.rstrip().endswith("ok") for line in rows.values())
@@ -250,7 +251,7 @@ def test_check_fails_with_exit_1_when_the_engine_gradient_is_wrong(net_file, cap
     monkeypatch.setattr(backprop, "run", wrong_run)
     assert main(["check", str(net_file)]) == 1
     out = capsys.readouterr().out
-    rows = {line.split()[0]: line for line in out.splitlines()[1:-1]}
+    rows = {line.split()[0]: line for line in out.splitlines()[2:-1]}
     assert rows["W1"].endswith("FAIL") and rows["b1"].endswith("ok")
     assert out.splitlines()[-1].startswith("FAIL: 1 of 5") and "W1" in out.splitlines()[-1]
 
@@ -260,6 +261,46 @@ def test_check_rtol_decides_the_verdict(net_file, capsys):
     assert main(["check", str(net_file), "--rtol", "1e-15"]) == 1
     assert capsys.readouterr().out.splitlines()[-1].startswith("FAIL")
     assert main(["check", str(net_file), "--rtol", "1e-6", "--eps", "1e-5"]) == 0
+
+
+def test_check_goes_fast_above_its_limit_says_so_and_full_forces_every_entry(
+    tmp_path, capsys, monkeypatch
+):
+    path = tmp_path / "wide.json"
+    save_network(make_network([20, 30, 4], "tanh", sample=Sample([0.1] * 20, [0.5] * 4)), path)
+    monkeypatch.setattr(cli, "FAST_ABOVE", 100)  # the network has 754 parameters
+    monkeypatch.setattr(gradcheck, "FAST_ABOVE", 100)
+    assert main(["check", str(path), "--seed", "7"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("fast check: 4 random directions per array and ")
+    assert "(seed 7); 754 parameters > 100, --full checks every entry" in first
+    assert main(["check", str(path), "--full"]) == 0
+    assert capsys.readouterr().out.startswith("full check: every entry (774 in all)")
+    with pytest.raises(SystemExit) as exit_info:  # argparse: not both
+        main(["check", str(path), "--fast", "--full"])
+    assert exit_info.value.code == 2
+    assert main(["check", str(path), "--seed", "-1"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: --seed: must be a whole number ≥ 0, got -1"
+    )
+
+
+def test_fast_check_with_a_seed_repeats_and_catches_a_wrong_gradient(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "wide.json"
+    save_network(make_network([20, 30, 4], "tanh", sample=Sample([0.1] * 20, [0.5] * 4)), path)
+    assert main(["check", str(path), "--fast", "--seed", "3"]) == 0
+    first = capsys.readouterr().out
+    assert main(["check", str(path), "--fast", "--seed", "3"]) == 0
+    assert capsys.readouterr().out == first
+    real_run = backprop.run
+
+    def wrong_run(network, x=None, y=None):
+        trace = real_run(network, x, y)
+        return dataclasses.replace(trace, db=(trace.db[0], trace.db[1] * 1.001))
+
+    monkeypatch.setattr(backprop, "run", wrong_run)
+    assert main(["check", str(path), "--fast"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1].startswith("FAIL: 1 of 5")
 
 
 # -- train -------------------------------------------------------------------------------------

@@ -30,7 +30,13 @@ from visualizer.engine.chain import (
     chain_forms,
 )
 from visualizer.engine.datasets import DATASETS, DEFAULT_NOISE, DEFAULT_SAMPLES, with_dataset
-from visualizer.engine.gradcheck import check_passes, gradient_check
+from visualizer.engine.gradcheck import (
+    FAST_ABOVE,
+    check_passes,
+    choose_mode,
+    describe_mode,
+    gradient_check,
+)
 from visualizer.engine.network import Network, NetworkError, Sample
 from visualizer.engine.training import (
     DEFAULT_MOMENTUM,
@@ -221,7 +227,15 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _positive_finite(args.eps, "--eps")
     _positive_finite(args.rtol, "--rtol")
     network = _with_sample(_load(args.network), args.x, args.y)
-    rows = gradient_check(network, eps=args.eps)
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise CliError(f"--seed: must be a whole number ≥ 0, got {args.seed}")
+    mode = choose_mode(network, "full" if args.full else "fast" if args.fast else "auto")
+    rows = gradient_check(network, eps=args.eps, mode=mode, seed=args.seed)
+    why = ""
+    if mode == "fast" and not args.fast:
+        count = network.parameter_count
+        why = f"; {count:,} parameters > {FAST_ABOVE:,}, --full checks every entry"
+    print(describe_mode(rows) + why, file=out)
     table = [
         [
             row.name,
@@ -706,6 +720,21 @@ def _command_parser() -> argparse.ArgumentParser:
 
     p = add("check", cmd_check)
     p.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (1e-6)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--full",
+        action="store_true",
+        help=f"check every entry (the default up to {FAST_ABOVE:,} parameters)",
+    )
+    mode.add_argument(
+        "--fast",
+        action="store_true",
+        help="random directions and sampled entries per array (the default above "
+        f"{FAST_ABOVE:,} parameters)",
+    )
+    p.add_argument(
+        "--seed", type=int, help="seed of the fast check's random draws (printed when not given)"
+    )
     p.add_argument(
         "--rtol", type=float, default=1e-6, help="largest relative error that passes (1e-6)"
     )

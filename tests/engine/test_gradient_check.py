@@ -251,3 +251,114 @@ def test_an_overflowing_network_does_not_pass() -> None:
     with np.errstate(over="ignore", invalid="ignore"):
         rows = gradient_check(network, np.array([1.0]), np.array([0.0]))
     assert not check_passes(rows, 1e-6)
+
+
+# -- fast mode: random directions and sampled entries ------------------------------------------
+def wide_network() -> Network:
+    """5,886 parameters: big enough that 16 sampled entries are a small part of each array."""
+    rng = np.random.default_rng(11)
+    sample = Sample(rng.normal(size=30), rng.uniform(size=6))
+    return make_network([30, 60, 60, 6], ["tanh", "tanh", "sigmoid"], sample=sample)
+
+
+def test_fast_mode_passes_correct_gradients_and_says_what_it_checked() -> None:
+    rows = gradient_check(wide_network(), mode="fast", seed=4)
+    assert [row.name for row in rows] == ["W1", "b1", "W2", "b2", "W3", "b3", "x"]
+    assert max_rel(rows) < 1e-7 and check_passes(rows, 1e-6)
+    for row in rows:
+        assert row.fast and row.seed == 4 and len(row.direction_errors) == 4
+        assert row.entries_checked == min(16, row.analytic.size)
+        unchecked = ~row.checked
+        assert np.all(np.isnan(row.numeric[unchecked])) and not np.any(
+            np.isnan(row.numeric[row.checked])
+        )
+    text = gradcheck.describe_mode(rows)
+    assert text.startswith("fast check: 4 random directions per array and 102 of 5,916 entries")
+    assert text.endswith("(seed 4)")
+    assert gradcheck.describe_mode(gradient_check(example_networks()["sigmoid-2-3-3-2"])) == (
+        "full check: every entry (31 in all)"
+    )
+
+
+def test_fast_mode_sampled_entries_equal_the_full_checks() -> None:
+    network = wide_network()
+    full = {row.name: row for row in gradient_check(network)}
+    for row in gradient_check(network, mode="fast", seed=9):
+        # The same quotients; only BLAS's summation order differs with the stack's height.
+        picked = full[row.name].numeric[row.checked]
+        np.testing.assert_allclose(row.numeric[row.checked], picked, rtol=1e-6, atol=1e-12)
+
+
+def test_fast_mode_repeats_with_its_seed_and_varies_without() -> None:
+    network = wide_network()
+    a, b = (
+        gradient_check(network, mode="fast", seed=1),
+        gradient_check(network, mode="fast", seed=1),
+    )
+    for ra, rb in zip(a, b, strict=True):
+        assert ra.direction_errors == rb.direction_errors
+        np.testing.assert_array_equal(ra.checked, rb.checked)
+    seeds = {gradient_check(network, mode="fast")[0].seed for _ in range(3)}
+    assert len(seeds) == 3
+
+
+def test_auto_mode_goes_fast_only_above_the_stated_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    network = wide_network()
+    assert gradcheck.choose_mode(network) == "full"  # 5,886 ≤ FAST_ABOVE
+    monkeypatch.setattr(gradcheck, "FAST_ABOVE", network.parameter_count - 1)
+    assert gradcheck.choose_mode(network) == "fast"
+    assert gradient_check(network, mode="auto")[0].fast
+    assert not gradient_check(network, mode="full")[0].fast
+    with pytest.raises(ValueError, match="mode must be one of"):
+        gradient_check(network, mode="quick")
+
+
+@pytest.mark.parametrize("trial", range(40))
+def test_fast_mode_catches_one_entry_off_by_a_millionth(
+    trial: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One entry, anywhere, of one array, off by 1e-6 relative to the array's gradient
+    (its largest entry, or the noise floor when larger, as the full check reads entries):
+    every ±1 direction moves by exactly that error, so the check reads it as 1e-6 whatever
+    the seed and whichever entry. A tolerance of 5e-7 must catch it every time, while the
+    correct gradient passes at that tolerance."""
+    network = wide_network()
+    rng = np.random.default_rng(100 + trial)
+    names = ["W1", "b1", "W2", "b2", "W3", "b3"]
+    target = int(rng.integers(len(names)))
+    clean = gradient_check(network, mode="fast", seed=trial)
+    assert check_passes(clean, 5e-7)
+
+    def change(net: Network, t: backprop.Trace) -> backprop.Trace:
+        arrays = list(t.dW if target % 2 == 0 else t.db)
+        layer = target // 2
+        wrong = arrays[layer].copy()
+        flat = wrong.reshape(-1)
+        scale = max(np.max(np.abs(wrong)), gradcheck.noise_floor(net, t, gradcheck.DEFAULT_EPS))
+        flat[rng.integers(flat.size)] += 1e-6 * scale * rng.choice([-1, 1])
+        arrays[layer] = wrong
+        field = "dW" if target % 2 == 0 else "db"
+        return dataclasses.replace(t, **{field: tuple(arrays)})
+
+    corrupt(monkeypatch, change)
+    rows = gradient_check(network, mode="fast", seed=trial)
+    assert [row.name for row in rows if not row.passes(5e-7)] == [names[target]]
+    assert 0.9e-6 < rows[target].max_rel < 1.1e-6
+
+
+def test_fast_mode_fails_a_missing_derivative_and_an_overflow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    network = wide_network()
+    corrupt(
+        monkeypatch, lambda net, t: dataclasses.replace(t, dW=(t.dW[0], t.dW[1] * 1.01, t.dW[2]))
+    )
+    rows = gradient_check(network, mode="fast")
+    assert [row.name for row in rows if not row.passes(1e-6)] == ["W2"]
+    monkeypatch.undo()
+    huge = Layer([[1e200]], [0.0], "identity")
+    with np.errstate(over="ignore", invalid="ignore"):
+        rows = gradient_check(
+            Network(1, (huge, huge), "half_squared_error"), [1.0], [0.0], mode="fast"
+        )
+    assert not check_passes(rows, 1e-6)

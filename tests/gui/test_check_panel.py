@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from visualizer.engine import gradcheck
 from visualizer.engine.gradcheck import CheckRow, gradient_check
 from visualizer.formats.network_file import load_network
 from visualizer.gui import commands
@@ -84,8 +85,8 @@ def test_a_correct_network_passes_and_the_rows_are_the_engines(qtbot, panel, doc
 
 
 def test_a_wrong_gradient_fails_with_symbol_words_and_names(qtbot, panel, monkeypatch):
-    def broken(network, x=None, y=None, eps=1e-6):
-        rows = gradient_check(network, x, y, eps)
+    def broken(network, x=None, y=None, eps=1e-6, mode="full"):
+        rows = gradient_check(network, x, y, eps, mode)
         bad = rows[2]  # W²: pretend backprop got one entry wrong
         analytic = np.array(bad.analytic)
         analytic[1, 3] += 1e-3
@@ -203,10 +204,10 @@ def test_cancel_returns_at_once_and_a_late_result_is_ignored(qtbot, panel, monke
     release = threading.Event()
     started = threading.Event()
 
-    def slow(network, x=None, y=None, eps=1e-6):
+    def slow(network, x=None, y=None, eps=1e-6, mode="full"):
         started.set()
         release.wait(10)
-        return gradient_check(network, x, y, eps)
+        return gradient_check(network, x, y, eps, mode)
 
     monkeypatch.setattr(check_panel, "gradient_check", slow)
     panel.sync_limit = 0
@@ -228,9 +229,9 @@ def test_cancel_returns_at_once_and_a_late_result_is_ignored(qtbot, panel, monke
 def test_an_edit_during_a_threaded_run_makes_its_result_stale(qtbot, panel, doc, monkeypatch):
     release = threading.Event()
 
-    def slow(network, x=None, y=None, eps=1e-6):
+    def slow(network, x=None, y=None, eps=1e-6, mode="full"):
         release.wait(10)
-        return gradient_check(network, x, y, eps)
+        return gradient_check(network, x, y, eps, mode)
 
     monkeypatch.setattr(check_panel, "gradient_check", slow)
     panel.sync_limit = 0
@@ -243,13 +244,35 @@ def test_an_edit_during_a_threaded_run_makes_its_result_stale(qtbot, panel, doc,
 
 
 def test_an_engine_error_is_reported_not_swallowed(qtbot, panel, monkeypatch):
-    def failing(network, x=None, y=None, eps=1e-6):
+    def failing(network, x=None, y=None, eps=1e-6, mode="full"):
         raise ValueError("eps must be a finite number > 0")
 
     monkeypatch.setattr(check_panel, "gradient_check", failing)
     click_run(qtbot, panel)
     assert "could not run" in panel.verdict.text() and "eps must be" in panel.verdict.text()
     assert panel.result is None
+
+
+def test_above_the_limit_the_fast_check_runs_and_says_so(qtbot, panel, doc, monkeypatch):
+    monkeypatch.setattr(gradcheck, "FAST_ABOVE", 10)  # the default network has 35 parameters
+    monkeypatch.setattr(gradcheck, "FAST_SAMPLES", 8)
+    click_run(qtbot, panel)
+    verdict = panel.verdict.text()
+    assert "All 7 arrays match" in verdict
+    assert "fast check: 4 random directions per array and" in verdict and "(seed " in verdict
+    assert all(row.fast for row in panel.rows)
+    # W¹ (4 × 2 = 8 entries) is checked whole; W² (12) has 4 entries left blank, not "pass".
+    panel.table.setCurrentCell(2, 0)
+    logs = panel.error_map.values
+    assert np.count_nonzero(np.isnan(logs)) == 12 - 8
+    assert "only the 8 sampled entries are coloured" in panel.error_title.text()
+    i, j = map(int, np.argwhere(np.isnan(logs))[0])
+    assert "not checked on its own" in panel.describe_entry(panel.rows[2], i, j)
+    qtbot.mouseClick(panel.full_box, Qt.MouseButton.LeftButton)
+    assert panel.full_box.isChecked()
+    click_run(qtbot, panel)
+    assert "full check: every entry" in panel.verdict.text()
+    assert not any(row.fast for row in panel.rows)
 
 
 # -- small pieces --------------------------------------------------------------------------

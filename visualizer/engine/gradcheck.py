@@ -5,10 +5,17 @@ Every entry p of every Wˡ, bˡ and of the input x is nudged both ways, and
 evaluated by a private forward-only pass (the same formulas as `backprop.run`, including
 its fused softmax + cross-entropy and sigmoid + binary cross-entropy), vectorised over many
 nudges at once; no network is rebuilt and no read-only array is touched.
+
+That costs two forward passes per parameter, minutes for millions of parameters, so above
+`FAST_ABOVE` parameters the check runs in *fast mode* (as PyTorch's
+`gradcheck(fast_mode=True)`): for each array it compares the difference quotient along a few
+random ±1 directions v, (C(θ + εv) − C(θ − εv)) / 2ε, with ∇C·v, then checks a random sample
+of its entries one by one. The seed is recorded, so a run can be repeated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +52,17 @@ _U = float(np.finfo(np.float64).eps) / 2
 # network costs a few MB of memory, not a copy of itself per parameter.
 _CHUNK_VALUES = 1 << 20
 
+# Above this many parameters (weights and biases) "auto" picks the fast mode: the full check
+# of a network this size takes about a second on one core.
+FAST_ABOVE = 50_000
+# Fast mode, per array: random directions, then entries checked one by one. With ±1
+# directions, an entry whose gradient is off by d moves every directional difference by
+# exactly d, so a single wrong entry cannot hide behind an unlucky direction; several
+# directions catch errors spread over many entries that might cancel in one of them.
+FAST_DIRECTIONS = 4
+FAST_SAMPLES = 16
+MODES = ("auto", "full", "fast")
+
 
 @dataclass(frozen=True, eq=False)
 class CheckRow:
@@ -58,10 +76,25 @@ class CheckRow:
     rel_error: Array
     max_abs: float
     max_rel: float
+    # Fast mode only: which entries were checked one by one (the others hold NaN in
+    # numeric, abs_error and rel_error), the relative error along each random direction,
+    # and the seed that drew both. In full mode: None, (), None.
+    checked: Array | None = None
+    direction_errors: tuple[float, ...] = ()
+    seed: int | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.analytic.shape)
+
+    @property
+    def fast(self) -> bool:
+        return self.checked is not None
+
+    @property
+    def entries_checked(self) -> int:
+        """How many entries were compared one by one (all of them in full mode)."""
+        return self.analytic.size if self.checked is None else int(np.count_nonzero(self.checked))
 
     def passes(self, rtol: float) -> bool:
         """True when every relative error is ≤ rtol (NaN never passes)."""
@@ -75,11 +108,49 @@ def check_passes(rows: Sequence[CheckRow], rtol: float) -> bool:
     return all(row.passes(rtol) for row in rows)
 
 
+def choose_mode(network: Network, mode: str = "auto") -> str:
+    """ "full" or "fast": `mode` itself, or for "auto" fast above FAST_ABOVE parameters."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode == "auto":
+        return "fast" if network.parameter_count > FAST_ABOVE else "full"
+    return mode
+
+
+def describe_mode(rows: Sequence[CheckRow]) -> str:
+    """One line saying which check ran: "every entry (full check)" or, for fast mode, how
+    many directions and entries per array and the seed to repeat it with."""
+    if not rows or not rows[0].fast:
+        total = sum(row.analytic.size for row in rows)
+        return f"full check: every entry ({total:,} in all)"
+    entries = sum(row.entries_checked for row in rows)
+    total = sum(row.analytic.size for row in rows)
+    return (
+        f"fast check: {len(rows[0].direction_errors)} random directions per array and "
+        f"{entries:,} of {total:,} entries one by one (seed {rows[0].seed})"
+    )
+
+
 def gradient_check(
-    network: Network, x: Array | None = None, y: Array | None = None, eps: float = DEFAULT_EPS
+    network: Network,
+    x: Array | None = None,
+    y: Array | None = None,
+    eps: float = DEFAULT_EPS,
+    mode: str = "full",
+    seed: int | None = None,
+    directions: int | None = None,
+    samples: int | None = None,
 ) -> list[CheckRow]:
     """Rows W1, b1, W2, b2, …, x comparing `backprop.run`'s gradient with central finite
     differences of step `eps`.
+
+    `mode` "full" checks every entry; "fast" checks `directions` random ±1 directions and
+    `samples` random entries per array (FAST_DIRECTIONS and FAST_SAMPLES unless given),
+    drawn from `seed` (a fresh one when None, recorded on the rows); "auto" picks with
+    `choose_mode`. In fast mode a direction's relative error
+    is |(C(θ+εv) − C(θ−εv))/2ε − ∇C·v| over the array's largest gradient entry (or the noise
+    floor, when larger): an entry off by d reads d / that scale, never more than it would
+    read on its own, and errors spread over many entries add up.
 
     x and y default to the network's current sample; x may be one sample (n⁰,) or a batch
     (B, n⁰), in which case C is the mean loss, so the x row is ∂C/∂X = (per-sample ∇ₓCᵢ)/B.
@@ -88,10 +159,15 @@ def gradient_check(
     """
     if not (math.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a finite number > 0, got {eps}")
+    mode = choose_mode(network, mode)
     trace = backprop.run(network, x, y)
     x, y = trace.x, trace.y
     batch_size = x.shape[0] if trace.batched else 1
     model = _Model(network)
+    if mode == "fast":
+        directions = FAST_DIRECTIONS if directions is None else directions
+        samples = FAST_SAMPLES if samples is None else samples
+        return _fast_check(network, model, trace, eps, seed, directions, samples)
 
     pairs: list[tuple[str, Array, Array]] = []
     for l in range(network.depth):
@@ -159,6 +235,105 @@ def _row(name: str, analytic: Array, numeric: Array, floor: float) -> CheckRow:
     )
 
 
+def _fast_check(
+    network: Network,
+    model: _Model,
+    trace: backprop.Trace,
+    eps: float,
+    seed: int | None,
+    directions: int,
+    samples: int,
+) -> list[CheckRow]:
+    if directions < 1 or samples < 0:
+        raise ValueError(f"need ≥ 1 direction and ≥ 0 samples, got {directions}, {samples}")
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (1 << 31))  # printed, so repeatable
+    rng = np.random.default_rng(seed)
+    x, y = trace.x, trace.y
+    batch_size = x.shape[0] if trace.batched else 1
+    floor = noise_floor(network, trace, eps)
+
+    # (name, analytic, losses along stacked ±nudges of the array, per-entry numeric)
+    arrays: list[tuple[str, Array, Callable[[Array], Array], Callable[[Array], Array]]] = []
+    for l, layer in enumerate(network.layers):
+        a_prev, w, b = trace.a[l], layer.weights, layer.biases
+
+        def w_losses(nudged: Array, l: int = l, a_prev: Array = a_prev, b: Array = b) -> Array:
+            return model.losses_from(l, np.stack([a_prev @ n.T + b for n in nudged]), y)
+
+        def b_losses(nudged: Array, l: int = l, wa: Array = a_prev @ w.T) -> Array:
+            return model.losses_from(l, np.stack([wa + n for n in nudged]), y)
+
+        def w_entries(index: Array, l: int = l, a_prev: Array = a_prev) -> Array:
+            return model.numeric_weights(l, a_prev, y, eps, index)
+
+        def b_entries(index: Array, l: int = l, a_prev: Array = a_prev) -> Array:
+            return model.numeric_biases(l, a_prev, y, eps, index)
+
+        arrays.append((f"W{l + 1}", trace.dW[l], w_losses, w_entries))
+        arrays.append((f"b{l + 1}", trace.db[l], b_losses, b_entries))
+    w1, b1 = network.layers[0].weights, network.layers[0].biases
+
+    def x_losses(nudged: Array) -> Array:
+        return model.losses_from(0, np.stack([n @ w1.T + b1 for n in nudged]), y)
+
+    def x_entries(index: Array) -> Array:
+        # Entry k of a batch is sample k // n⁰'s input k % n⁰; only that sample's loss moves.
+        flat_x = x.reshape(-1, x.shape[-1])
+        flat_y = y.reshape(-1, y.shape[-1])
+        out = np.empty(index.size)
+        for s_index in np.unique(index // x.shape[-1]):
+            mine = index // x.shape[-1] == s_index
+            cols = index[mine] % x.shape[-1]
+            out[mine] = model.numeric_input(flat_x[s_index], flat_y[s_index], eps, cols)
+        return out / batch_size
+
+    arrays.append(("x", trace.dx / batch_size, x_losses, x_entries))
+    values = {f"W{l + 1}": layer.weights for l, layer in enumerate(network.layers)}
+    values.update({f"b{l + 1}": layer.biases for l, layer in enumerate(network.layers)})
+    values["x"] = x
+
+    rows = []
+    for name, analytic, losses_along, entries in arrays:
+        theta = values[name]
+        scale = max(float(np.max(np.abs(analytic), initial=0.0)), floor)
+        nudge = np.where(rng.random((directions, *theta.shape)) < 0.5, -eps, eps)
+        plus, minus = theta + nudge, theta - nudge
+        losses = losses_along(np.concatenate([plus, minus]))
+        # ∇C is projected on the step really taken per entry, as the full check divides by
+        # it: the rounding of θ ± εv then does not read as an error.
+        steps = (plus - minus).reshape(directions, -1)
+        numeric_dir = (losses[:directions] - losses[directions:]) / (2 * eps)
+        analytic_dir = steps @ analytic.ravel() / (2 * eps)
+        dir_abs = np.abs(numeric_dir - analytic_dir)
+        dir_rel = dir_abs / scale
+
+        count = min(samples, analytic.size)
+        index = np.sort(rng.choice(analytic.size, size=count, replace=False))
+        numeric = np.full(analytic.size, np.nan)
+        numeric[index] = entries(index)
+        checked = np.zeros(analytic.size, dtype=bool)
+        checked[index] = True
+        row = _row(name, analytic, numeric.reshape(analytic.shape), floor)
+        picked_abs, picked_rel = row.abs_error.ravel()[index], row.rel_error.ravel()[index]
+        rows.append(
+            dataclasses.replace(
+                row,
+                max_abs=float(np.max(np.concatenate([picked_abs, dir_abs]))),
+                max_rel=float(np.max(np.concatenate([picked_rel, dir_rel]))),
+                checked=_read_only(checked.reshape(analytic.shape)),
+                direction_errors=tuple(float(e) for e in dir_rel),
+                seed=seed,
+            )
+        )
+    return rows
+
+
+def _read_only(arr: Array) -> Array:
+    arr.setflags(write=False)
+    return arr
+
+
 def _frozen(arr: Array) -> Array:
     arr = np.array(arr, dtype=np.float64)
     arr.setflags(write=False)
@@ -201,8 +376,11 @@ class _Model:
             return np.sum(per, axis=-1)
         return self.loss.per_sample(a, y)
 
-    def numeric_weights(self, l: int, a_prev: Array, y: Array, eps: float) -> Array:
-        """∂C/∂W of layer index l; a_prev is that layer's unperturbed input (1-D or (B, n))."""
+    def numeric_weights(
+        self, l: int, a_prev: Array, y: Array, eps: float, index: Array | None = None
+    ) -> Array:
+        """∂C/∂W of layer index l; a_prev is that layer's unperturbed input (1-D or (B, n)).
+        With `index` (flat indices), only those entries, as a 1-D array."""
         w, b = self.weights[l], self.biases[l]
         z_base = a_prev @ w.T + b
 
@@ -216,10 +394,14 @@ class _Model:
             return self.losses_from(l, z, y)
 
         per_item = 2 * _samples(a_prev) * self.width
-        return _central_differences(w.ravel(), eps, per_item, losses_at).reshape(w.shape)
+        numeric = _central_differences(w.ravel(), eps, per_item, losses_at, index)
+        return numeric if index is not None else numeric.reshape(w.shape)
 
-    def numeric_biases(self, l: int, a_prev: Array, y: Array, eps: float) -> Array:
-        """∂C/∂b of layer index l; a_prev is that layer's unperturbed input."""
+    def numeric_biases(
+        self, l: int, a_prev: Array, y: Array, eps: float, index: Array | None = None
+    ) -> Array:
+        """∂C/∂b of layer index l; a_prev is that layer's unperturbed input. With `index`,
+        only those entries."""
         w, b = self.weights[l], self.biases[l]
         wa = a_prev @ w.T
         z_base = wa + b
@@ -229,11 +411,12 @@ class _Model:
             z[np.arange(len(rows)), ..., rows] = _plus_per_row(wa[..., rows].T, values)
             return self.losses_from(l, z, y)
 
-        return _central_differences(b, eps, 2 * _samples(a_prev) * self.width, losses_at)
+        return _central_differences(b, eps, 2 * _samples(a_prev) * self.width, losses_at, index)
 
-    def numeric_input(self, x: Array, y: Array, eps: float) -> Array:
+    def numeric_input(self, x: Array, y: Array, eps: float, index: Array | None = None) -> Array:
         """∇ₓCᵢ of each sample (rows, for a batch) from differences of that sample's own
-        loss: the other samples' losses do not depend on xᵢ."""
+        loss: the other samples' losses do not depend on xᵢ. With `index` (one sample
+        only), only those entries."""
         if x.ndim == 2:
             rows = [self.numeric_input(xi, yi, eps) for xi, yi in zip(x, y, strict=True)]
             return np.stack(rows)
@@ -243,21 +426,28 @@ class _Model:
             xs[np.arange(len(cols)), cols] = values
             return self.losses_from(0, xs @ self.weights[0].T + self.biases[0], y)
 
-        return _central_differences(x, eps, 2 * self.width, losses_at)
+        return _central_differences(x, eps, 2 * self.width, losses_at, index)
 
 
 def _central_differences(
-    params: Array, eps: float, per_item: int, losses_at: Callable[[Array, Array], Array]
+    params: Array,
+    eps: float,
+    per_item: int,
+    losses_at: Callable[[Array, Array], Array],
+    which: Array | None = None,
 ) -> Array:
-    """(C(p + ε) − C(p − ε)) / ((p + ε) − (p − ε)) for every entry p of the 1-D `params`,
-    where losses_at(indices, values) gives C with each indexed entry set to its value.
+    """(C(p + ε) − C(p − ε)) / ((p + ε) − (p − ε)) for every entry p of the 1-D `params`
+    (or only the entries at the flat indices `which`, in that order), where
+    losses_at(indices, values) gives C with each indexed entry set to its value.
     Dividing by the step really taken removes the rounding of p ± ε from the quotient."""
-    out = np.empty(params.size)
+    which = np.arange(params.size) if which is None else np.asarray(which, dtype=np.intp)
+    out = np.empty(which.size)
     step = max(1, _CHUNK_VALUES // max(1, per_item))
-    for start in range(0, params.size, step):
-        index = np.arange(start, min(params.size, start + step))
+    for start in range(0, which.size, step):
+        part = slice(start, min(which.size, start + step))
+        index = which[part]
         plus, minus = params[index] + eps, params[index] - eps
-        out[index] = (losses_at(index, plus) - losses_at(index, minus)) / (plus - minus)
+        out[part] = (losses_at(index, plus) - losses_at(index, minus)) / (plus - minus)
     return out
 
 

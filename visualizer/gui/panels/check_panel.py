@@ -5,7 +5,10 @@ with the chosen ε, then shows one table row per array (W¹, b¹, …, x), a ver
 the chosen rtol (symbol, words and colour), and the relative error of one array as a
 heatmap on a log₁₀ scale centred on rtol (blue passes, red fails).
 
-Small networks are checked on the spot under a busy cursor; above `SYNC_LIMIT` parameters
+Above `gradcheck.FAST_ABOVE` parameters the check runs in fast mode (random directions and
+a sample of entries per array, see `engine.gradcheck`) unless *Every entry* is ticked; the
+verdict says which ran, and entries that were not checked one by one stay blank in the
+heatmap. Small networks are checked on the spot under a busy cursor; above `SYNC_LIMIT` parameters
 the check runs on a worker thread (the engine is pure NumPy on an immutable network) while
 the panel stays responsive, with a Cancel button. Results belong to the network (and ε)
 they were computed for: once the document changes they are marked stale, never passed off
@@ -24,6 +27,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,7 +40,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.engine.gradcheck import DEFAULT_EPS, CheckRow, gradient_check
+from visualizer.engine.gradcheck import (
+    DEFAULT_EPS,
+    FAST_ABOVE,
+    CheckRow,
+    choose_mode,
+    describe_mode,
+    gradient_check,
+)
 from visualizer.engine.network import Network
 from visualizer.gui import style
 from visualizer.gui.document import Document, Selection
@@ -98,8 +109,8 @@ class _Job:
     """One check on a daemon thread. Cancelling only stops listening: the engine has no
     hook to stop it, and it reads nothing that can change, so it may finish unheard."""
 
-    def __init__(self, network: Network, eps: float):
-        self.network, self.eps = network, eps
+    def __init__(self, network: Network, eps: float, mode: str = "auto"):
+        self.network, self.eps, self.mode = network, eps, mode
         self.rows: list[CheckRow] | None = None
         self.error: Exception | None = None
         self.done = threading.Event()
@@ -108,7 +119,7 @@ class _Job:
     def _run(self) -> None:
         try:
             # Looked up at call time, so tests can stand in for the engine.
-            self.rows = gradient_check(self.network, eps=self.eps)
+            self.rows = gradient_check(self.network, eps=self.eps, mode=self.mode)
         except Exception as exc:  # reported in the panel, never lost in the thread
             self.error = exc
         finally:
@@ -149,9 +160,15 @@ class CheckPanel(QWidget):
         self.rtol_spin.setToolTip(
             "rtol: an array passes when every entry's relative error is at most this"
         )
+        self.full_box = QCheckBox("Every entry")
+        self.full_box.setToolTip(
+            f"Check every entry one by one. Unticked, networks above {FAST_ABOVE:,} parameters "
+            "get the fast check: random directions and a random sample of entries per array"
+        )
         controls = QHBoxLayout()
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
+        controls.addWidget(self.full_box)
         controls.addStretch(1)
         controls.addWidget(QLabel("ε"))
         controls.addWidget(self.eps_spin)
@@ -266,17 +283,18 @@ class CheckPanel(QWidget):
         if self.running:
             return
         network, eps = self.doc.network, self.eps_spin.value()
+        mode = choose_mode(network, "full" if self.full_box.isChecked() else "auto")
         self.error = ""
         if network.parameter_count <= self.sync_limit:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                job = _Job(network, eps)
+                job = _Job(network, eps, mode)
                 job._run()  # on this thread: quicker than a repaint for small networks
             finally:
                 QApplication.restoreOverrideCursor()
             self._finish(job)
             return
-        self._job = _Job(network, eps)
+        self._job = _Job(network, eps, mode)
         self._job.thread.start()
         self._timer.start()
         self._show()
@@ -355,7 +373,7 @@ class CheckPanel(QWidget):
         else:
             rows = self.result.rows
             failing = [array_label(r.name) for r in rows if not r.passes(rtol)]
-            where = f"(rtol {sci(rtol)}, ε {sci(self.result.eps)})"
+            where = f"(rtol {sci(rtol)}, ε {sci(self.result.eps)}; {describe_mode(rows)})"
             if not failing:
                 text = f"✔ <b>All {len(rows)} arrays match</b> {where}"
                 self._set_verdict(text, PASS_COLOR, PASS_FILL)
@@ -452,7 +470,10 @@ class CheckPanel(QWidget):
         row = rows[k]
         rtol = self.rtol_spin.value()
         centre = math.log10(rtol)
-        logs = as_matrix(row, log_error(row.rel_error))
+        logs = log_error(row.rel_error)
+        if row.checked is not None:
+            logs[~row.checked] = np.nan  # not checked one by one: drawn blank, not as a pass
+        logs = as_matrix(row, logs)
         self.error_map.set_aspect_locked(row.rel_error.ndim == 2)  # vectors fill the view
         self.error_map.set_matrix(logs, logs.shape, levels=(centre - DECADES, centre + DECADES))
         rows_label, cols_label = self._axis_labels(row)
@@ -465,6 +486,13 @@ class CheckPanel(QWidget):
             f"Relative error of <b>{array_label(row.name)}</b>{stale}, log₁₀ scale centred on "
             "rtol: <span style='color:#2c5fb8'>blue passes</span>, "
             "<span style='color:#b0302a'>red fails</span>"
+            + (
+                f"; fast check: only the {row.entries_checked} sampled entries are coloured, "
+                f"its {len(row.direction_errors)} random directions read at most "
+                f"{sci(max(row.direction_errors))}"
+                if row.fast
+                else ""
+            )
         )
         self._show_readout()
 
@@ -503,6 +531,13 @@ class CheckPanel(QWidget):
         else:
             symbol = f"w{sup(row.name[1:])}{sub(i + 1)},{sub(j + 1)}"
             index = (i, j)
+        if row.checked is not None and not row.checked[index]:
+            return (
+                f"<b>∂C/∂{symbol}</b>: analytic {fmt_full(row.analytic[index])}; not checked "
+                f"on its own (fast check: {row.entries_checked} sampled entries of "
+                f"{row.analytic.size:,}, and {len(row.direction_errors)} random directions "
+                f"reading at most {fmt_full(max(row.direction_errors))})"
+            )
         return (
             f"<b>∂C/∂{symbol}</b>: analytic {fmt_full(row.analytic[index])}, "
             f"numeric {fmt_full(row.numeric[index])}<br>"
