@@ -4,12 +4,12 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from visualizer.engine.network import make_network
 from visualizer.formats.network_file import load_network, save_network
-from visualizer.gui import commands, recovery
+from visualizer.gui import commands
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.main_window import MainWindow
 from visualizer.paths import DEFAULT_NETWORK
@@ -19,10 +19,8 @@ Btn = QMessageBox.StandardButton
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    QStandardPaths.setTestModeEnabled(True)
-    monkeypatch.setattr(recovery, "recovery_path", lambda: tmp_path / "recovery" / "recovery.json")
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings)
+    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings, tmp_path / "recovery")
     w.errors = []
     w.answers = []
     monkeypatch.setattr(w, "show_error", lambda title, text: w.errors.append(text))
@@ -100,40 +98,6 @@ def test_title_shows_the_modified_marker(window):
     assert window.isWindowModified()
     window.doc.undo_stack.undo()
     assert not window.isWindowModified()
-
-
-def test_autosave_writes_recovery_and_restore_brings_the_work_back(window, qtbot):
-    window.doc.edit(commands.SetWeight(window.doc, 1, 1, 0, -0.75))
-    edited = window.doc.network
-    window.autosave()
-    found = recovery.read_recovery()
-    assert found is not None and found.network == edited
-    # a new session after a crash: restore is one undoable step, and it is unsaved work
-    fresh = MainWindow(Document(load_network(DEFAULT_NETWORK)), window.settings)
-    fresh.restore(found)
-    assert fresh.doc.network == edited and fresh.doc.is_modified
-    fresh.doc.undo_stack.clear()
-    fresh.close()
-    fresh.deleteLater()
-
-
-def test_saving_removes_the_recovery_file(window, tmp_path):
-    window.doc.edit(commands.SetWeight(window.doc, 1, 1, 0, -0.75))
-    window.autosave()
-    assert recovery.recovery_path().exists()
-    window.doc.save(tmp_path / "saved.json")
-    assert not recovery.recovery_path().exists()
-
-
-def test_no_autosave_without_changes(window):
-    window.autosave()
-    assert not recovery.recovery_path().exists()
-
-
-def test_broken_recovery_file_is_ignored(tmp_path):
-    path = tmp_path / "recovery.json"
-    path.write_text("{not json")
-    assert recovery.read_recovery(path) is None
 
 
 def test_add_and_remove_layer_actions(window):

@@ -10,6 +10,7 @@ from pathlib import Path
 def run(path: str | None = None) -> int:
     """Open the main window on `path` (default: the built-in example) and run the event
     loop. A file that cannot be read: `error: …` on stderr and exit status 2."""
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from visualizer.formats.network_file import load_network
@@ -34,7 +35,9 @@ def run(path: str | None = None) -> int:
 
     window = MainWindow(document)
     window.show()
-    window.offer_recovery()
+    # Asked from inside the event loop, once the window is up: the question then has its
+    # window behind it, and whatever the answer leads to (even quitting) works as usual.
+    QTimer.singleShot(0, window.offer_recovery)
     return app.exec()
 
 

@@ -4,6 +4,7 @@ holds the state, the canvas and panels draw it, commands change it."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,10 +54,18 @@ def new_network() -> Network:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, document: Document, settings: QSettings | None = None):
+    def __init__(
+        self,
+        document: Document,
+        settings: QSettings | None = None,
+        recovery_folder: Path | None = None,
+    ):
         super().__init__()
         self.doc = document
         self.settings = settings or QSettings()
+        # Nothing is written until the first autosave (or offer_recovery at start-up), so
+        # a window built for a picture leaves no trace in the recovery folder.
+        self.recovery = recovery.RecoverySlot(recovery_folder)
         self.setAcceptDrops(True)
         self.resize(1600, 900)
 
@@ -355,7 +364,7 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.doc.is_modified)
         self._update_summary()
         if not self.doc.is_modified:
-            recovery.clear_recovery()
+            self._clear_recovery()
 
     def _update_actions(self) -> None:
         sel = self.doc.selection
@@ -500,36 +509,100 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot save", f"{path}: {exc}")
             return False
         self._add_recent(path)
-        recovery.clear_recovery()
+        self._clear_recovery()
         return True
 
-    def autosave(self) -> None:
-        """Write the recovery file while there are unsaved changes."""
-        if self.doc.is_modified:
-            try:
-                recovery.write_recovery(self.doc.network, self.doc.path)
-            except OSError as exc:
-                self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
+    # -- crash recovery ------------------------------------------------------------------
+    def _recovery_warning(self, exc: OSError) -> None:
+        # A recovery folder we cannot write must not stop anyone working: say it, once it
+        # matters, and carry on without the safety net.
+        self.statusBar().showMessage(
+            f"Crash recovery is off: cannot write {self.recovery.folder}: "
+            f"{exc.strerror or exc}",
+            0,
+        )
+
+    def _clear_recovery(self) -> None:
+        try:
+            self.recovery.clear()
+        except OSError as exc:
+            self._recovery_warning(exc)
+
+    def autosave(self) -> bool:
+        """Write this instance's recovery file while there are unsaved changes; False
+        (and a status-bar warning) when it cannot be written."""
+        if not self.doc.is_modified:
+            return True
+        try:
+            self.recovery.write(self.doc.network, self.doc.path)
+        except OSError as exc:
+            self._recovery_warning(exc)
+            return False
+        return True
+
+    def ask_recovery(self, found: recovery.Recovered, index: int, count: int) -> str:
+        """"restore", "discard" or "later" for one orphaned session (tests replace this)."""
+        box = QMessageBox(self)
+        box.setWindowTitle(APP_TITLE)
+        box.setIcon(QMessageBox.Icon.Question)
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(found.saved_at))
+        what = f"“{found.original_path.name}”" if found.original_path else "an untitled network"
+        box.setText(
+            (f"Session {index + 1} of {count}: " if count > 1 else "")
+            + f"a session that did not end cleanly left unsaved changes to {what} "
+            f"(autosaved {when}). Restore them?"
+        )
+        restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Ask Next Time", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(restore)
+        box.exec()
+        clicked = box.clickedButton()
+        return "restore" if clicked == restore else "discard" if clicked == discard else "later"
 
     def offer_recovery(self) -> bool:
-        """At start-up: restore the unsaved work of a session that did not end cleanly."""
-        found = recovery.read_recovery()
-        if found is None:
+        """At start-up: offer the unsaved work of every session that did not end cleanly
+        (each is asked about before anything is deleted). One can be restored into this
+        window; the others stay for the next start. True when one was restored."""
+        try:
+            self.recovery.open()
+        except OSError as exc:
+            self._recovery_warning(exc)
+        try:
+            found = recovery.orphans(self.recovery.folder)
+        except OSError as exc:
+            self._recovery_warning(exc)
             return False
-        answer = QMessageBox.question(
-            self,
-            APP_TITLE,
-            "The last session ended with unsaved changes"
-            + (f" to “{found.original_path.name}”" if found.original_path else "")
-            + ". Restore them?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            recovery.clear_recovery()
-            return False
-        self.restore(found)
-        return True
+        readable = [o for o in found if o.found is not None]
+        for orphan in found:
+            if orphan.found is None:
+                orphan.keep()  # unreadable: not ours to delete unasked
+        restored, left = False, 0
+        for index, orphan in enumerate(readable):
+            if restored:  # one window holds one network
+                orphan.keep()
+                left += 1
+                continue
+            answer = self.ask_recovery(orphan.found, index, len(readable))
+            if answer == "restore":
+                self.restore(orphan.found)
+                restored = True
+                # The work now lives in our own recovery file; only then may the old go.
+                if self.autosave():
+                    orphan.discard()
+                else:
+                    orphan.keep()
+            elif answer == "discard":
+                orphan.discard()
+            else:
+                orphan.keep()
+        if left:
+            self.statusBar().showMessage(
+                f"{left} more unsaved session{'s' * (left != 1)} will be offered at the next "
+                "start",
+                0,
+            )
+        return restored
 
     def restore(self, found: recovery.Recovered) -> None:
         self.doc.replace(self.doc.network, found.original_path)
@@ -579,7 +652,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.autosave_timer.stop()
-        recovery.clear_recovery()
+        self.recovery.close()
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
