@@ -49,7 +49,8 @@ from visualizer.engine.training import (
 from visualizer.formats.errors import FormatError
 from visualizer.formats.network_file import load_network, save_network
 from visualizer.formats.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
-from visualizer.formats.snapshot import save_snapshot
+from visualizer.formats.snapshot import write_snapshot
+from visualizer.timeline import step_count
 
 PROG = "backprop-visualizer"
 CHAIN_ROWS_SHOWN = 20  # `chain` lists this many input components unless --all
@@ -165,16 +166,6 @@ def _with_sample(network: Network, x_text: str | None, y_text: str | None) -> Ne
     return network.replace(sample=Sample(x, y))
 
 
-def _inputs(network: Network, batch: bool, path: str) -> tuple[np.ndarray, np.ndarray]:
-    """The dataset (with `batch`) or the network's sample, as (x, y) for the engine."""
-    if batch:
-        if network.dataset is None:
-            raise CliError("--batch needs a dataset, and this network has none", path)
-        return network.dataset.x, network.dataset.y
-    sample = network.current_sample()
-    return sample.x, sample.y
-
-
 def _check_output(path: str, suffixes: Sequence[str]) -> None:
     """Fail before any work if `path` cannot be written: a folder, a wrong suffix, no folder
     to put it in, or one we may not write to."""
@@ -211,13 +202,13 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError("--batch uses the network's dataset; it cannot be combined with --x/--y")
     _check_output(args.output, SNAPSHOT_SUFFIXES)
     network = _with_sample(network, args.x, args.y)
-    x, y = _inputs(network, args.batch, args.network)
-    trace = backprop.run(network, x, y)
+    if args.batch and network.dataset is None:
+        raise CliError("--batch needs a dataset, and this network has none", args.network)
     try:
-        save_snapshot(args.output, network, trace)
+        trace = write_snapshot(args.output, network, args.batch)
     except (FormatError, ValueError, OSError) as exc:
         raise CliError(getattr(exc, "strerror", None) or str(exc), args.output) from None
-    what = f"a batch of {x.shape[0]}" if args.batch else "one sample"
+    what = f"a batch of {trace.x.shape[0]}" if args.batch else "one sample"
     print(f"wrote {args.output} ({what}, loss {_loss(trace.loss)})", file=out)
     _warn_if_not_finite(trace, err)
     return 0
@@ -584,7 +575,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     size = _size(args.size)
     if (args.output is None) == (args.gif is None):
         raise CliError("give either -o OUT.png|OUT.svg (a picture) or --gif OUT (the animation)")
-    steps = 5 * network.depth + 2  # the timeline's length: see visualizer/timeline.py
+    steps = step_count(network.depth)
     if not 1 <= args.fps <= 60:
         raise CliError(f"--fps: must be 1..60, got {args.fps}")
     step = _step(args.step, steps)

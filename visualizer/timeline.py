@@ -244,6 +244,11 @@ def _check(network: Network, trace: Trace) -> None:
         )
 
 
+def step_count(depth: int) -> int:
+    """How many steps `build` makes for a network of `depth` layers: 5L + 2."""
+    return 5 * depth + 2
+
+
 def build(network: Network, trace: Trace) -> list[Step]:
     """The 5L + 2 steps of one forward and backward pass, in playing order (see the
     module docstring). Every value a step writes is the Trace's own array (as a read-only
@@ -259,18 +264,10 @@ def build(network: Network, trace: Trace) -> list[Step]:
     fused = (out_act, loss) in FUSED
 
     def ref(name: str, layer: int) -> VectorRef:
-        if name == "a":
-            return VectorRef(name, layer, _ro(trace.a[layer]))
-        if name == "grad_a":
-            return VectorRef(name, layer, _ro(trace.grad_a[layer]))
+        # bˡ is a parameter, not part of the pass; every other value is the Trace's own.
         if name == "b":
             return VectorRef(name, layer, _ro(network.layer(layer).biases))
-        if name == "C":
-            return VectorRef(name, layer, _ro(trace.loss))
-        if name == "y":
-            return VectorRef(name, layer, _ro(trace.y))
-        per_layer = {"z": trace.z, "delta": trace.delta, "dW": trace.dW, "db": trace.db}
-        return VectorRef(name, layer, _ro(per_layer[name][layer - 1]))
+        return VectorRef(name, layer, _ro(trace.value(name, layer)))
 
     steps: list[Step] = []
 

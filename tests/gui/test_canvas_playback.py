@@ -18,14 +18,13 @@ from visualizer.gui.canvas.playback import (
     frame_plan,
     overlay_for,
     reads_backward,
-    step_count,
     travel,
 )
 from visualizer.gui.canvas.pulses import MAX_DOTS, pulses_for
 from visualizer.gui.canvas.state import Overlay
 from visualizer.gui.commands import SetWeight
 from visualizer.gui.document import Document, Selection
-from visualizer.timeline import build, visible_values
+from visualizer.timeline import build, step_count, visible_values
 
 JUST_BEFORE = REVEAL_AT - 1e-9
 PROGRESSES = (0.0, 0.3, JUST_BEFORE, REVEAL_AT, 1.0)

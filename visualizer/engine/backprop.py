@@ -7,6 +7,7 @@ code serves both because `a @ W.T` and `δ @ W` mean the right thing for either.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -60,6 +61,29 @@ class Trace:
     def dx(self) -> Array:
         """∇ₓC = (W¹)ᵀ δ¹."""
         return self.grad_a[0]
+
+    # The names of `value`: each per-layer tuple, and where layer l sits in it.
+    _PER_LAYER: ClassVar[dict[str, tuple[str, int]]] = {
+        "z": ("z", 1), "delta": ("delta", 1), "dW": ("dW", 1), "db": ("db", 1),
+        "a": ("a", 0), "grad_a": ("grad_a", 0),
+    }  # fmt: skip
+
+    def value(self, name: str, layer: int) -> Array:
+        """The value called `name` at layer `layer`, as the timeline and the panels name
+        them: "a" and "grad_a" for l = 0..L ("a" at 0 is x, "grad_a" at 0 is ∇ₓC), "z",
+        "delta", "dW", "db" for l = 1..L, and "y" and "C" (the loss, 0-d) at any layer.
+        The Trace's own array, not a copy; KeyError for an unknown name, IndexError for a
+        layer out of range."""
+        if name == "y":
+            return self.y
+        if name == "C":
+            return np.asarray(self.loss)
+        field, first = self._PER_LAYER[name]
+        values: tuple[Array, ...] = getattr(self, field)
+        index = layer - first
+        if not 0 <= index < len(values):
+            raise IndexError(f"{name} has no layer {layer} (layers {first}..{self.depth})")
+        return values[index]
 
     def non_finite(self) -> str | None:
         """The first value that overflowed to ±∞ or NaN, named as in the equations

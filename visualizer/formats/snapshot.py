@@ -8,10 +8,17 @@ per sample, and `loss`, `dW{l}`, `db{l}` are means over the batch (as in the Tra
 Three files, chosen by suffix: `.npz` (NumPy, plus the network file text as `network_json`),
 `.json` (the network and the arrays as nested lists) and `.csv` (one long table, arrays
 only). All three read back bit for bit.
+
+`snapshot_trace` is the pass a snapshot records (the CLI's `export` and the app's File →
+Export both take it from here); `verify_snapshot` / `open_snapshot` check an opened
+snapshot against a fresh pass of its own network, bit for bit, so a script can verify a
+snapshot without Qt; `is_snapshot` tells a snapshot from a network file by its name and
+its first bytes.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from collections.abc import Callable, Mapping
@@ -20,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
+from visualizer.engine import backprop
 from visualizer.engine.backprop import Trace
-from visualizer.engine.network import Network
+from visualizer.engine.network import Network, Sample
 from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write, atomic_writer
 from visualizer.formats.errors import FormatError
@@ -32,6 +40,7 @@ from visualizer.formats.network_file import (
     network_to_dict,
     network_to_json,
 )
+from visualizer.notation import fmt_full, fmt_short
 
 Array = np.ndarray
 
@@ -41,6 +50,10 @@ NETWORK_JSON = "network_json"  # the npz member holding the network file text
 CSV_HEADER = "array,i,j,value"
 SAMPLE_NAMES = ("x", "y", "loss", "dC_da", "dx")
 LAYER_NAMES = ("W", "b", "z", "a", "delta", "dW", "db")
+# Recomputing a snapshot on another machine (another BLAS, NumPy or CPU) may round the
+# last bits differently; anything further off than this was not computed from the file.
+RECOMPUTE_TOLERANCE = 1e-9
+
 _LAYER_NAME = re.compile(r"(W|b|z|a|delta|dW|db)([1-9][0-9]*)")
 
 
@@ -90,6 +103,26 @@ def _suffix(path: str | Path) -> str:
 
 
 # -- writing -----------------------------------------------------------------------------
+def snapshot_trace(network: Network, batch: bool = False) -> Trace:
+    """The pass a snapshot of `network` records: its current sample, or with `batch` its
+    whole dataset as one batch (ValueError if it has none)."""
+    if not batch:
+        return backprop.run(network)
+    if network.dataset is None:
+        raise ValueError("the network has no dataset to export as a batch")
+    return backprop.run(network, network.dataset.x, network.dataset.y)
+
+
+def write_snapshot(path: str | os.PathLike[str], network: Network, batch: bool = False) -> Trace:
+    """Write the snapshot of one forward and backward pass of `network` (its current
+    sample, or with `batch` its whole dataset) to `path`, atomically, as .npz, .json or
+    .csv by suffix. Returns the trace written. FormatError for another suffix, ValueError
+    for a batch without a dataset, OSError if the file cannot be written."""
+    trace = snapshot_trace(network, batch)
+    save_snapshot(path, network, trace)
+    return trace
+
+
 def save_snapshot(path: str | Path, network: Network, trace: Trace) -> None:
     """Write the snapshot of `trace` (a pass of `network`) to `path`, atomically, in the
     format its suffix names: .npz, .json or .csv (FormatError for any other). OSError if
@@ -383,3 +416,130 @@ def _check_shapes(
         n_prev = n
     expect("y", (*lead, n_prev))
     expect("dC_da", (*lead, n_prev))
+
+
+# -- verifying ---------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class VerifiedSnapshot:
+    """A snapshot whose values its own network reproduces. `network` is set up to show the
+    exported pass (a one-sample snapshot's x and y become its sample; a batch snapshot's
+    network is as it was, dataset and all); `trace` is the fresh pass over the snapshot's
+    x and y; `worst` the largest difference from the stored values (0.0: bit for bit)."""
+
+    network: Network
+    trace: Trace
+    worst: float
+
+    @property
+    def batch(self) -> bool:
+        return self.trace.batched
+
+    def note(self) -> str:
+        """What opening the snapshot shows, and how exactly it was recomputed, for a person."""
+        if self.batch:
+            note = (
+                f"Batch snapshot of {self.trace.x.shape[0]:,} samples (mean loss C = "
+                f"{fmt_short(self.trace.loss, 4)}): the network is shown on its current "
+                "sample; the batch values stay in the file."
+            )
+        else:
+            note = "Snapshot of one sample: the values shown are the exported ones."
+        if self.worst == 0.0:
+            return note + " Recomputed here bit for bit."
+        return note + (
+            f" Recomputed here to within {fmt_full(self.worst)} (not bit for bit: the file "
+            "was written by another machine or NumPy version)."
+        )
+
+
+def verify_snapshot(path: str | os.PathLike[str]) -> VerifiedSnapshot:
+    """Read the snapshot at `path` and check it: the weights and biases in the arrays must
+    be the network's, bit for bit, and a fresh pass must reproduce every stored value (bit
+    for bit on the machine that wrote it; within rounding, RECOMPUTE_TOLERANCE of each
+    array's scale, on another). FormatError, naming the array, for a CSV snapshot (it holds
+    no network), a snapshot that does not match its network, or a malformed file."""
+    if Path(path).suffix.lower() == ".csv":
+        raise FormatError(
+            "a CSV snapshot holds only the arrays, not the network: open the .npz or .json "
+            "snapshot, or the network file"
+        )
+    snapshot = load_snapshot(path)
+    network, arrays = snapshot.network, snapshot.arrays
+    if network is None:  # load_snapshot gives one for .npz and .json
+        raise FormatError("the snapshot holds no network")
+    for l, layer in enumerate(network.layers, start=1):
+        for name, own in ((f"W{l}", layer.weights), (f"b{l}", layer.biases)):
+            if not _same_bits(arrays[name], own):
+                raise FormatError(
+                    "differs from the network stored in the same file; the snapshot was "
+                    "edited by hand or put together from two passes",
+                    name,
+                )
+    x, y = arrays["x"], arrays["y"]
+    try:
+        if x.ndim == 2:
+            trace = backprop.run(network, x, y)
+        else:
+            network = network.replace(sample=Sample(x, y))
+            trace = backprop.run(network)
+    except ValueError as exc:
+        raise FormatError(f"cannot recompute the pass: {exc}") from None
+    worst = _compare(arrays, snapshot_arrays(network, trace))
+    return VerifiedSnapshot(network, trace, worst)
+
+
+def open_snapshot(path: str | os.PathLike[str]) -> tuple[Network, str]:
+    """The network in the snapshot at `path`, checked by `verify_snapshot`, and a note for
+    the user (`VerifiedSnapshot.note`)."""
+    verified = verify_snapshot(path)
+    return verified.network, verified.note()
+
+
+def _same_bits(a: Array, b: Array) -> bool:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and np.ascontiguousarray(a).tobytes() == (
+        np.ascontiguousarray(b).tobytes()
+    )
+
+
+def _compare(stored: Mapping[str, Array], fresh: Mapping[str, Array]) -> float:
+    """The largest difference between the stored and recomputed arrays (0.0: identical
+    bit for bit); FormatError naming the first array that is off by more than rounding."""
+    worst = 0.0
+    for name, want in fresh.items():
+        got = stored[name]
+        if _same_bits(got, want):
+            continue
+        if got.shape != want.shape:
+            raise FormatError(f"expected shape {want.shape}, got {got.shape}", name)
+        # NaN and ±∞ (a diverged pass) must sit in the same places with the same values.
+        odd = ~np.isfinite(got) | ~np.isfinite(want)
+        same_odd = np.array_equal(got[odd], want[odd], equal_nan=True)
+        finite = ~odd
+        diff = float(np.max(np.abs(got[finite] - want[finite]), initial=0.0))
+        scale = float(np.max(np.abs(want[finite]), initial=0.0))
+        if not same_odd or diff > RECOMPUTE_TOLERANCE * max(scale, 1e-300):
+            raise FormatError(
+                "is not what the network in the file computes (largest difference "
+                f"{fmt_full(diff)}); the snapshot was edited by hand or does not belong to "
+                "its network",
+                name,
+            )
+        worst = max(worst, diff)
+    return worst
+
+
+def is_snapshot(path: str | os.PathLike[str]) -> bool:
+    """True when `path` names a snapshot rather than a network file: any .npz or .csv,
+    and a .json whose "format" says snapshot (read from the start of the file only)."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".npz", ".csv"):
+        return True
+    if suffix != ".json":
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return SNAPSHOT_FORMAT in head

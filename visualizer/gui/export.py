@@ -10,8 +10,8 @@ failure in a message box (`export_snapshot`, `export_image`, `export_widget_png`
 Every file is written atomically by the back ends (a temporary file in the same folder,
 then a rename), so a failed or cancelled export leaves nothing half-written behind.
 
-`open_snapshot(path)` is the other direction, for File → Open: the network of a `.npz` or
-`.json` snapshot, set up so that the app shows the values exactly as exported.
+Writing and opening a snapshot (`write_snapshot`, `open_snapshot`) is Qt-free and lives in
+`formats/snapshot.py`; this module only adds the dialog around the writing.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
@@ -32,14 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.engine import backprop
-from visualizer.engine.backprop import Trace
-from visualizer.engine.network import Network, Sample
+from visualizer.engine.network import Network
 from visualizer.formats.atomic import atomic_write
-from visualizer.formats.errors import FormatError
-from visualizer.formats.snapshot import load_snapshot, save_snapshot, snapshot_arrays
+from visualizer.formats.snapshot import write_snapshot
 from visualizer.gui.render import png_bytes, render_animation, render_network
-from visualizer.notation import fmt_full, fmt_short
 
 PathLike = str | os.PathLike[str]
 
@@ -64,10 +59,6 @@ CANVAS_SIZE = (1600, 900)  # when there is no live view to take the size from
 ANIMATION_SIZE = (1280, 720)
 MAX_SCALE = 4
 
-# Recomputing a snapshot on another machine (another BLAS, NumPy or CPU) may round the
-# last bits differently; anything further off than this was not computed from the file.
-RECOMPUTE_TOLERANCE = 1e-9
-
 _LAST_DIR = "export/last_dir"
 _SNAPSHOT_FILTER = "export/snapshot_filter"
 _IMAGE_FILTER = "export/image_filter"
@@ -76,134 +67,6 @@ _ANIMATION_FILTER = "export/animation_filter"
 
 
 # -- the core: files, no dialogs -----------------------------------------------------------
-def snapshot_trace(network: Network, batch: bool = False) -> Trace:
-    """The pass a snapshot of `network` records: its current sample, or with `batch` its
-    whole dataset as one batch (ValueError if it has none)."""
-    if not batch:
-        return backprop.run(network)
-    if network.dataset is None:
-        raise ValueError("the network has no dataset to export as a batch")
-    return backprop.run(network, network.dataset.x, network.dataset.y)
-
-
-def write_snapshot(path: PathLike, network: Network, batch: bool = False) -> Trace:
-    """Write the snapshot of one forward and backward pass of `network` (its current
-    sample, or with `batch` its whole dataset) to `path`, atomically, as .npz, .json or
-    .csv by suffix. Returns the trace written. FormatError for another suffix, ValueError
-    for a batch without a dataset, OSError if the file cannot be written."""
-    trace = snapshot_trace(network, batch)
-    save_snapshot(path, network, trace)
-    return trace
-
-
-def open_snapshot(path: PathLike) -> tuple[Network, str]:
-    """The network in the snapshot at `path` and a note for the user.
-
-    A snapshot of one sample gives the network with that sample as its current sample,
-    so the app recomputes exactly the exported values; a batch snapshot gives the network
-    as it was (with its dataset), and the note says the batch values stay in the file.
-    Either way the file is checked: the weights and biases in the arrays must be the
-    network's, bit for bit, and a fresh pass must reproduce every exported value (bit for
-    bit on the machine that wrote it; within rounding, 1e-9 of each array's scale, on
-    another — the note says so). FormatError for a CSV snapshot (it holds no network),
-    a snapshot that does not match its network, or a malformed file.
-    """
-    if Path(path).suffix.lower() == ".csv":
-        raise FormatError(
-            "a CSV snapshot holds only the arrays, not the network: open the .npz or .json "
-            "snapshot, or the network file"
-        )
-    snapshot = load_snapshot(path)
-    network, arrays = snapshot.network, snapshot.arrays
-    if network is None:  # load_snapshot gives one for .npz and .json
-        raise FormatError("the snapshot holds no network")
-    for l, layer in enumerate(network.layers, start=1):
-        for name, own in ((f"W{l}", layer.weights), (f"b{l}", layer.biases)):
-            if not _same_bits(arrays[name], own):
-                raise FormatError(
-                    "differs from the network stored in the same file; the snapshot was "
-                    "edited by hand or put together from two passes",
-                    name,
-                )
-    x, y = arrays["x"], arrays["y"]
-    batch = x.ndim == 2
-    try:
-        if batch:
-            trace = backprop.run(network, x, y)
-        else:
-            network = network.replace(sample=Sample(x, y))
-            trace = backprop.run(network)
-    except ValueError as exc:
-        raise FormatError(f"cannot recompute the pass: {exc}") from None
-    worst = _compare(arrays, snapshot_arrays(network, trace))
-    if batch:
-        note = (
-            f"Batch snapshot of {x.shape[0]:,} samples (mean loss C = "
-            f"{fmt_short(trace.loss, 4)}): the network is shown on its current sample; the "
-            "batch values stay in the file."
-        )
-    else:
-        note = "Snapshot of one sample: the values shown are the exported ones."
-    if worst == 0.0:
-        note += " Recomputed here bit for bit."
-    else:
-        note += (
-            f" Recomputed here to within {fmt_full(worst)} (not bit for bit: the file was "
-            "written by another machine or NumPy version)."
-        )
-    return network, note
-
-
-def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return a.shape == b.shape and np.ascontiguousarray(a).tobytes() == (
-        np.ascontiguousarray(b).tobytes()
-    )
-
-
-def _compare(stored: dict[str, np.ndarray], fresh: dict[str, np.ndarray]) -> float:
-    """The largest difference between the stored and recomputed arrays (0.0: identical
-    bit for bit); FormatError naming the first array that is off by more than rounding."""
-    worst = 0.0
-    for name, want in fresh.items():
-        got = stored[name]
-        if _same_bits(got, want):
-            continue
-        if got.shape != want.shape:
-            raise FormatError(f"expected shape {want.shape}, got {got.shape}", name)
-        # NaN and ±∞ (a diverged pass) must sit in the same places with the same values.
-        odd = ~np.isfinite(got) | ~np.isfinite(want)
-        same_odd = np.array_equal(got[odd], want[odd], equal_nan=True)
-        finite = ~odd
-        diff = float(np.max(np.abs(got[finite] - want[finite]), initial=0.0))
-        scale = float(np.max(np.abs(want[finite]), initial=0.0))
-        if not same_odd or diff > RECOMPUTE_TOLERANCE * max(scale, 1e-300):
-            raise FormatError(
-                "is not what the network in the file computes (largest difference "
-                f"{fmt_full(diff)}); the snapshot was edited by hand or does not belong to "
-                "its network",
-                name,
-            )
-        worst = max(worst, diff)
-    return worst
-
-
-def is_snapshot(path: PathLike) -> bool:
-    """True when `path` names a snapshot rather than a network file: any .npz or .csv,
-    and a .json whose "format" says snapshot (read from the start of the file only)."""
-    suffix = Path(path).suffix.lower()
-    if suffix in (".npz", ".csv"):
-        return True
-    if suffix != ".json":
-        return False
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return "backprop-visualizer/snapshot" in head
-
-
 def write_image(
     path: PathLike,
     network: Network,

@@ -26,6 +26,7 @@ from visualizer import __version__
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
 from visualizer.formats.network_file import load_network
+from visualizer.formats.snapshot import is_snapshot, open_snapshot
 from visualizer.gui import commands, export, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
@@ -466,9 +467,9 @@ class MainWindow(QMainWindow):
         path = Path(path)
         note = ""
         try:
-            snapshot = export.is_snapshot(path)
+            snapshot = is_snapshot(path)
             if snapshot:
-                network, note = export.open_snapshot(path)
+                network, note = open_snapshot(path)
             else:
                 network = load_network(path)
             trace = checked_trace(network)

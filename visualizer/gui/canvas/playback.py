@@ -27,7 +27,7 @@ import math
 from collections.abc import Sequence
 
 from visualizer.gui.canvas.state import BundleShow, ColumnShow, OperatorShow, Overlay
-from visualizer.timeline import Key, Step, visible_values
+from visualizer.timeline import Key, Step, step_count, visible_values
 
 # Pulses travel over progress 0..REVEAL_AT; the values the step writes appear when they
 # arrive and stay for the rest of the step, so a paused step shows its result.
@@ -37,11 +37,6 @@ _WEIGHT_KINDS = frozenset({"linear", "transpose"})
 _BUNDLE_KINDS = frozenset({"linear", "weight_grad", "transpose"})
 _ACTIVATION_KINDS = frozenset({"activation", "activation_grad"})
 _LOSS_KINDS = frozenset({"loss", "loss_grad"})
-
-
-def step_count(depth: int) -> int:
-    """How many steps the timeline of a network of `depth` layers has (5L + 2)."""
-    return 5 * depth + 2
 
 
 def revealed(progress: float) -> bool:

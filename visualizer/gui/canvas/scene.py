@@ -35,7 +35,7 @@ from visualizer.gui.canvas.items import (
 )
 from visualizer.gui.canvas.layout import Hit, Layout, compute_layout
 from visualizer.gui.canvas.legend import LegendEntry
-from visualizer.gui.canvas.playback import overlay_for, step_count, travel
+from visualizer.gui.canvas.playback import overlay_for, travel
 from visualizer.gui.canvas.pulses import PulseItem, Pulses, pulses_for
 from visualizer.gui.canvas.state import (
     GRADIENTS,
@@ -46,7 +46,7 @@ from visualizer.gui.canvas.state import (
 )
 from visualizer.gui.document import Document
 from visualizer.notation import fmt_full, sub, sup
-from visualizer.timeline import Step
+from visualizer.timeline import Step, step_count
 
 REFINE_DELAY_MS = 150
 

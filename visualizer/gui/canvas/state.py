@@ -124,16 +124,7 @@ def column_values(trace: Trace, kind: str, layer: int, quantity: str | None) -> 
         return None
     if quantity not in QUANTITIES[kind]:
         raise ValueError(f"column {kind} cannot show {quantity!r}")
-    if quantity == "a":
-        v = trace.a[layer]
-    elif quantity == "grad_a":
-        v = trace.grad_a[layer]
-    elif quantity == "z":
-        v = trace.z[layer - 1]
-    elif quantity == "delta":
-        v = trace.delta[layer - 1]
-    else:
-        v = trace.y
+    v = trace.value(quantity, layer)
     return v[0] if v.ndim == 2 else v
 
 

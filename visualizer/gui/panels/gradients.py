@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.gui import style
-from visualizer.gui.canvas.playback import REVEAL_AT, step_count
+from visualizer.gui.canvas.playback import REVEAL_AT
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.panels.plots import ColorBar, Heatmap, Strip, max_abs
 from visualizer.gui.player import Player
 from visualizer.notation import fmt_full, sub, sup
-from visualizer.timeline import Key, Step, visible_values
+from visualizer.timeline import Key, Step, step_count, visible_values
 
 MUTED_CSS = "color:#64748b"
 HINT = (
@@ -433,13 +433,7 @@ class GradientPanel(QWidget):
         }.get(key, f"{_STRIPS.get(name, name)}{sup(l)}{sub(k + 1)}")
         if not self.is_shown(name, l):
             return f"<b>{symbol}</b> <span style='{MUTED_CSS}'>not computed yet</span>"
-        values = {
-            "z": lambda: trace.z[l - 1],
-            "a": lambda: trace.a[l],
-            "delta": lambda: trace.delta[l - 1],
-            "db": lambda: trace.db[l - 1],
-            "grad_a": lambda: trace.grad_a[l],
-        }[name]()
+        values = trace.value(name, l)
         where = "input" if l == 0 else f"layer {l}"
         return (
             f"<b>{symbol}</b> = {fmt_full(values[k])} "
