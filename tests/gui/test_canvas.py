@@ -416,7 +416,7 @@ def test_shrinking_away_the_selection_rebuilds_cleanly(view, doc):
     assert [c.size for c in view.network_scene.layout.a] == [2, 4, 2, 1]
 
 
-def test_arrow_keys_nudge_the_selected_edge_and_escape_clears(qtbot, view, doc):
+def test_arrow_keys_nudge_the_selected_edge_and_escape_goes_back_then_clears(qtbot, view, doc):
     doc.set_selection(Selection("edge", 3, 1, 2))
     old = float(doc.network.layer(3).weights[1, 2])
     depth = doc.undo_stack.count()
@@ -430,6 +430,8 @@ def test_arrow_keys_nudge_the_selected_edge_and_escape_clears(qtbot, view, doc):
     assert abs(new - (old + step)) <= quantum_for(step) / 2 + 1e-12
     assert new == round(new, 6)
     assert doc.undo_stack.count() == depth + 1
+    qtbot.keyClick(view, Qt.Key.Key_Escape)  # from the weight back to its neuron z³₂
+    assert doc.selection == Selection("neuron", 3, 1)
     qtbot.keyClick(view, Qt.Key.Key_Escape)
     assert doc.selection is None
 

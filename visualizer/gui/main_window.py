@@ -30,14 +30,16 @@ from visualizer.formats.snapshot import is_snapshot, open_snapshot
 from visualizer.gui import commands, export, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
+from visualizer.gui.focus import FocusAreas
 from visualizer.gui.panels.chain_view import ChainView
 from visualizer.gui.panels.check_panel import CheckPanel
 from visualizer.gui.panels.equation import EquationPanel
 from visualizer.gui.panels.gradients import GradientPanel
 from visualizer.gui.panels.inspector import Inspector
-from visualizer.gui.panels.player_bar import PlayerBar
+from visualizer.gui.panels.player_bar import PlayerBar, position_text
 from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.player import Player
+from visualizer.gui.shortcuts import KeyboardHelp
 from visualizer.gui.tour import QuickTour
 from visualizer.notation import fmt_short
 from visualizer.paths import EXAMPLES
@@ -138,6 +140,13 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._network_changed()
         self._file_changed()
+
+        # The keyboard: the canvas has it when the window opens; Enter there edits the
+        # selection in the inspector, and Enter or Esc in the inspector gives it back.
+        self.focus_areas = FocusAreas(self, self._focus_areas)
+        self.view.edit_requested.connect(self.edit_in_inspector)
+        self.inspector.finished.connect(lambda: self.view.setFocus(Qt.FocusReason.OtherFocusReason))
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- construction --------------------------------------------------------------------
     def _lazy_dock(self, title: str, key: str) -> QDockWidget:
@@ -259,6 +268,21 @@ class MainWindow(QMainWindow):
             "Training &Step", lambda: self.training.step(), "Ctrl+Shift+T", "One training step"
         )
         self.act_tour = self._action("Quick &Tour", self.quick_tour, "F1")
+        self.act_keys = self._action(
+            "&Keyboard Shortcuts", self.keyboard_help, "Ctrl+/", "Every shortcut of the app"
+        )
+        self.act_next_area = self._action(
+            "Next Area",
+            lambda: self.focus_areas.cycle(1),
+            "F6",
+            "Move the keyboard to the next area: canvas, inspector, panels, player bar",
+        )
+        self.act_previous_area = self._action(
+            "Previous Area",
+            lambda: self.focus_areas.cycle(-1),
+            "Shift+F6",
+            "Move the keyboard to the previous area",
+        )
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -312,8 +336,10 @@ class MainWindow(QMainWindow):
             playback.addAction(action)
             self.addAction(action)  # window-wide shortcuts
         view.addAction(self.playback_dock.toggleViewAction())
+        view.addSeparator()
+        view.addActions([self.act_next_area, self.act_previous_area])
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([self.act_tour, self.act_about])
+        help_menu.addActions([self.act_tour, self.act_keys, self.act_about])
         self._fill_recent()
 
     def _build_toolbar(self) -> None:
@@ -344,6 +370,10 @@ class MainWindow(QMainWindow):
         if k < 0 and state.playing:
             k, progress = 0, 0.0
         self.view.network_scene.set_playback(self.player.steps, k, progress)
+        step = self.player.current_step
+        self.view.set_playback_words(
+            f"{position_text(self.player.steps, state.step)}: {step.title}" if step else ""
+        )
 
     def _network_changed(self) -> None:
         # Editing during playback recomputes the timeline and keeps the current step.
@@ -666,6 +696,25 @@ class MainWindow(QMainWindow):
                 self.open_path(url.toLocalFile())
                 event.acceptProposedAction()
                 return
+
+    # -- the keyboard --------------------------------------------------------------------
+    def _focus_areas(self) -> list[QWidget]:
+        """The areas F6 visits, in order: the canvas, the docks on the right from top to
+        bottom, the playback dock."""
+        right = [d for d in self.findChildren(QDockWidget) if d is not self.playback_dock]
+        right.sort(key=lambda d: (d.mapTo(self, d.rect().topLeft()).y(), d.objectName()))
+        return [self.view, *right, self.playback_dock]
+
+    def edit_in_inspector(self, target: str) -> None:
+        """Enter on the canvas: the inspector's control for the selection gets the keys."""
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+        cursor = self.view.cursor
+        self.inspector.focus_for(target, cursor.i if cursor is not None else 0)
+
+    def keyboard_help(self) -> None:
+        """Help → Keyboard Shortcuts."""
+        KeyboardHelp(self).exec()
 
     def quick_tour(self) -> None:
         """Help → Quick tour: the three ideas, one page each; Close dismisses it."""

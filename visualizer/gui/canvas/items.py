@@ -587,9 +587,14 @@ class SelectionItem(CanvasItem):
 
     @staticmethod
     def _outlined(painter: QPainter, draw) -> None:
-        """Draw a shape three times: white halo, amber, thin dark rim (readable on any
-        background and any value colour)."""
-        for color, width in ((style.SELECTION_HALO, 7.0), (style.SELECTION, 3.2)):
+        """Draw a shape three times: a dark rim, a white halo, amber on top — readable on
+        any background and any value colour, and told apart by its shape (a ring three
+        times as wide as a neuron's outline) in greyscale or without colour vision."""
+        for color, width in (
+            (style.INK, 8.6),
+            (style.SELECTION_HALO, 6.6),
+            (style.SELECTION, 3.2),
+        ):
             painter.setPen(QPen(color, width))
             draw()
 
@@ -604,7 +609,11 @@ class SelectionItem(CanvasItem):
         if self._edge is not None:
             s, e, pen = self._edge
             width = max(pen.widthF(), 1.6)
-            for color, w in ((style.SELECTION, width + 6.0), (style.SELECTION_HALO, width + 2.0)):
+            for color, w in (
+                (style.INK, width + 8.0),
+                (style.SELECTION, width + 6.0),
+                (style.SELECTION_HALO, width + 2.0),
+            ):
                 outline = QPen(color, w)
                 outline.setCapStyle(Qt.PenCapStyle.RoundCap)
                 painter.setPen(outline)

@@ -22,6 +22,7 @@ from visualizer.engine.limits import MAX_LAYER_SIZE
 from visualizer.engine.losses import LOSSES
 from visualizer.gui import style
 from visualizer.gui.canvas.edges import EdgeBundleItem, edge_pen, edge_steps
+from visualizer.gui.canvas.hover import FADED_OPACITY, HoverItem, hover_shapes, line_pens
 from visualizer.gui.canvas.items import (
     ActivationBandItem,
     ButtonsItem,
@@ -82,6 +83,9 @@ class NetworkScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
         self.setBackgroundBrush(style.BACKGROUND)
         self.layout: Layout | None = None
+        # The operator node the keyboard is on ("W"/"f" of a layer, or "C"): drawn as the
+        # selection instead of the layer's W box (see the view's keyboard model).
+        self.cursor_node: tuple[str, int] | None = None
         self.overlay: Overlay | None = None  # None: the resting overlay
         self.weight_range = 1.0
         self.value_range = 1.0
@@ -129,6 +133,8 @@ class NetworkScene(QGraphicsScene):
             for c in lay.a
         ]
         self.selection_item = SelectionItem()
+        self.hover_item = HoverItem()
+        self.hover: Hit | None = None
         self.pulse_item = PulseItem()
         self._pulse_step, self._pulses = None, None
         for item in self.all_items():
@@ -148,13 +154,14 @@ class NetworkScene(QGraphicsScene):
             self.flow_item,
             *self.button_items,
             self.selection_item,
+            self.hover_item,
             self.pulse_item,
         ]
 
     def set_caching(self, enabled: bool) -> None:
         """Turn Qt's item caches on or off (off for vector output such as SVG)."""
         for item in self.all_items():
-            if isinstance(item, SelectionItem | ButtonsItem | PulseItem):
+            if isinstance(item, SelectionItem | HoverItem | ButtonsItem | PulseItem):
                 continue
             if isinstance(item, EdgeBundleItem) and not item.bundle.image:
                 item.caching = enabled  # lines keep their own cache
@@ -301,6 +308,10 @@ class NetworkScene(QGraphicsScene):
             return
         self._sync_bundles()
         item = self.selection_item
+        node = self.cursor_node
+        if node is not None and node[0] == "C" and sel is None:
+            item.show_rings([], [qrect(lay.loss_band).adjusted(-3, -3, 3, 3)])
+            return
         if sel is None or not sel.fits(self.document.network):
             item.clear()
             return
@@ -337,7 +348,9 @@ class NetworkScene(QGraphicsScene):
                 QRectF(col.left - 5, col.top - 5, 2 * col.half_w + 10, col.bottom - col.top + 10)
             ]
             if sel.layer >= 1:
-                boxes.append(qrect(lay.w_boxes[sel.layer - 1]).adjusted(-3, -3, 3, 3))
+                on_f = node == ("f", sel.layer)
+                box = (lay.f_bands if on_f else lay.w_boxes)[sel.layer - 1]
+                boxes.append(qrect(box).adjusted(-3, -3, 3, 3))
             item.show_rings([], boxes)
 
     # -- questions about points ----------------------------------------------------------
@@ -393,11 +406,31 @@ class NetworkScene(QGraphicsScene):
     def button_enabled(self, layer: int, delta: int) -> bool:
         return self.button_items[layer].enabled(delta)
 
+    def set_cursor_node(self, node: tuple[str, int] | None) -> None:
+        """Draw the selection on operator node `node` ("W", l), ("f", l) or ("C", L)."""
+        if node != self.cursor_node:
+            self.cursor_node = node
+            self.sync_selection()
+
     def set_hover(self, hit: Hit | None) -> None:
-        """Highlight the +/− button under the mouse, if any."""
+        """Highlight what is under the mouse (see hover.py): a +/− button, a neuron's
+        edges (fading the others), an edge's two neurons; None clears the highlight."""
         for item in self.button_items:
             on = hit is not None and hit.kind == "button" and hit.layer == item.minus.layer
             item.set_hover(hit.i if on and hit is not None else 0)
+        if hit == self.hover:
+            return
+        self.hover = hit
+        assert self.layout is not None
+        shapes = hover_shapes(self.layout, hit)
+        values = {}
+        for l in {line[2] for line in shapes.lines}:
+            vals, vmax = self.edge_values(l)
+            values[l] = (vals, vmax, self.bundle_items[l - 1].max_width)
+        self.hover_item.show_shapes(shapes, line_pens(shapes, values))
+        for item in self.bundle_items:
+            base = style.DIM_OPACITY if item.emphasis == "dim" else 1.0
+            item.setOpacity(base * (FADED_OPACITY if shapes.fade else 1.0))
 
     def tooltip(self, hit: Hit | None) -> str:
         """What a tooltip over `hit` says: exact values, in full precision."""

@@ -1,9 +1,15 @@
-"""The canvas widget: zoom, pan, fit, tooltips, clicks, and weight nudging by drag or wheel.
+"""The canvas widget: zoom, pan, fit, tooltips, hover, clicks, the keyboard model, and
+weight nudging by drag, wheel or keys.
 
 Mouse: wheel zooms (under the cursor); drag on empty space pans; click a neuron or an edge
 to select it, empty space to clear; drag a selected edge up/down to change its weight
-(Shift: finer), or Alt+wheel / Shift+wheel over it. Keys: Ctrl+= / Ctrl++ zoom in, Ctrl+−
-zoom out, Ctrl+0 fit, Up/Down nudge the selected edge, Esc clears the selection.
+(Shift: finer), or Alt+wheel / Shift+wheel over it. Hovering highlights (hover.py).
+
+Keys (keyboard.py has the model): arrows walk the neurons and columns and, from the top
+of a column, the operator row; `]` / `[` cycle a neuron's incoming weights; ↑/↓ nudge a
+selected edge; Esc goes from an edge back to its neuron, then clears; Enter asks the
+window to edit the selection in the inspector (`edit_requested`). Ctrl+= / Ctrl++ zoom in,
+Ctrl+− zoom out, Ctrl+0 fit. The accessible description says what is selected, in words.
 """
 
 from __future__ import annotations
@@ -13,13 +19,17 @@ import math
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QFocusEvent,
     QHelpEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
     QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
     QResizeEvent,
     QShowEvent,
     QTransform,
@@ -28,6 +38,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QToolTip, QWidget
 
 from visualizer.engine.limits import MAX_LAYER_SIZE
+from visualizer.gui.canvas import keyboard
+from visualizer.gui.canvas.describe import describe
+from visualizer.gui.canvas.keyboard import Cursor
 from visualizer.gui.canvas.layout import Hit
 from visualizer.gui.canvas.legend import LEGEND_HEIGHT, paint_legend
 from visualizer.gui.canvas.scene import NetworkScene
@@ -44,6 +57,25 @@ WHEEL_STEPS = 50.0  # wheel notches (or key presses) to change a weight by the r
 GESTURE_PAUSE = 1.0  # seconds without a wheel/key nudge that end one undo step
 
 _gesture_ids = itertools.count(1)
+
+# Keys of the keyboard model (see keyboard.move), without Ctrl, Alt or Meta.
+NAV_KEYS = {
+    Qt.Key.Key_Up: "up",
+    Qt.Key.Key_Down: "down",
+    Qt.Key.Key_Left: "left",
+    Qt.Key.Key_Right: "right",
+    Qt.Key.Key_BracketRight: "next",
+    Qt.Key.Key_BracketLeft: "previous",
+    Qt.Key.Key_Escape: "back",
+}
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+_COMMAND_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier
+    | Qt.KeyboardModifier.AltModifier
+    | Qt.KeyboardModifier.MetaModifier
+)
+# What a click on each kind of hit puts the keyboard cursor on.
+_HIT_PARTS = {"neuron": "a", "z": "z", "y": "y", "weights": "W", "activation": "f", "loss": "C"}
 
 
 def nudged(start: float, delta: float, quantum: float) -> float:
@@ -76,7 +108,12 @@ class _Drag:
 
 class NetworkView(QGraphicsView):
     """Shows a `NetworkScene` of `document`. The main window binds its menu actions to
-    `zoom_in`, `zoom_out` and `fit`; the view also handles those keys when focused."""
+    `zoom_in`, `zoom_out` and `fit`; the view also handles those keys when focused.
+
+    `edit_requested(target)` asks for the selection to be edited in the inspector: target
+    "value" (a weight, a bias or an input xᵢ), "target" (yᵢ), "layer" or "loss"."""
+
+    edit_requested = Signal(str)
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -97,9 +134,16 @@ class NetworkView(QGraphicsView):
         self._drag: _Drag | None = None
         self._pan_from: QPoint | None = None
         self._nudge_gesture: tuple[tuple[int, int, int], int, float] | None = None
+        self.cursor: Cursor | None = None  # the keyboard's place, finer than the selection
+        self._playback_words = ""
+        self._on_screen = False  # painting the widget, not rendering an export
+        self.setAccessibleName("Network canvas")
         self.network_scene.layout_changed.connect(self._on_layout_changed)
         self.network_scene.legend_changed.connect(self._update_legend)
         document.selection_changed.connect(self._end_nudge_gesture)
+        document.selection_changed.connect(self._follow_selection)
+        document.network_changed.connect(self._follow_network)
+        self._describe()
 
     # -- zoom and fit --------------------------------------------------------------------
     @property
@@ -206,24 +250,22 @@ class NetworkView(QGraphicsView):
         hit = self.hit_at(event.position())
         doc = self.document
         if hit is None:
-            doc.set_selection(None)
+            self.set_cursor(None)
             self._pan_from = event.position().toPoint()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
         elif hit.kind == "button":
             self._resize(hit.layer, hit.i)
-        elif hit.kind in ("neuron", "z", "y"):
-            doc.set_selection(Selection("neuron", hit.layer, hit.i))
+        elif hit.kind in _HIT_PARTS:
+            self.set_cursor(Cursor(_HIT_PARTS[hit.kind], hit.layer, hit.i))
         elif hit.kind == "edge":
-            doc.set_selection(Selection("edge", hit.layer, hit.i, hit.j))
+            self.set_cursor(Cursor("edge", hit.layer, hit.i, hit.j))
             value = float(doc.network.layer(hit.layer).weights[hit.i, hit.j])
             per_pixel = self.network_scene.weight_range / DRAG_PIXELS
             self._drag = _Drag(
                 hit.layer, hit.i, hit.j, event.position().y(), value, per_pixel, next(_gesture_ids)
             )
-        elif hit.kind in ("weights", "activation"):
-            doc.set_selection(Selection("layer", hit.layer))
         else:
-            doc.set_selection(None)
+            self.set_cursor(None)
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -308,14 +350,128 @@ class NetworkView(QGraphicsView):
             self.zoom_out()
         elif ctrl and key == Qt.Key.Key_0:
             self.fit()
-        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self._selected_edge() is not None:
-            self._nudge_selected(1.0 if key == Qt.Key.Key_Up else -1.0)
-        elif key == Qt.Key.Key_Escape and self.document.selection is not None:
-            self.document.set_selection(None)
-        else:
+        elif not self._claims(event):
             super().keyPressEvent(event)
             return
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self._selected_edge() is not None:
+            self._nudge_selected(1.0 if key == Qt.Key.Key_Up else -1.0)
+        elif key in ENTER_KEYS:
+            self._request_edit()
+        else:
+            new = keyboard.move(self.cursor, NAV_KEYS[key], self.document.network.sizes)
+            self.set_cursor(new, scroll=True)
         event.accept()
+
+    def _claims(self, event: QKeyEvent) -> bool:
+        """Whether a key belongs to the keyboard model here (rather than to a window
+        shortcut such as the player's ←/→): plain arrows, brackets and Enter, and Esc
+        while something is selected."""
+        if event.modifiers() & _COMMAND_MODIFIERS:
+            return False
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            return self.cursor is not None or self.document.selection is not None
+        if key in ENTER_KEYS:
+            return self.cursor is not None
+        return key in NAV_KEYS
+
+    def event(self, event: QEvent) -> bool:
+        # A focused canvas keeps its keys: ←/→ walk the columns instead of stepping the
+        # player (whose window-wide shortcuts still work from every other widget).
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and self._claims(event)
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    # -- the keyboard cursor ---------------------------------------------------------------
+    def set_cursor(self, cursor: Cursor | None, scroll: bool = False) -> None:
+        """Put the keyboard cursor on `cursor` and select what it stands for; `scroll`
+        brings it into view."""
+        self.cursor = cursor
+        node = (cursor.part, cursor.layer) if cursor is not None and cursor.is_operator else None
+        self.network_scene.set_cursor_node(node)
+        picked = cursor.selection() if cursor is not None else None
+        self.document.set_selection(Selection(*picked) if picked is not None else None)
+        self._describe()
+        if scroll and cursor is not None:
+            rect = self.cursor_rect(cursor)
+            if rect is not None:
+                self._fitted = False
+                self.ensureVisible(rect, 24, 24)
+        self.viewport().update()
+
+    def _follow_selection(self) -> None:
+        """A selection made elsewhere (another panel, undo) moves the cursor onto it."""
+        sel = self.document.selection
+        wanted = None if sel is None else (sel.kind, sel.layer, sel.i, sel.j)
+        have = self.cursor.selection() if self.cursor is not None else None
+        if wanted != have:
+            self.cursor = None if sel is None else keyboard.cursor_for(*wanted)
+            node = self.cursor
+            self.network_scene.set_cursor_node(
+                (node.part, node.layer) if node is not None and node.is_operator else None
+            )
+            self.viewport().update()
+        self._describe()
+
+    def _follow_network(self) -> None:
+        if self.cursor is not None and not keyboard.fits(self.cursor, self.document.network.sizes):
+            self.cursor = None
+            self.network_scene.set_cursor_node(None)
+            self._follow_selection()
+        self._describe()
+
+    def set_playback_words(self, text: str) -> None:
+        """The playback step, in words, for the accessible description ("" at rest)."""
+        if text != self._playback_words:
+            self._playback_words = text
+            self._describe()
+
+    def _describe(self) -> None:
+        text = describe(self.cursor, self.document.network, self.document.trace)
+        if self._playback_words:
+            text += f". {self._playback_words}"
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)  # a screen reader announces the change
+
+    def _request_edit(self) -> None:
+        c = self.cursor
+        if c is None:
+            return
+        if c.part == "y":
+            target = "target"
+        elif c.is_column or c.part == "edge":
+            target = "value"
+        else:
+            target = "loss" if c.part == "C" else "layer"
+        self.edit_requested.emit(target)
+
+    def cursor_rect(self, cursor: Cursor) -> QRectF | None:
+        """The scene rectangle of what `cursor` is on (its focus frame)."""
+        lay = self.network_scene.layout
+        if lay is None or not keyboard.fits(cursor, lay.sizes):
+            return None
+        p, l = cursor.part, cursor.layer
+        if cursor.is_column:
+            col = {"a": lambda: lay.a[l], "z": lambda: lay.z[l - 1], "y": lambda: lay.y}[p]()
+            y, h = float(col.ys[cursor.i]), col.half_h
+            return QRectF(col.left - 7, y - h - 7, 2 * col.half_w + 14, 2 * h + 14)
+        if p == "edge":
+            b = lay.bundles[l - 1]
+            if b.image:
+                c = self.network_scene.edge_pos(l, cursor.i, cursor.j)
+                return QRectF(c.x() - 6, c.y() - 6, 12, 12)
+            start = QPointF(b.x0, float(b.y_from[cursor.j]))
+            end = QPointF(b.x1, float(b.y_to[cursor.i]))
+            return QRectF(start, end).normalized().adjusted(-7, -7, 7, 7)
+        box = {"W": lambda: lay.w_boxes[l - 1], "f": lambda: lay.f_bands[l - 1]}.get(
+            p, lambda: lay.loss_band
+        )()
+        return QRectF(box.x, box.y, box.w, box.h).adjusted(-7, -7, 7, 7)
 
     # -- edits -----------------------------------------------------------------------------
     def _resize(self, layer: int, delta: int) -> None:
@@ -358,8 +514,37 @@ class NetworkView(QGraphicsView):
         self._nudge_gesture = None
 
     # -- the colour bars -----------------------------------------------------------------
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()  # the cursor's focus frame shows only while focused
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self._on_screen = True
+        try:
+            super().paintEvent(event)
+        finally:
+            self._on_screen = False
+
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawForeground(painter, rect)
+        if self._on_screen and self.hasFocus() and self.cursor is not None:
+            # The keyboard's focus frame, on screen only (never in an export).
+            frame = self.cursor_rect(self.cursor)
+            if frame is not None:
+                pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 0)
+                pen.setWidthF(2.0)
+                pen.setCosmetic(True)
+                pen.setStyle(Qt.PenStyle.DashLine)
+                painter.save()
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                painter.setPen(pen)
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(frame, 6, 6)
+                painter.restore()
         entries = self.network_scene.legend()
         if not entries:
             return

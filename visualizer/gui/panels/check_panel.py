@@ -170,10 +170,15 @@ class CheckPanel(QWidget):
         controls.addWidget(self.cancel_button)
         controls.addWidget(self.full_box)
         controls.addStretch(1)
-        controls.addWidget(QLabel("ε"))
-        controls.addWidget(self.eps_spin)
-        controls.addWidget(QLabel("rtol"))
-        controls.addWidget(self.rtol_spin)
+        for text, spin, name in (
+            ("ε", self.eps_spin, "Finite-difference step ε"),
+            ("rtol", self.rtol_spin, "Relative tolerance rtol"),
+        ):
+            label = QLabel(text)
+            label.setBuddy(spin)
+            spin.setAccessibleName(name)
+            controls.addWidget(label)
+            controls.addWidget(spin)
 
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -27,15 +28,18 @@ from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import INIT_SCHEMES, InitSpec
 from visualizer.gui import commands
 from visualizer.gui.document import Document
-from visualizer.notation import fmt_full, parse_number, sup
+from visualizer.notation import bias_name, fmt_full, parse_number, sub, sup, weight_name
 
 
 class ValueEdit(QLineEdit):
     """A full-precision number field; emits `committed(value)` when the user finishes an
-    edit that changed the value, and `rejected(message)` for text that is not a number."""
+    edit that changed the value, and `rejected(message)` for text that is not a number.
+    Enter applies; Esc puts the value back. Both then emit `finished`, so the window can
+    return the keyboard to where the edit came from."""
 
     committed = Signal(float)
     rejected = Signal(str)
+    finished = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -46,6 +50,18 @@ class ValueEdit(QLineEdit):
         self._value = float(value)
         self.setText(fmt_full(value))
         self.setCursorPosition(0)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape:
+            self.set_value(self._value)  # before focus leaves: a focus-out would apply it
+            self.finished.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)  # Enter: editingFinished applies the value
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.finished.emit()
+            event.accept()
 
     def _finish(self) -> None:
         try:
@@ -97,10 +113,17 @@ class VectorTable(QTableWidget):
 
 
 class Inspector(QScrollArea):
+    """`finished` asks the window to give the keyboard back to the canvas: after Enter or
+    Esc in the value field, or Esc anywhere else in the inspector."""
+
+    finished = Signal()
+
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
         self.doc = document
         self.setWidgetResizable(True)
+        # Tab and F6 go straight to the first control, not to the scroll area around it.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget()
         self.setWidget(body)
         outer = QVBoxLayout(body)
@@ -114,6 +137,7 @@ class Inspector(QScrollArea):
         sel.addRow(self.selection_title)
         self.value_label = QLabel("value")
         self.value_edit = ValueEdit()
+        self.value_label.setBuddy(self.value_edit)
         self.value_edit.setToolTip("Full precision; Enter applies the change (Ctrl+Z undoes it)")
         sel.addRow(self.value_label, self.value_edit)
         self.readout = QLabel()
@@ -158,7 +182,9 @@ class Inspector(QScrollArea):
         self.seed_spin.setRange(0, 2**31 - 1)
         init_row = QHBoxLayout()
         init_row.addWidget(self.scheme_combo, 1)
-        init_row.addWidget(QLabel("seed"))
+        seed_label = QLabel("seed")
+        seed_label.setBuddy(self.seed_spin)
+        init_row.addWidget(seed_label)
         init_row.addWidget(self.seed_spin)
         net.addRow("init", init_row)
         self.reinit_button = QPushButton("Re-initialise all weights")
@@ -177,6 +203,7 @@ class Inspector(QScrollArea):
 
         # -- wiring --------------------------------------------------------------------
         self.value_edit.committed.connect(self._commit_value)
+        self.value_edit.finished.connect(self.finished)
         for w in (self.value_edit, self.x_table, self.y_table):
             w.rejected.connect(lambda msg: self.doc.status_message.emit(msg))
         self.size_spin.valueChanged.connect(self._commit_size)
@@ -239,7 +266,7 @@ class Inspector(QScrollArea):
 
     def _show_selection(self) -> None:
         net, trace, sel = self.doc.network, self.doc.trace, self.doc.selection
-        editable = sel is not None and sel.kind in ("edge", "neuron") and sel.layer >= 1
+        editable = sel is not None and sel.kind in ("edge", "neuron")
         self.value_label.setVisible(editable)
         self.value_edit.setVisible(editable)
         if sel is None:
@@ -270,10 +297,52 @@ class Inspector(QScrollArea):
                 self.value_edit.set_value(net.layer(l).biases[sel.i])
             else:
                 rows.append(f"∂C/∂x = {fmt_full(trace.dx[sel.i])}")
+                self.value_label.setText(f"x{sub(sel.i + 1)}")
+                self.value_edit.set_value(trace.x[sel.i])
             self.readout.setText("<br>".join(rows))
         else:
             self.selection_title.setText(f"<b>{'input' if l == 0 else f'layer {l}'}</b>")
             self.readout.setText("")
+        if editable:
+            # Screen readers name the field after what it edits: "w²₁,₃", "bias b²₂".
+            name = self.value_label.text()
+            if sel.kind == "edge":
+                name = weight_name(l, sel.i, sel.j)
+            elif l >= 1:
+                name = f"bias {bias_name(l, sel.i)}"
+            self.value_edit.setAccessibleName(name)
+
+    # -- the keyboard ----------------------------------------------------------------------
+    def focus_for(self, target: str, index: int = 0) -> bool:
+        """Put the keyboard on the control that edits `target`: "value" (the value field,
+        its text selected), "target" (yᵢ, `index`, in the sample's table), "layer" (the
+        layer's size) or "loss". False when there is no such control now."""
+        if target == "value":
+            widget: QWidget = self.value_edit
+        elif target == "target":
+            self.y_table.setCurrentCell(0, index)
+            widget = self.y_table
+        elif target == "layer":
+            widget = self.size_spin
+        else:
+            widget = self.loss_combo
+        if not widget.isVisibleTo(self):
+            return False
+        self.ensureWidgetVisible(widget)
+        widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if widget is self.value_edit:
+            self.value_edit.selectAll()
+        elif widget is self.size_spin:
+            self.size_spin.selectAll()
+        return True
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Esc in any control that does not use it itself goes back to the canvas.
+        if event.key() == Qt.Key.Key_Escape:
+            self.finished.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     # -- edits ---------------------------------------------------------------------------
     def _maybe_edit(self, changed: bool, make) -> None:
@@ -286,9 +355,11 @@ class Inspector(QScrollArea):
 
     def _commit_value(self, value: float) -> None:
         sel = self.doc.selection
-        if sel is None or sel.layer < 1:
+        if sel is None:
             return
-        if sel.kind == "edge":
+        if sel.kind == "neuron" and sel.layer == 0:
+            self._commit_sample(sel.i, value, "x")
+        elif sel.kind == "edge":
             self._try(lambda: commands.SetWeight(self.doc, sel.layer, sel.i, sel.j, value))
         elif sel.kind == "neuron":
             self._try(lambda: commands.SetBias(self.doc, sel.layer, sel.i, value))
