@@ -6,7 +6,7 @@ highlight on and off."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPointF, QSettings, QStandardPaths, Qt
+from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from visualizer.engine.network import make_network
 from visualizer.formats.network_file import load_network
-from visualizer.gui import recovery
 from visualizer.gui.canvas.describe import NOTHING, describe
 from visualizer.gui.canvas.hover import FADED_OPACITY
 from visualizer.gui.canvas.keyboard import Cursor, columns, move, operators
@@ -106,11 +105,9 @@ def test_descriptions_name_the_thing_its_value_and_where_it_is():
 
 # -- the main window, keys only ---------------------------------------------------------------
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    QStandardPaths.setTestModeEnabled(True)
-    monkeypatch.setattr(recovery, "recovery_path", lambda: tmp_path / "recovery.json")
+def window(qtbot, tmp_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings)
+    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings, tmp_path / "recovery")
     w.resize(1600, 1000)
     w.show()
     qtbot.waitExposed(w)
