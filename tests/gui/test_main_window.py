@@ -192,7 +192,7 @@ def test_picking_a_batch_sample_shows_its_delta_on_the_canvas(window):
     window.act_train_step.trigger()
     x, y = window.training.trainer.current_batch()
     assert x.shape[0] == 8
-    window.training.sample_combo.setCurrentIndex(3)  # sample 3 (index 2)
+    window.training.batch_view.sample_combo.setCurrentIndex(3)  # sample 3 (index 2)
     assert np.array_equal(doc.trace.x, x[2]) and np.array_equal(doc.trace.y, y[2])
     assert "sample 3 of the batch" in doc.undo_stack.text(doc.undo_stack.count() - 1)
 

@@ -13,7 +13,8 @@ from visualizer.engine.network import InitSpec, Network, make_network
 from visualizer.engine.training import SGD, Adam, batch_indices, predict, train
 from visualizer.gui import commands
 from visualizer.gui.document import Document
-from visualizer.gui.panels.training_panel import GRID, TrainingPanel, peak_decimate
+from visualizer.gui.panels.output_view import GRID
+from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.trainer import Trainer, TrainSettings
 
 LEFT = Qt.MouseButton.LeftButton
@@ -366,7 +367,7 @@ def test_a_network_no_data_set_fits_cannot_generate(qtbot, qapp, clock):
     qtbot.addWidget(panel)
     assert not panel.generate_button.isEnabled()
     assert "3 and 3" in panel.data_label.text()
-    assert not panel.output_plot.isVisibleTo(panel)
+    assert not panel.output_view.plot.isVisibleTo(panel)
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -426,38 +427,36 @@ def test_the_loss_curve_has_a_point_per_step_and_a_log_scale_switch(qtbot, panel
     assert {3, 6, 48}.issubset(set(steps.tolist())) and per_epoch == -(-40 // 16)
 
 
-def test_a_long_loss_curve_is_drawn_from_block_minima_and_maxima() -> None:
-    values = np.random.default_rng(0).random(1_000_003)
-    values[123_456] = 5.0  # a spike that must survive
-    values[987_654] = -1.0
-    steps, picked = peak_decimate(values, 4000)
-    assert len(steps) == len(picked) <= 4000 + 500
-    assert picked.max() == 5.0 and picked.min() == -1.0
-    assert steps[0] == 1 and steps[-1] == len(values) and np.all(np.diff(steps) >= 0)
-    # Each plotted value is the value at its step, or the extreme of the block it stands for.
-    block = int(steps[1] - steps[0] + 1)
-    k = 17
-    chunk = values[k * block : (k + 1) * block]
-    assert (picked[2 * k], picked[2 * k + 1]) == (chunk.min(), chunk.max())
-    short = np.array([0.5, 0.25, 0.125])
-    steps, picked = peak_decimate(short, 4000)
-    np.testing.assert_array_equal(steps, [1, 2, 3])
-    np.testing.assert_array_equal(picked, short)
+def test_a_long_loss_curve_draws_few_points_and_keeps_its_spikes(qtbot, panel, monkeypatch):
+    values = np.random.default_rng(0).random(1_000_003) + 1.0
+    values[123_456] = 50.0  # spikes that must survive the thinning
+    values[987_654] = 0.01
+    monkeypatch.setattr(Trainer, "losses", property(lambda _self: values))
+    panel.log_check.setChecked(False)  # redraws the curve
+    view = panel.loss_plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] >= len(values))
+    xs, ys = panel.loss_curve.getData()
+    # pyqtgraph keeps a block's minimum and maximum, 5 blocks per pixel column by default.
+    assert len(xs) <= 12 * panel.loss_plot.width()
+    assert ys.max() == 50.0 and ys.min() == 0.01
+    full_xs, full_ys = panel.loss_curve.getOriginalDataset()
+    np.testing.assert_array_equal(full_ys, values)
+    assert full_xs[0] == 1 and full_xs[-1] == len(values)
 
 
 def test_the_output_image_is_the_network_over_a_grid_and_follows_training(qtbot, panel, doc, clock):
-    first = panel.image.image.copy()
+    first = panel.output_view.image.image.copy()
     assert first.shape == (GRID, GRID)
-    assert len(panel.scatter.data) == len(doc.network.dataset)
+    assert len(panel.output_view.scatter.data) == len(doc.network.dataset)
     click(qtbot, panel.train_button)
     run_ticks(panel, clock, 2)
     click(qtbot, panel.pause_button)
-    image = panel.image.image
+    image = panel.output_view.image.image
     assert not np.array_equal(image, first)
-    rect = panel.image.boundingRect()
+    rect = panel.output_view.image.boundingRect()
     assert rect.width() == GRID and rect.height() == GRID
     # Pixel (row r, column c) shows the output at its centre: x₁ from c, x₂ from r.
-    area = panel.image.mapRectToParent(panel.image.boundingRect())
+    area = panel.output_view.image.mapRectToParent(panel.output_view.image.boundingRect())
     for r, c in ((70, 5), (0, 0), (GRID - 1, GRID - 1)):
         x = area.left() + (c + 0.5) * area.width() / GRID
         y = area.top() + (r + 0.5) * area.height() / GRID
@@ -471,51 +470,53 @@ def test_a_one_input_network_gets_its_fitted_curve(qtbot, qapp, clock):
     doc = Document(network)
     panel = TrainingPanel(doc, trainer=Trainer(doc, clock=clock, drive_timer=False))
     qtbot.addWidget(panel)
-    xs, ys = panel.fit_curve.getData()
+    xs, ys = panel.output_view.fit_curve.getData()
     np.testing.assert_allclose(ys, predict(network, xs[:, None])[:, 0])
-    assert not panel.image.isVisible() and "against the input x" in panel.output_title.text()
+    assert not panel.output_view.image.isVisible()
+    assert "against the input x" in panel.output_view.title.text()
 
 
 # -- the batch view --------------------------------------------------------------------------
 def test_the_batch_view_shows_the_batch_gradient_is_the_mean_of_the_samples(qtbot, panel, doc):
     click(qtbot, panel.step_button)
-    assert panel.sample_combo.count() == 1 + 16
+    assert panel.batch_view.sample_combo.count() == 1 + 16
     rows = batch_indices(40, 16, 0, seed=0)
     x, y = panel.trainer.current_batch()
     np.testing.assert_array_equal(x, doc.network.dataset.x[rows])
     np.testing.assert_array_equal(y, doc.network.dataset.y[rows])
-    text = panel.batch_text.text()
+    text = panel.batch_view.text.text()
     assert "mean of 16 per-sample ∂C/∂W¹" in text
     difference = float(text.split("max difference ")[1].split("<")[0].replace("−", "-"))
     assert difference < 1e-15
-    panel.layer_spin.setValue(2)
-    assert "∂C/∂W²" in panel.batch_text.text()
+    panel.batch_view.layer_spin.setValue(2)
+    assert "∂C/∂W²" in panel.batch_view.text.text()
 
 
 def test_the_sample_picker_emits_the_chosen_sample(qtbot, panel):
     click(qtbot, panel.step_button)
     with qtbot.waitSignal(panel.sample_chosen, timeout=0) as blocker:
-        panel.sample_combo.setCurrentIndex(4)
+        panel.batch_view.sample_combo.setCurrentIndex(4)
     assert blocker.args == [3]
-    assert "Sample 4: x = (" in panel.batch_text.text()
+    assert "Sample 4: x = (" in panel.batch_view.text.text()
     with qtbot.waitSignal(panel.sample_chosen, timeout=0) as blocker:
-        panel.sample_combo.setCurrentIndex(0)
+        panel.batch_view.sample_combo.setCurrentIndex(0)
     assert blocker.args == [-1]
 
 
 def test_a_smaller_batch_falls_back_to_the_mean_when_the_chosen_sample_is_gone(qtbot, panel):
     click(qtbot, panel.step_button)
-    panel.sample_combo.setCurrentIndex(12)  # sample 12
+    panel.batch_view.sample_combo.setCurrentIndex(12)  # sample 12
     with qtbot.waitSignal(panel.sample_chosen, timeout=0) as blocker:
         panel.batch_spin.setValue(4)
     assert blocker.args == [-1]
-    assert panel.sample_combo.count() == 5 and panel.sample_combo.currentData() == -1
+    combo = panel.batch_view.sample_combo
+    assert combo.count() == 5 and combo.currentData() == -1
 
 
 def test_training_on_the_sample_has_no_batch_to_pick_from(qtbot, panel, doc):
     panel.batch_spin.setValue(0)
     assert panel.trainer.current_batch() is None
-    assert not panel.sample_combo.isEnabled()
+    assert not panel.batch_view.sample_combo.isEnabled()
     click(qtbot, panel.step_button)
     sample = doc.network.current_sample()
     first = panel.trainer.losses[0]

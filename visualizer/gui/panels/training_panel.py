@@ -3,9 +3,9 @@ watch the loss fall and the network's output take shape over the data.
 
 It owns a `Trainer` (gui/trainer.py) and draws what it reports; every change to the
 network goes through the document's undo stack (a generated data set and a reset are one
-command each, a training run is one command). For a mini-batch it shows that the batch
-gradient is the mean of the per-sample gradients, and offers a sample picker whose
-`sample_chosen(i)` signal (−1 = the batch mean) the canvas can follow.
+command each, a training run is one command). Below the loss curve sit the output view
+(`output_view.py`) and the batch view (`batch_view.py`), whose `sample_chosen(i)` signal
+(−1 = the batch mean) the panel passes on for the canvas to follow.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QTransform
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,7 +31,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from visualizer.engine import backprop
 from visualizer.engine.datasets import (
     DATASETS,
     DEFAULT_NOISE,
@@ -41,12 +39,13 @@ from visualizer.engine.datasets import (
     with_dataset,
 )
 from visualizer.engine.network import Network
-from visualizer.engine.training import batches_per_epoch, predict
+from visualizer.engine.training import batches_per_epoch
 from visualizer.gui.commands import NetworkEdit
 from visualizer.gui.document import Document
-from visualizer.gui.style import lut
+from visualizer.gui.panels.batch_view import BatchView
+from visualizer.gui.panels.output_view import OutputView
 from visualizer.gui.trainer import OPTIMIZERS, Trainer, TrainSettings
-from visualizer.notation import MINUS, format_number, sup
+from visualizer.notation import MINUS, format_number
 
 import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
 
@@ -54,55 +53,11 @@ import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks
 SPEEDS: tuple[float | None, ...] = (1, 5, 20, 100, 1000, None)
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 0.01}
 DEFAULT_BATCH = 16
-GRID = 97  # the output image is GRID × GRID network evaluations
-ISO_STEP = 2  # the decision boundary is traced on every ISO_STEP-th of them
-MAX_CURVE_POINTS = 4000  # the loss curve is drawn with about this many points at most
-LIVE_BATCH_CHECK = 64  # compare per-sample gradients live only for batches this small
 PLOT_HEIGHT = 170
 
 _LOSS_COLOR, _DATA_LOSS_COLOR = "#90a4ae", "#263238"
 _LOSS_PEN = pg.mkPen(_LOSS_COLOR, width=1)
 _DATA_LOSS_PEN = pg.mkPen(_DATA_LOSS_COLOR, width=2)
-_CURVE_PEN = pg.mkPen("#263238", width=2)
-_BOUNDARY_PEN = pg.mkPen("#263238", width=1.5)
-
-
-def _class_colors() -> tuple[QColor, QColor]:
-    """Darker than the value map's ends, so the dots stand out on the output image:
-    class 0 blue, class 1 red (and a different shape each: never colour alone)."""
-    table = lut()
-    low, high = table[0], table[-1]
-    return (
-        QColor(*(int(c) for c in low)).darker(130),
-        QColor(*(int(c) for c in high)).darker(130),
-    )
-
-
-CLASS_SYMBOLS = ("o", "t1")  # class 0 circles, class 1 upward triangles
-
-
-def peak_decimate(values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, values) to plot `values` (step k + 1 at index k) with at most about
-    `max_points` points: short series as they are; long ones as each block's minimum and
-    maximum, so spikes survive and a curve of millions of steps still draws in a blink."""
-    n = len(values)
-    if n <= max_points:
-        return np.arange(1, n + 1, dtype=float), np.asarray(values, dtype=float)
-    block = -(-n // (max_points // 2))
-    full = n - n % block
-    blocks = np.asarray(values[:full]).reshape(-1, block)
-    lows, highs = blocks.min(axis=1), blocks.max(axis=1)
-    starts = np.arange(full // block, dtype=float) * block + 1
-    steps = np.stack([starts, starts + block - 1], axis=1).ravel()
-    picked = np.stack([lows, highs], axis=1).ravel()
-    if full < n:  # the unfinished last block, as it is
-        steps = np.concatenate([steps, np.arange(full + 1, n + 1, dtype=float)])
-        picked = np.concatenate([picked, values[full:]])
-    return steps, picked
-
-
-def _vector(values: np.ndarray) -> str:
-    return "(" + ", ".join(format_number(v, 3) for v in values) + ")"
 
 
 class TrainingPanel(QWidget):
@@ -119,9 +74,6 @@ class TrainingPanel(QWidget):
         self.trainer = trainer if trainer is not None else Trainer(document, self)
         self._lr = dict(DEFAULT_LR)
         self._batch_choice = DEFAULT_BATCH
-        self._updating = False
-        self._output_key: tuple | None = None
-        self._batch_key: tuple | None = None
 
         content = QWidget()
         column = QVBoxLayout(content)
@@ -129,7 +81,11 @@ class TrainingPanel(QWidget):
         column.addWidget(self._build_data_box())
         column.addWidget(self._build_training_box())
         column.addWidget(self._build_plots())
-        column.addWidget(self._build_batch_box())
+        self.output_view = OutputView(document)
+        column.addWidget(self.output_view)
+        self.batch_view = BatchView(document, self.trainer)
+        self.batch_view.sample_chosen.connect(self.sample_chosen)
+        column.addWidget(self.batch_view)
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -302,59 +258,14 @@ class TrainingPanel(QWidget):
         self.loss_plot.hideButtons()
         self.loss_curve = self.loss_plot.plot(pen=_LOSS_PEN)
         self.data_loss_curve = self.loss_plot.plot(pen=_DATA_LOSS_PEN)
+        for curve in (self.loss_curve, self.data_loss_curve):
+            # Millions of steps draw in a blink: pyqtgraph keeps each pixel column's
+            # minimum and maximum (spikes survive) of the part in view.
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
         self.loss_plot.setLogMode(y=True)
         column.addWidget(self.loss_plot)
-
-        self.output_title = QLabel()
-        column.addWidget(self.output_title)
-        self.output_plot = pg.PlotWidget(background="w")
-        self.output_plot.setFixedHeight(PLOT_HEIGHT + 60)
-        self.output_plot.setMouseEnabled(x=False, y=False)
-        self.output_plot.hideButtons()
-        self.output_plot.setAspectLocked(False)
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setLookupTable(lut())
-        self.image.setZValue(-10)
-        self.image.setOpacity(0.75)  # a lighter background lets the data dots stand out
-        self.isocurve = pg.IsocurveItem(level=0.5, pen=_BOUNDARY_PEN, axisOrder="row-major")
-        self.isocurve.setParentItem(self.image)
-        # Traced on every other grid point (a quarter of the work; pyqtgraph's tracer is
-        # plain Python): vertex k then sits at image pixel 2k, whose centre is 2k + ½.
-        self.isocurve.setTransform(QTransform.fromTranslate(0.5, 0.5).scale(2.0, 2.0))
-        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=0.8))
-        self.fit_curve = pg.PlotDataItem(pen=_CURVE_PEN)
-        for item in (self.image, self.scatter, self.fit_curve):
-            self.output_plot.addItem(item)
-        self.output_note = QLabel()
-        self.output_note.setWordWrap(True)
-        self.output_note.setStyleSheet("color: #546e7a;")
-        column.addWidget(self.output_plot)
-        column.addWidget(self.output_note)
         return holder
-
-    def _build_batch_box(self) -> QGroupBox:
-        box = QGroupBox("Batch")
-        column = QVBoxLayout(box)
-        row = QHBoxLayout()
-        self.sample_combo = QComboBox()
-        self.sample_combo.setToolTip(
-            "What the gradient views show for a mini-batch: the mean over the batch, "
-            "or one sample's own δ and ∂C/∂W"
-        )
-        self.layer_spin = QSpinBox()
-        self.layer_spin.setPrefix("layer ")
-        self.layer_spin.setMinimum(1)
-        row.addWidget(QLabel("Show"))
-        row.addWidget(self.sample_combo, 1)
-        row.addWidget(self.layer_spin)
-        column.addLayout(row)
-        self.batch_text = QLabel()
-        self.batch_text.setWordWrap(True)
-        self.batch_text.setTextFormat(Qt.TextFormat.RichText)
-        column.addWidget(self.batch_text)
-        self.sample_combo.currentIndexChanged.connect(self._sample_changed)
-        self.layer_spin.valueChanged.connect(lambda _v: self._update_batch(force=True))
-        return box
 
     # -- actions -------------------------------------------------------------------------
     def generate(self) -> bool:
@@ -409,19 +320,16 @@ class TrainingPanel(QWidget):
         )
 
     def _push_settings(self) -> None:
-        if self._updating:
-            return
         self._lr[self.optimizer_combo.currentData()] = self.lr_spin.value()
         self.trainer.set_settings(self.settings())
         self._update_batch_label()
-        self._update_batch(force=True)
+        self.batch_view.refresh(force=True)
 
     def _optimizer_changed(self) -> None:
         key = self.optimizer_combo.currentData()
         self.momentum_spin.setEnabled(key == "momentum")
-        self._updating = True
-        self.lr_spin.setValue(self._lr[key])
-        self._updating = False
+        with QSignalBlocker(self.lr_spin):  # one push below, with the new optimiser
+            self.lr_spin.setValue(self._lr[key])
         self._push_settings()
 
     def _batch_changed(self, value: int) -> None:
@@ -441,11 +349,10 @@ class TrainingPanel(QWidget):
         network = self.doc.network
         self._update_dataset_choices(network)
         has_data = network.dataset is not None
-        self._updating = True
-        self.batch_spin.setEnabled(has_data)
-        self.batch_spin.setValue(self._batch_choice if has_data else 0)
-        self.layer_spin.setMaximum(network.depth)
-        self._updating = False
+        with QSignalBlocker(self.batch_spin):  # the network's change, not the user's choice
+            self.batch_spin.setEnabled(has_data)
+            self.batch_spin.setValue(self._batch_choice if has_data else 0)
+        self.batch_view.set_depth(network.depth)
         self._update_batch_label()  # the data set may have changed size under the same choice
         if self.settings() != self.trainer.settings:
             self._push_settings()
@@ -503,20 +410,14 @@ class TrainingPanel(QWidget):
         self.loss_plot.setLogMode(y=on)
         self._update_loss()
 
-    def _sample_changed(self, index: int) -> None:
-        if self._updating:
-            return
-        self.sample_chosen.emit(self.sample_combo.itemData(index))
-        self._update_batch(force=True)
-
     # -- drawing -------------------------------------------------------------------------
     def refresh(self) -> None:
         """Redraw the progress line, the plots and the batch view from the trainer."""
         self._update_buttons()
         self._update_progress()
         self._update_loss()
-        self._update_output()
-        self._update_batch()
+        self.output_view.refresh()
+        self.batch_view.refresh()
 
     def _update_progress(self) -> None:
         t = self.trainer
@@ -533,7 +434,8 @@ class TrainingPanel(QWidget):
         self.progress_label.setText(" · ".join(parts).replace("-", MINUS))
 
     def _update_loss(self) -> None:
-        steps, losses = peak_decimate(self.trainer.losses, MAX_CURVE_POINTS)
+        losses = self.trainer.losses
+        steps = np.arange(1, len(losses) + 1, dtype=float)
         data_steps, data_losses = self.trainer.dataset_losses
         if self.log_check.isChecked():
             # log10 of 0 is −∞: floor at the smallest normal float instead.
@@ -548,172 +450,3 @@ class TrainingPanel(QWidget):
             f"<span style='color:{_DATA_LOSS_COLOR}'>━</span> whole data set"
         )
         self.loss_title.setText("<b>Loss</b> per step" + (key if both else ""))
-
-    def _update_output(self) -> None:
-        network = self.doc.network
-        n_in = network.input_size
-        self.image.setVisible(n_in == 2)
-        self.isocurve.setVisible(n_in == 2)
-        self.fit_curve.setVisible(n_in == 1)
-        self.scatter.setVisible(n_in in (1, 2) and network.dataset is not None)
-        self.output_plot.setVisible(n_in in (1, 2))
-        self.output_plot.setAspectLocked(n_in == 2)  # circles should look round
-        if n_in == 2:
-            self._draw_surface(network)
-        elif n_in == 1:
-            self._draw_fit(network)
-        else:
-            self.output_title.setText("<b>Output</b>")
-            self.output_note.setText(
-                f"The output view needs a network with 1 or 2 inputs (this one has {n_in})."
-            )
-
-    def _bounds(self, network: Network) -> tuple[float, float, float, float]:
-        """(x0, x1, y0, y1) of the view: the data with a margin, or [−1.5, 1.5]²."""
-        data = network.dataset
-        if data is None:
-            return -1.5, 1.5, -1.5, 1.5
-        lo, hi = data.x.min(axis=0), data.x.max(axis=0)
-        pad = 0.1 * np.maximum(hi - lo, 1e-9) + 0.05
-        lo, hi = lo - pad, hi + pad
-        if network.input_size == 1:
-            y_lo, y_hi = float(data.y[:, 0].min()), float(data.y[:, 0].max())
-            y_pad = 0.15 * max(y_hi - y_lo, 1e-9) + 0.05
-            return float(lo[0]), float(hi[0]), y_lo - y_pad, y_hi + y_pad
-        return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
-
-    def _output_column(self, network: Network) -> int:
-        """Which output neuron the view shows: class 1's for two outputs, else the first."""
-        return 1 if network.output_size == 2 else 0
-
-    def _levels(self, network: Network) -> tuple[float, float]:
-        data = network.dataset
-        if data is not None:
-            column = data.y[:, self._output_column(network)]
-            lo, hi = float(column.min()), float(column.max())
-            if hi > lo:
-                return lo, hi
-        if network.layers[-1].activation in ("sigmoid", "softmax"):
-            return 0.0, 1.0
-        return -1.0, 1.0
-
-    def _draw_surface(self, network: Network) -> None:
-        x0, x1, y0, y1 = self._bounds(network)
-        column = self._output_column(network)
-        gx = np.linspace(x0, x1, GRID)
-        gy = np.linspace(y0, y1, GRID)
-        xx, yy = np.meshgrid(gx, gy)  # rows follow y: row-major image, y up
-        grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
-        values = predict(network, grid)[:, column].reshape(GRID, GRID)
-        values = np.nan_to_num(values, nan=0.0, posinf=1e300, neginf=-1e300)
-        lo, hi = self._levels(network)
-        self.image.setImage(values, levels=(lo, hi), autoLevels=False)
-        # Pixel centres sit on the grid points: the image reaches half a pixel beyond them.
-        dx, dy = (x1 - x0) / (GRID - 1), (y1 - y0) / (GRID - 1)
-        self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
-        self.isocurve.setLevel((lo + hi) / 2)
-        self.isocurve.setData(values[::ISO_STEP, ::ISO_STEP])
-        data = network.dataset
-        key = (id(data), column)
-        if data is not None and key != self._output_key:
-            colors = _class_colors()
-            labels = (data.y[:, column] > (lo + hi) / 2).astype(int)
-            self.scatter.setData(
-                x=data.x[:, 0],
-                y=data.x[:, 1],
-                brush=[pg.mkBrush(colors[c]) for c in labels],
-                symbol=[CLASS_SYMBOLS[c] for c in labels],
-            )
-            self._output_key = key
-        self.output_plot.setXRange(x0, x1, padding=0)
-        self.output_plot.setYRange(y0, y1, padding=0)
-        what = "P(class 1)" if network.output_size == 2 else f"a{sup('L')}"
-        self.output_title.setText(f"<b>Output</b> {what} over the inputs (x₁, x₂)")
-        self.output_note.setText(
-            f"Colour: the network's output, {format_number(lo)} blue … "
-            f"{format_number(hi)} red; the line is the decision boundary at "
-            f"{format_number((lo + hi) / 2)}. Dots: the data."
-        )
-
-    def _draw_fit(self, network: Network) -> None:
-        x0, x1, y0, y1 = self._bounds(network)
-        xs = np.linspace(x0, x1, 200)
-        ys = predict(network, xs[:, None])[:, 0]
-        self.fit_curve.setData(xs, np.nan_to_num(ys, nan=0.0, posinf=1e300, neginf=-1e300))
-        data = network.dataset
-        key = (id(data), 0)
-        if data is not None and key != self._output_key:
-            self.scatter.setData(
-                x=data.x[:, 0], y=data.y[:, 0], brush=pg.mkBrush(_class_colors()[0]), symbol="o"
-            )
-            self._output_key = key
-        self.output_plot.setXRange(x0, x1, padding=0)
-        self.output_plot.setYRange(y0, y1, padding=0)
-        self.output_title.setText(f"<b>Output</b> a{sup('L')} against the input x")
-        self.output_note.setText("Line: the network's output. Dots: the data (x, y).")
-
-    def _update_batch(self, force: bool = False) -> None:
-        """The sample picker and the "batch gradient = mean of per-sample gradients" line."""
-        batch = self.trainer.current_batch()
-        network = self.doc.network
-        if batch is None:
-            self._fill_samples(0)
-            self.batch_text.setText(
-                "Training on the network's single sample: each step uses its gradient, as "
-                "the canvas shows it."
-                if network.dataset is None or self.batch_spin.value() == 0
-                else ""
-            )
-            return
-        x, y = batch
-        size = x.shape[0]
-        self._fill_samples(size)
-        l = min(self.layer_spin.value(), network.depth)
-        chosen = self.sample_combo.currentData()
-        key = (id(network), x.shape, float(x.sum()), l, chosen)
-        if key == self._batch_key and not force:
-            return
-        if self.trainer.running and size > LIVE_BATCH_CHECK:
-            self.batch_text.setText(
-                f"A batch of {size}: the comparison with the per-sample gradients is shown "
-                "when training pauses."
-            )
-            return
-        self._batch_key = key
-        with np.errstate(all="ignore"):
-            batch_grad = backprop.run(network, x, y).dW[l - 1]
-            per_sample = np.stack(
-                [backprop.run(network, x[i], y[i]).dW[l - 1] for i in range(size)]
-            )
-        mean = per_sample.mean(axis=0)
-        difference = float(np.max(np.abs(mean - batch_grad)))
-        name = f"∂C/∂W{sup(l)}"
-        lines = [
-            f"{name} (batch mean) = mean of {size} per-sample {name} — "
-            f"max difference {format_number(difference, 2)}"
-        ]
-        if chosen is not None and chosen >= 0 and chosen < size:
-            own = float(np.max(np.abs(per_sample[chosen] - batch_grad)))
-            lines.append(
-                f"Sample {chosen + 1}: x = {_vector(x[chosen])}, y = {_vector(y[chosen])}. "
-                f"Its own {name} differs from the batch mean by up to "
-                f"{format_number(own, 3)}."
-            )
-        self.batch_text.setText("<br>".join(lines))
-
-    def _fill_samples(self, size: int) -> None:
-        """ "mean of batch" and one entry per sample of the current batch."""
-        if self.sample_combo.count() == size + 1:
-            return
-        chosen = self.sample_combo.currentData()
-        self._updating = True
-        self.sample_combo.clear()
-        self.sample_combo.addItem("mean of batch", -1)
-        for i in range(size):
-            self.sample_combo.addItem(f"sample {i + 1}", i)
-        keep = chosen is not None and 0 <= chosen < size
-        self.sample_combo.setCurrentIndex(chosen + 1 if keep else 0)
-        self.sample_combo.setEnabled(size > 0)
-        self._updating = False
-        if chosen is not None and chosen >= 0 and not keep:
-            self.sample_chosen.emit(-1)

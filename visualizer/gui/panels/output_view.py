@@ -1,0 +1,183 @@
+"""The training panel's output view: what the network computes over its inputs.
+
+Two inputs: the output (class 1's probability for two outputs) as an image over the input
+plane, the decision boundary as its mid-level line, and the data as dots whose shape and
+colour give the class. One input: the output as a curve against x, over the data's dots.
+Other networks have no such picture; the view says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QTransform
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from visualizer.engine.network import Network
+from visualizer.engine.training import predict
+from visualizer.gui.document import Document
+from visualizer.gui.style import lut
+from visualizer.notation import format_number, sup
+
+import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
+
+GRID = 97  # the output image is GRID × GRID network evaluations
+ISO_STEP = 2  # the decision boundary is traced on every ISO_STEP-th of them
+PLOT_HEIGHT = 230
+
+_CURVE_PEN = pg.mkPen("#263238", width=2)
+_BOUNDARY_PEN = pg.mkPen("#263238", width=1.5)
+
+
+def _class_colors() -> tuple[QColor, QColor]:
+    """Darker than the value map's ends, so the dots stand out on the output image:
+    class 0 blue, class 1 red (and a different shape each: never colour alone)."""
+    table = lut()
+    low, high = table[0], table[-1]
+    return (
+        QColor(*(int(c) for c in low)).darker(130),
+        QColor(*(int(c) for c in high)).darker(130),
+    )
+
+
+CLASS_SYMBOLS = ("o", "t1")  # class 0 circles, class 1 upward triangles
+
+
+class OutputView(QWidget):
+    """The output of the document's network over its inputs; `refresh()` redraws it."""
+
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.doc = document
+        self._output_key: tuple | None = None
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel()
+        column.addWidget(self.title)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setFixedHeight(PLOT_HEIGHT)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setAspectLocked(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(lut())
+        self.image.setZValue(-10)
+        self.image.setOpacity(0.75)  # a lighter background lets the data dots stand out
+        self.isocurve = pg.IsocurveItem(level=0.5, pen=_BOUNDARY_PEN, axisOrder="row-major")
+        self.isocurve.setParentItem(self.image)
+        # Traced on every other grid point (a quarter of the work; pyqtgraph's tracer is
+        # plain Python): vertex k then sits at image pixel 2k, whose centre is 2k + ½.
+        self.isocurve.setTransform(QTransform.fromTranslate(0.5, 0.5).scale(2.0, 2.0))
+        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=0.8))
+        self.fit_curve = pg.PlotDataItem(pen=_CURVE_PEN)
+        for item in (self.image, self.scatter, self.fit_curve):
+            self.plot.addItem(item)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #546e7a;")
+        column.addWidget(self.plot)
+        column.addWidget(self.note)
+
+    def refresh(self) -> None:
+        """Redraw from the document's network."""
+        network = self.doc.network
+        n_in = network.input_size
+        self.image.setVisible(n_in == 2)
+        self.isocurve.setVisible(n_in == 2)
+        self.fit_curve.setVisible(n_in == 1)
+        self.scatter.setVisible(n_in in (1, 2) and network.dataset is not None)
+        self.plot.setVisible(n_in in (1, 2))
+        self.plot.setAspectLocked(n_in == 2)  # circles should look round
+        if n_in == 2:
+            self._draw_surface(network)
+        elif n_in == 1:
+            self._draw_fit(network)
+        else:
+            self.title.setText("<b>Output</b>")
+            self.note.setText(
+                f"The output view needs a network with 1 or 2 inputs (this one has {n_in})."
+            )
+
+    def _bounds(self, network: Network) -> tuple[float, float, float, float]:
+        """(x0, x1, y0, y1) of the view: the data with a margin, or [−1.5, 1.5]²."""
+        data = network.dataset
+        if data is None:
+            return -1.5, 1.5, -1.5, 1.5
+        lo, hi = data.x.min(axis=0), data.x.max(axis=0)
+        pad = 0.1 * np.maximum(hi - lo, 1e-9) + 0.05
+        lo, hi = lo - pad, hi + pad
+        if network.input_size == 1:
+            y_lo, y_hi = float(data.y[:, 0].min()), float(data.y[:, 0].max())
+            y_pad = 0.15 * max(y_hi - y_lo, 1e-9) + 0.05
+            return float(lo[0]), float(hi[0]), y_lo - y_pad, y_hi + y_pad
+        return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+    def _output_column(self, network: Network) -> int:
+        """Which output neuron the view shows: class 1's for two outputs, else the first."""
+        return 1 if network.output_size == 2 else 0
+
+    def _levels(self, network: Network) -> tuple[float, float]:
+        data = network.dataset
+        if data is not None:
+            column = data.y[:, self._output_column(network)]
+            lo, hi = float(column.min()), float(column.max())
+            if hi > lo:
+                return lo, hi
+        if network.layers[-1].activation in ("sigmoid", "softmax"):
+            return 0.0, 1.0
+        return -1.0, 1.0
+
+    def _draw_surface(self, network: Network) -> None:
+        x0, x1, y0, y1 = self._bounds(network)
+        column = self._output_column(network)
+        gx = np.linspace(x0, x1, GRID)
+        gy = np.linspace(y0, y1, GRID)
+        xx, yy = np.meshgrid(gx, gy)  # rows follow y: row-major image, y up
+        grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        values = predict(network, grid)[:, column].reshape(GRID, GRID)
+        values = np.nan_to_num(values, nan=0.0, posinf=1e300, neginf=-1e300)
+        lo, hi = self._levels(network)
+        self.image.setImage(values, levels=(lo, hi), autoLevels=False)
+        # Pixel centres sit on the grid points: the image reaches half a pixel beyond them.
+        dx, dy = (x1 - x0) / (GRID - 1), (y1 - y0) / (GRID - 1)
+        self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+        self.isocurve.setLevel((lo + hi) / 2)
+        self.isocurve.setData(values[::ISO_STEP, ::ISO_STEP])
+        data = network.dataset
+        key = (id(data), column)
+        if data is not None and key != self._output_key:
+            colors = _class_colors()
+            labels = (data.y[:, column] > (lo + hi) / 2).astype(int)
+            self.scatter.setData(
+                x=data.x[:, 0],
+                y=data.x[:, 1],
+                brush=[pg.mkBrush(colors[c]) for c in labels],
+                symbol=[CLASS_SYMBOLS[c] for c in labels],
+            )
+            self._output_key = key
+        self.plot.setXRange(x0, x1, padding=0)
+        self.plot.setYRange(y0, y1, padding=0)
+        what = "P(class 1)" if network.output_size == 2 else f"a{sup('L')}"
+        self.title.setText(f"<b>Output</b> {what} over the inputs (x₁, x₂)")
+        self.note.setText(
+            f"Colour: the network's output, {format_number(lo)} blue … "
+            f"{format_number(hi)} red; the line is the decision boundary at "
+            f"{format_number((lo + hi) / 2)}. Dots: the data."
+        )
+
+    def _draw_fit(self, network: Network) -> None:
+        x0, x1, y0, y1 = self._bounds(network)
+        xs = np.linspace(x0, x1, 200)
+        ys = predict(network, xs[:, None])[:, 0]
+        self.fit_curve.setData(xs, np.nan_to_num(ys, nan=0.0, posinf=1e300, neginf=-1e300))
+        data = network.dataset
+        key = (id(data), 0)
+        if data is not None and key != self._output_key:
+            self.scatter.setData(
+                x=data.x[:, 0], y=data.y[:, 0], brush=pg.mkBrush(_class_colors()[0]), symbol="o"
+            )
+            self._output_key = key
+        self.plot.setXRange(x0, x1, padding=0)
+        self.plot.setYRange(y0, y1, padding=0)
+        self.title.setText(f"<b>Output</b> a{sup('L')} against the input x")
+        self.note.setText("Line: the network's output. Dots: the data (x, y).")
