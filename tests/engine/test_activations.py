@@ -110,3 +110,23 @@ def test_saturated_values_are_the_limits() -> None:
 def test_unknown_activation_names_the_known_ones() -> None:
     with pytest.raises(ValueError, match=r"unknown activation 'swish'.*sigmoid"):
         get_activation("swish")
+
+
+def test_gelu_and_silu_match_reference_values() -> None:
+    # Φ(1) = 0.8413447460685429 (the normal CDF); PyTorch's gelu(1.0, approximate="tanh")
+    # is 0.8411919906082768 in float64; SiLU(1) = σ(1) = 1 / (1 + e⁻¹).
+    one = np.array([1.0, -1.0])
+    np.testing.assert_allclose(
+        ACTIVATIONS["gelu"].f(one), [0.8413447460685429, -0.15865525393145707], rtol=1e-15
+    )
+    np.testing.assert_allclose(
+        ACTIVATIONS["gelu_tanh"].f(one), [0.8411919906082768, -0.15880800939172324], rtol=1e-15
+    )
+    sig = 1.0 / (1.0 + np.exp(-1.0))
+    np.testing.assert_allclose(ACTIVATIONS["silu"].f(one), [sig, -(1.0 - sig)], rtol=1e-15)
+
+
+def test_gelu_forms_differ_but_stay_close() -> None:
+    z = np.linspace(-4.0, 4.0, 81)
+    gap = np.abs(ACTIVATIONS["gelu"].f(z) - ACTIVATIONS["gelu_tanh"].f(z))
+    assert 1e-5 < gap.max() < 1e-3  # distinct functions, at most ~5e-4 apart

@@ -39,6 +39,10 @@ OUTPUT_Z: dict[tuple[str, str], tuple[float, float] | None] = {
     ("tanh", "binary_cross_entropy"): (0.2, 1.1),  # tanh: 0.197 … 0.800
     ("softplus", "binary_cross_entropy"): (-1.5, 0.2),  # softplus: 0.201 … 0.798
     ("softmax", "binary_cross_entropy"): (-1.0, 1.0),  # softmax outputs kept off 0 and 1
+    **{(act, "cross_entropy"): (0.1, 2.0) for act in ("gelu", "gelu_tanh", "silu")},
+    ("gelu", "binary_cross_entropy"): (0.35, 0.95),  # GELU: 0.223 … 0.790
+    ("gelu_tanh", "binary_cross_entropy"): (0.35, 0.95),
+    ("silu", "binary_cross_entropy"): (0.35, 1.05),  # SiLU: 0.205 … 0.778
 }
 
 values = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
