@@ -74,10 +74,10 @@ def test_non_finite_sample_or_dataset_is_refused() -> None:
 
 
 def test_unknown_activation_names_the_layer_and_the_known_ones() -> None:
-    with pytest.raises(NetworkError, match=r"layer 2: unknown activation 'gelu'.*known: identity"):
-        make_network([2, 3, 1], ["tanh", "gelu"])
-    with pytest.raises(NetworkError, match="unknown activation 'gelu'"):
-        Layer(np.zeros((1, 1)), np.zeros(1), "gelu")
+    with pytest.raises(NetworkError, match=r"layer 2: unknown activation 'swish'.*known: identity"):
+        make_network([2, 3, 1], ["tanh", "swish"])
+    with pytest.raises(NetworkError, match="unknown activation 'swish'"):
+        Layer(np.zeros((1, 1)), np.zeros(1), "swish")
 
 
 def test_unknown_loss_and_init_scheme_are_refused() -> None:

@@ -204,7 +204,7 @@ def test_a_snapshot_given_as_a_network_says_what_it_is():
 
 def test_errors_inside_a_larger_document_carry_its_path_prefix():
     doc = example()
-    doc["layers"][0]["activation"] = "gelu"
+    doc["layers"][0]["activation"] = "swish"
     with pytest.raises(FormatError, match=r"^network\.layers\[0\]\.activation: unknown"):
         network_from_dict(doc, path="network")
     with pytest.raises(FormatError, match=r"^network: expected a JSON object, got a list$"):

@@ -9,9 +9,11 @@ Writing keeps every float exactly (`repr` round-trips float64), so
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.limits import MAX_LAYER_SIZE, MAX_LAYERS, MAX_PARAMETERS
@@ -30,6 +32,8 @@ from visualizer.engine.network import (
 from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write
 from visualizer.formats.errors import FormatError
+
+Array = np.ndarray
 
 NETWORK_FORMAT = "backprop-visualizer/network"
 SNAPSHOT_FORMAT = "backprop-visualizer/snapshot"
@@ -64,10 +68,16 @@ def load_network(path: str | Path) -> Network:
     return network_from_dict(jt.read_json_file(path))
 
 
-def network_from_dict(data: object, *, path: str = "") -> Network:
+def network_from_dict(
+    data: object, *, path: str = "", parameters: Sequence[tuple[Array, Array]] | None = None
+) -> Network:
     """The network described by a parsed network-file document. Every rule of the format
     is checked; the first broken one raises FormatError naming its JSON path. `path` is
-    where `data` sits in a larger document (e.g. "network" inside a snapshot)."""
+    where `data` sits in a larger document (e.g. "network" inside a snapshot).
+
+    `parameters` are the (Wˡ, bˡ) of every layer when the document is a description
+    without weight values (`network_description`), as snapshots, ONNX and safetensors files
+    keep them: they must fit the sizes the document gives."""
     obj = jt.expect_object(data, path)
     check_format(obj, path, NETWORK_FORMAT)
     jt.check_keys(obj, path, TOP_KEYS, TOP_REQUIRED)
@@ -78,7 +88,10 @@ def network_from_dict(data: object, *, path: str = "") -> Network:
     sizes, activations = _read_shape(obj, path)
     loss = _read_name(obj["loss"], at("loss"), "loss", LOSSES)
     init = _read_init(obj.get("init"), at("init"))
-    layers = _read_layers(obj["layers"], at("layers"), sizes, activations, init)
+    if parameters is None:
+        layers = _read_layers(obj["layers"], at("layers"), sizes, activations, init)
+    else:
+        layers = _given_layers(obj["layers"], at("layers"), sizes, activations, parameters)
     name = jt.string(obj.get("name", ""), at("name"))
     sample = dataset = gui = None
     if "sample" in obj:
@@ -220,6 +233,39 @@ def _read_layers(
     return layers
 
 
+def _given_layers(
+    value: list,
+    path: str,
+    sizes: list[int],
+    activations: list[str],
+    parameters: Sequence[tuple[Array, Array]],
+) -> list[Layer]:
+    """The layers of a description whose weight values are held apart (`parameters`)."""
+    if len(parameters) != len(value):
+        raise FormatError(
+            f"the description has {len(value)} layers but the file holds weights for "
+            f"{len(parameters)}",
+            path,
+        )
+    layers = []
+    for i, (layer, (weights, biases)) in enumerate(zip(value, parameters, strict=True)):
+        lp = f"{path}[{i}]"
+        if "weights" in layer or "biases" in layer:
+            raise FormatError("a description keeps the weights apart; found them inline", lp)
+        expected = (sizes[i + 1], sizes[i])
+        if weights.shape != expected or biases.shape != expected[:1]:
+            raise FormatError(
+                f"size {sizes[i + 1]} with {sizes[i]} inputs, but the weights have shape "
+                f"{weights.shape} and the biases {biases.shape}",
+                lp,
+            )
+        try:
+            layers.append(Layer(weights, biases, activations[i]))
+        except NetworkError as exc:
+            raise FormatError(str(exc), lp) from None
+    return layers
+
+
 def _read_sample(value: object, path: str, n_in: int, n_out: int) -> Sample:
     obj = jt.expect_object(value, path)
     jt.check_keys(obj, path, XY_KEYS, XY_KEYS)
@@ -239,22 +285,17 @@ def _read_dataset(value: object, path: str, n_in: int, n_out: int) -> Dataset:
 
 
 # -- writing -----------------------------------------------------------------------------
-def network_to_dict(network: Network) -> dict[str, Any]:
+def network_to_dict(network: Network, *, weights: bool = True) -> dict[str, Any]:
     """The network-file document for `network`: plain dicts, lists and Python floats (no
-    NumPy types), in the order a reader expects to see them."""
+    NumPy types), in the order a reader expects to see them. Without `weights`, layers hold
+    only their size and activation (see `network_description`)."""
     doc: dict[str, Any] = {
         "format": NETWORK_FORMAT,
         "version": VERSION,
         "name": network.name,
         "input_size": network.input_size,
         "layers": [
-            {
-                "size": layer.size,
-                "activation": layer.activation,
-                "weights": layer.weights.tolist(),
-                "biases": layer.biases.tolist(),
-            }
-            for layer in network.layers
+            _layer_dict(layer, weights) for layer in network.layers
         ],
         "loss": network.loss,
     }
@@ -269,6 +310,21 @@ def network_to_dict(network: Network) -> dict[str, Any]:
     if network.gui is not None:
         doc["gui"] = copy.deepcopy(dict(network.gui))
     return doc
+
+
+def _layer_dict(layer: Layer, weights: bool) -> dict[str, Any]:
+    doc: dict[str, Any] = {"size": layer.size, "activation": layer.activation}
+    if weights:
+        doc["weights"] = layer.weights.tolist()
+        doc["biases"] = layer.biases.tolist()
+    return doc
+
+
+def network_description(network: Network) -> dict[str, Any]:
+    """`network_to_dict` without the weight and bias values: what files that store those
+    exactly on their own (snapshots, ONNX, safetensors) keep beside them. Read it back with
+    `network_from_dict(description, parameters=[(W¹, b¹), …])`."""
+    return network_to_dict(network, weights=False)
 
 
 def network_to_json(network: Network) -> str:
@@ -295,6 +351,7 @@ __all__ = [
     "FormatError",
     "check_format",
     "load_network",
+    "network_description",
     "network_from_dict",
     "network_to_dict",
     "network_to_json",
