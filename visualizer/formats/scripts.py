@@ -115,7 +115,8 @@ def numpy_script(network: Network, weights_file: str | None = None) -> str:
     lines.append("# activations f and their derivatives f' (softmax's Jacobian is not diagonal)")
     if needs_sigmoid:
         f, _ = _NUMPY_ACTIVATIONS["sigmoid"]
-        lines += ["def sigmoid(z):", "    e = np.exp(-np.abs(z))  # never overflows", f"    return {f}", ""]
+        lines += ["def sigmoid(z):", "    e = np.exp(-np.abs(z))  # never overflows"]
+        lines += [f"    return {f}", ""]
     for name in sorted(used):
         if name == "softmax":
             lines += [
