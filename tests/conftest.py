@@ -12,6 +12,10 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
+from visualizer import notation  # no Qt: safe before the environment is set
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _HOME = tempfile.mkdtemp(prefix="bpv-test-home-")
@@ -28,3 +32,11 @@ for _name, _sub in (
 
 def pytest_unconfigure(config) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _default_display():
+    """Every test starts with the default notation and digits (the app may change them)."""
+    notation.set_display(notation.Display().notation, notation.Display().digits)
+    yield
+    notation.set_display(notation.Display().notation, notation.Display().digits)

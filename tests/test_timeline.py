@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from visualizer import notation
 from visualizer.engine import backprop
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.losses import LOSSES
@@ -211,11 +212,11 @@ def test_small_network_equations_read_as_in_the_maths():
         "δ² = a² − y",
         "∂C/∂W² = δ² (a¹)ᵀ; ∂C/∂b² = δ²",
         "∇_{a¹}C = (W²)ᵀ δ²",
-        "δ¹ = f¹′(z¹) ⊙ ∇_{a¹}C",
+        "δ¹ = (f¹)′(z¹) ⊙ ∇_{a¹}C",
         "∂C/∂W¹ = δ¹ (a⁰)ᵀ; ∂C/∂b¹ = δ¹",
         "∇ₓC = (W¹)ᵀ δ¹",
     ]
-    assert steps[9].title == "backward · layer 1 · δ¹ = f¹′(z¹) ⊙ ∇_{a¹}C (f¹ = tanh)"
+    assert steps[9].title == "backward · layer 1 · δ¹ = (f¹)′(z¹) ⊙ ∇_{a¹}C (f¹ = tanh)"
     assert steps[4].title.startswith("loss · C = ")
 
 
@@ -252,7 +253,7 @@ def test_softmax_without_cross_entropy_applies_the_transposed_jacobian():
     net = make_network([2, 3], ["softmax"], "half_squared_error")
     step = build(net, backprop.run(net))[4]
     assert step.kind == "activation_grad" and not step.fused
-    assert step.equation_text == "δ¹ = J_{f¹}(z¹)ᵀ ∇_{a¹}C"
+    assert step.equation_text == "δ¹ = (J_{f¹})ᵀ ∇_{a¹}C"
     assert step.matrices == (("J", 1),)
 
 
@@ -444,3 +445,16 @@ def test_no_step_reads_a_value_before_it_is_computed(sizes, data):
         for r in s.writes:
             assert np.array_equal(r.values, trace_value(trace, net, r.name, r.layer))
     assert all(visible_values(steps, len(steps) - 1).values())
+
+
+def test_the_jacobian_notation_writes_each_elementwise_derivative_as_its_matrix():
+    net = small_net()
+    notation.set_display("jacobian")
+    steps = build(net, backprop.run(net))
+    assert steps[9].equation_text == "δ¹ = (J_{f¹})ᵀ ∇_{a¹}C"
+    assert "(J<sub>f<sup>1</sup></sub>)<sup>T</sup>" in steps[9].equation_html
+    notation.set_display("seed", digits=2)
+    steps = build(net, backprop.run(net))
+    assert steps[9].equation_text == "δ¹ = (f¹)′(z¹) ⊙ ∇_{a¹}C"
+    delta = steps[9].written("delta", 1).values
+    assert steps[9].numbers_text == "δ¹ = [" + ", ".join(format_number(v, 2) for v in delta) + "]"

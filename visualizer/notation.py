@@ -5,6 +5,7 @@ person types (never `eval`)."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 MINUS = "\u2212"
 SIGNIFICANT_DIGITS = 4
@@ -32,9 +33,12 @@ def _translate(s: str, table: dict[str, str], what: str) -> str:
     return "".join(table[c] for c in s)
 
 
-def format_number(v: float, digits: int = SIGNIFICANT_DIGITS) -> str:
-    """`v` to `digits` (default 4) significant digits with a true minus sign (U+2212):
-    "0.0123", "−4.567", "1.235e5", "0"; "∞", "−∞", "NaN" for non-finite values."""
+def format_number(v: float, digits: int | None = None) -> str:
+    """`v` to `digits` significant digits (default: the display's, see `set_display`) with
+    a true minus sign (U+2212): "0.0123", "−4.567", "1.235e5", "0"; "∞", "−∞", "NaN" for
+    non-finite values."""
+    if digits is None:
+        digits = _display.digits
     v = float(v)
     if math.isnan(v):
         return "NaN"
@@ -49,8 +53,8 @@ def format_number(v: float, digits: int = SIGNIFICANT_DIGITS) -> str:
     return s.replace("-", MINUS)
 
 
-def fmt_short(value: float, digits: int = 3) -> str:
-    """A value for the canvas: 3 significant digits unless told otherwise."""
+def fmt_short(value: float, digits: int | None = None) -> str:
+    """A value for a view: the display's significant digits unless told otherwise."""
     return format_number(value, digits)
 
 
@@ -80,3 +84,121 @@ def weight_name(l: int, i: int, j: int) -> str:
 def bias_name(l: int, i: int) -> str:
     """bˡᵢ for the 0-based b^l[i], counted from 1: b²₁."""
     return f"b{sup(l)}{sub(i + 1)}"
+
+
+# -- the display: one notation and one precision for every view ---------------------------
+NOTATIONS = {
+    "seed": "The seed's (Wikipedia's): (fˡ)′ and ⊙",
+    "jacobian": "Jacobians: J_fˡ",
+}
+DIGIT_CHOICES = (2, 3, 4, 5, 6)
+
+
+@dataclass(frozen=True)
+class Display:
+    """How every view writes maths and numbers: `notation` "seed" writes an elementwise
+    derivative as Wikipedia does, (fˡ)′, applied with ⊙; "jacobian" writes it as the
+    matrix J_fˡ = diag(fˡ′(zˡ)). `digits` is the significant digits of a shown number."""
+
+    notation: str = "seed"
+    digits: int = SIGNIFICANT_DIGITS
+
+
+_display = Display()
+
+
+def display() -> Display:
+    """The current display settings (the app sets them from its saved preferences)."""
+    return _display
+
+
+def set_display(notation: str | None = None, digits: int | None = None) -> Display:
+    """Change the notation and/or the digits; ValueError for an unknown notation or digits
+    outside 1..17. Views redraw when the app tells them to."""
+    global _display
+    notation = _display.notation if notation is None else notation
+    digits = _display.digits if digits is None else int(digits)
+    if notation not in NOTATIONS:
+        raise ValueError(f"unknown notation {notation!r} (known: {', '.join(NOTATIONS)})")
+    if not 1 <= digits <= 17:
+        raise ValueError(f"significant digits must be 1..17, got {digits}")
+    _display = Display(notation, digits)
+    return _display
+
+
+# Templates in the small LaTeX-like markup of `timeline.render` (`^{…}` superscript,
+# `_{…}` subscript): render gives plain Unicode and rich text, so an index on a subscript
+# is typeset as one (∇ with the subscript a², never "∇ₐ²").
+def t_up(base: str, layer: int | str) -> str:
+    return f"{base}^{{{layer}}}"
+
+
+def t_grad(layer: int | str) -> str:
+    """The gradient (a column) of C with respect to aˡ: ∇_{aˡ}C, or ∇ₓC for layer 0."""
+    return "∇_{x}C" if layer == 0 else f"∇_{{{t_up('a', layer)}}}C"
+
+
+def t_row(layer: int | str) -> str:
+    """The derivative (a row) of C with respect to aˡ: ∂C/∂aˡ, or ∂C/∂x for layer 0."""
+    return "∂C/∂x" if layer == 0 else f"∂C/∂{t_up('a', layer)}"
+
+
+def _seed(elementwise: bool, notation: str | None) -> bool:
+    return elementwise and (notation or _display.notation) == "seed"
+
+
+def t_fprime(layer: int | str, elementwise: bool = True, notation: str | None = None) -> str:
+    """fˡ′ as a factor of the derivative (row) form: (fˡ)′ in the seed's notation, J_fˡ in
+    the Jacobian one; softmax's full Jacobian is J_fˡ in both (it keeps its matrix)."""
+    if _seed(elementwise, notation):
+        return f"({t_up('f', layer)})′"
+    return f"J_{{{t_up('f', layer)}}}"
+
+
+def t_fprime_t(layer: int | str, elementwise: bool = True, notation: str | None = None) -> str:
+    """The same factor in the gradient (column) form: (fˡ)′ — its own transpose, as the
+    seed writes it — or (J_fˡ)ᵀ."""
+    if _seed(elementwise, notation):
+        return t_fprime(layer, elementwise, notation)
+    return f"({t_fprime(layer, elementwise, notation)})^{{T}}"
+
+
+def t_fprime_applied(
+    layer: int | str, elementwise: bool = True, notation: str | None = None
+) -> str:
+    """How the backward pass applies the factor to the incoming gradient: "(fˡ)′ ⊙" or
+    "(J_fˡ)ᵀ"."""
+    if _seed(elementwise, notation):
+        return f"{t_fprime(layer, elementwise, notation)} ⊙"
+    return t_fprime_t(layer, elementwise, notation)
+
+
+def t_delta(
+    layer: int | str,
+    elementwise: bool = True,
+    notation: str | None = None,
+    incoming: str | None = None,
+) -> str:
+    """The right-hand side of δˡ: (fˡ)′(zˡ) ⊙ ∇_{aˡ}C, or (J_fˡ)ᵀ ∇_{aˡ}C; `incoming`
+    replaces ∇_{aˡ}C (e.g. "(Wˡ⁺¹)ᵀ δˡ⁺¹")."""
+    g = incoming or t_grad(layer)
+    if _seed(elementwise, notation):
+        return f"{t_fprime(layer, elementwise, notation)}({t_up('z', layer)}) ⊙ {g}"
+    return f"{t_fprime_t(layer, elementwise, notation)} {g}"
+
+
+def t_recursion(notation: str | None = None) -> list[str]:
+    """The δ recursion, written once: δᴸ, δˡ from δˡ⁺¹, and ∇ₓC."""
+    return [
+        f"δ^{{L}} = {t_delta('L', True, notation)}",
+        f"δ^{{l}} = {t_delta('l', True, notation, incoming='(W^{l+1})^{T} δ^{l+1}')}",
+        "∇_{x}C = (W^{1})^{T} δ^{1}",
+    ]
+
+
+MEETING_NOTE = (
+    "For an elementwise f, J_{f^{l}} = diag(f^{l}′(z^{l})), so J_{f^{l}} v = "
+    "f^{l}′(z^{l}) ⊙ v and (J_{f^{l}})^{T} = J_{f^{l}}: Wikipedia's (f^{l})′ is that "
+    "diagonal matrix. Softmax's Jacobian is full (and symmetric), which is why it keeps "
+    "its matrix."
+)

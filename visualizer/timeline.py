@@ -7,13 +7,14 @@ would do them by hand:
                              activation  aˡ = fˡ(zˡ)
     loss                     loss        C = loss(aᴸ, y)
                              loss_grad   ∇_{aᴸ}C = ∂C/∂aᴸ
-    backward  for l = L..1:  activation_grad  δˡ = fˡ′(zˡ) ⊙ ∇_{aˡ}C
+    backward  for l = L..1:  activation_grad  δˡ = (fˡ)′(zˡ) ⊙ ∇_{aˡ}C  (or (J_fˡ)ᵀ ∇_{aˡ}C)
                              weight_grad      ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ;  ∂C/∂bˡ = δˡ
                              transpose        ∇_{aˡ⁻¹}C = (Wˡ)ᵀ δˡ   (∇ₓC for l = 1)
 
 Each Step names the vectors it reads and writes (with their values, taken from the Trace
 as they are, never recomputed), the matrices whose edges it uses, and its equation, both
-symbolic and with numbers, as plain Unicode and as Qt rich text. Everything here is plain
+symbolic and with numbers, as plain Unicode and as Qt rich text, in the notation and with
+the digits of `notation.display()` at the time of building. Everything here is plain
 data: no Qt, so the timeline can be built and tested without a display.
 """
 
@@ -32,6 +33,7 @@ from visualizer.notation import (
     SUBSCRIPTS,
     SUPERSCRIPTS,
     format_number,
+    t_delta,
 )
 
 Array = np.ndarray
@@ -354,7 +356,7 @@ def build(network: Network, trace: Trace) -> list[Step]:
 
     for l in range(big_l, 0, -1):
         act = network.layer(l).activation
-        delta, z = _up("δ", l), _up("z", l)
+        delta = _up("δ", l)
         if l == big_l and fused:
             add(
                 "activation_grad",
@@ -372,7 +374,7 @@ def build(network: Network, trace: Trace) -> list[Step]:
                 l,
                 reads=[("z", l), ("grad_a", l)],
                 writes=[("delta", l)],
-                equation=f"{delta} = {_up('f', l)}′({z}) ⊙ {_grad(l)}",
+                equation=f"{delta} = {t_delta(l, True)}",
                 activation=act,
                 note=act_note(l),
             )
@@ -382,7 +384,7 @@ def build(network: Network, trace: Trace) -> list[Step]:
                 l,
                 reads=[("z", l), ("grad_a", l)],
                 writes=[("delta", l)],
-                equation=f"{delta} = J_{{{_up('f', l)}}}({z})^{{T}} {_grad(l)}",
+                equation=f"{delta} = {t_delta(l, False)}",
                 matrices=[("J", l)],
                 activation=act,
                 note=act_note(l),

@@ -339,7 +339,7 @@ def test_values_appear_step_by_step_and_equal_the_trace(view, doc, steps):
         assert scene.z_items[l - 1].header == f"δ{'¹²³'[l - 1]}"
     for l in range(4):
         np.testing.assert_array_equal(scene.a_items[l].values, trace.grad_a[l])
-    assert scene.a_items[0].header == "∂C/∂x"
+    assert scene.a_items[0].header == "∇ₓC"
     assert [e.label for e in scene.legend()] == ["weights", "values", "gradients", "∂C/∂W"]
 
 

@@ -81,10 +81,10 @@ def test_strips_show_every_factor_and_running_vector_of_both_forms(view, doc):
     np.testing.assert_allclose(
         col_items[0].vector.ravel(), row_items[-1].vector.ravel(), atol=1e-15
     )
-    # Small matrices show their numbers to 3 significant digits with a true minus sign.
+    # Small matrices show their numbers to the display's digits with a true minus sign.
     w = next(i for i in row_items if i.name == "W1")
-    assert view.derivative_strip.cell_text(w.matrix[1, 1]) == fmt_short(w.matrix[1, 1], 3)
-    assert view.derivative_strip.cell_text(-0.012345) == "\u22120.0123"
+    assert view.derivative_strip.cell_text(w.matrix[1, 1]) == fmt_short(w.matrix[1, 1], 4)
+    assert view.derivative_strip.cell_text(-0.012345) == "\u22120.01235"
 
 
 def test_results_table_shows_the_three_results_in_full_precision(view, doc):

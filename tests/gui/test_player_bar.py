@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QToolButton, QToolTip
 from visualizer import timeline
 from visualizer.engine import backprop
 from visualizer.engine.network import InitSpec, Sample, make_network
-from visualizer.gui.panels.equation import HINT_HTML, EquationPanel
+from visualizer.gui.panels.equation import EquationPanel, hint_html
 from visualizer.gui.panels.player_bar import PlayerBar, Scrubber, position_text
 from visualizer.gui.player import Player
 from visualizer.gui.style import PHASE_COLORS
@@ -285,7 +285,7 @@ def panel(qtbot):
 
 
 def test_panel_before_the_first_step_shows_the_hint(panel):
-    assert panel.equation_label.text() == HINT_HTML
+    assert panel.equation_label.text() == hint_html()
     assert "Space" in panel.equation_label.text()
     assert panel.numbers_label.isHidden()
 
@@ -312,7 +312,7 @@ def test_panel_following_a_player_shows_its_current_step_and_new_values(panel, p
     player.set_steps(rebuilt)  # same step, new values
     assert rebuilt[9].numbers_html in panel.numbers_label.text()
     player.first()
-    assert panel.equation_label.text() == HINT_HTML
+    assert panel.equation_label.text() == hint_html()
 
 
 def test_panel_can_be_deleted_while_the_player_lives_on(player):

@@ -9,25 +9,33 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QUndoView,
     QVBoxLayout,
     QWidget,
 )
 
-from visualizer import __version__
+from visualizer import __version__, notation
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
 from visualizer.formats.network_file import load_network
 from visualizer.formats.snapshot import is_snapshot, open_snapshot
-from visualizer.gui import commands, export, recovery
+from visualizer.gui import commands, display, export, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.focus import FocusAreas
@@ -69,6 +77,7 @@ class MainWindow(QMainWindow):
         # Nothing is written until the first autosave (or offer_recovery at start-up), so
         # a window built for a picture leaves no trace in the recovery folder.
         self.recovery = recovery.RecoverySlot(recovery_folder)
+        display.load(self.settings)  # before any view draws a symbol or a number
         self.setAcceptDrops(True)
         self.resize(1600, 900)
 
@@ -328,6 +337,8 @@ class MainWindow(QMainWindow):
         )
         for dock in docks:
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        self._build_display_menus(view)
         training = bar.addMenu("&Training")
         training.addActions([self.act_train, self.act_train_step])
         playback = bar.addMenu("&Playback")
@@ -341,6 +352,61 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addActions([self.act_tour, self.act_keys, self.act_about])
         self._fill_recent()
+
+    def _build_display_menus(self, view: QMenu) -> None:
+        """View → Notation and View → Precision: one choice each, for every view, saved."""
+        current = notation.display()
+        self.notation_menu = view.addMenu("&Notation")
+        group = QActionGroup(self)
+        self.notation_actions: dict[str, QAction] = {}
+        for name, text in notation.NOTATIONS.items():
+            action = QAction(text, self, checkable=True)
+            action.setChecked(name == current.notation)
+            action.setStatusTip(
+                "Write an elementwise derivative as Wikipedia does, (fˡ)′ applied with ⊙"
+                if name == "seed"
+                else "Write every derivative as its Jacobian matrix J_fˡ = diag(fˡ′(zˡ))"
+            )
+            action.triggered.connect(lambda _c=False, n=name: self.set_notation(n))
+            group.addAction(action)
+            self.notation_menu.addAction(action)
+            self.notation_actions[name] = action
+        self.precision_menu = view.addMenu("&Precision")
+        group = QActionGroup(self)
+        self.digits_actions: dict[int, QAction] = {}
+        for digits in notation.DIGIT_CHOICES:
+            action = QAction(f"{digits} significant digits", self, checkable=True)
+            action.setChecked(digits == current.digits)
+            action.setStatusTip("How many digits every view shows; hover for full precision")
+            action.triggered.connect(lambda _c=False, d=digits: self.set_digits(d))
+            group.addAction(action)
+            self.precision_menu.addAction(action)
+            self.digits_actions[digits] = action
+
+    def set_notation(self, name: str) -> None:
+        """Write the maths in notation `name` ("seed" or "jacobian") everywhere, saved."""
+        self._set_display(notation.set_display(notation=name))
+
+    def set_digits(self, digits: int) -> None:
+        """Show `digits` significant digits everywhere, saved."""
+        self._set_display(notation.set_display(digits=digits))
+
+    def _set_display(self, current: notation.Display) -> None:
+        display.save(self.settings, current)
+        self.notation_actions[current.notation].setChecked(True)
+        self.digits_actions[current.digits].setChecked(True)
+        # Every view redraws: the canvas and the timeline's equations now, the chain view
+        # if it was built (it reads the display when it refreshes).
+        self.view.network_scene.restyle()
+        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace))
+        if "chain" in self._panels:
+            self.chain.refresh()
+        self._update_summary()
+        self.statusBar().showMessage(
+            f"Notation: {notation.NOTATIONS[current.notation]} · "
+            f"{current.digits} significant digits",
+            4000,
+        )
 
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Main")
@@ -385,7 +451,7 @@ class MainWindow(QMainWindow):
     def _update_summary(self) -> None:
         net, trace = self.doc.network, self.doc.trace
         self.summary.setText(
-            f"C = {fmt_short(trace.loss, 4)} · {net.depth} layer{'s' * (net.depth != 1)} · "
+            f"C = {fmt_short(trace.loss)} · {net.depth} layer{'s' * (net.depth != 1)} · "
             f"{net.parameter_count:,} parameters · "
             + ("modified" if self.doc.is_modified else "saved")
         )

@@ -14,18 +14,22 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QFontMetricsF,
     QImage,
     QPaintEngine,
     QPainter,
     QPen,
     QPolygonF,
+    QTextDocument,
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
+from visualizer import notation
 from visualizer.gui import style
 from visualizer.gui.canvas.layout import HEADER_H, ROW_H, Button, Column, Rect
 from visualizer.notation import fmt_short, sup
+from visualizer.timeline import render
 
 _VECTOR_ENGINES = frozenset(
     {QPaintEngine.Type.SVG, QPaintEngine.Type.Pdf, QPaintEngine.Type.Picture}
@@ -59,6 +63,44 @@ def draw_fitted_text(
     s = max_width / width
     painter.scale(s, s)
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
+
+
+_DOCS: dict[tuple[str, str, str], QTextDocument] = {}
+
+
+def draw_markup(
+    painter: QPainter, rect: QRectF, html: str, font: QFont, color: QColor, align: Qt.AlignmentFlag
+) -> None:
+    """Rich text `html` (<sup>, <sub>: an index on a subscript typeset as one) in `rect`,
+    aligned like drawText; the laid-out documents are kept for the next paint."""
+    key = (html, font.key(), color.name(QColor.NameFormat.HexArgb))
+    doc = _DOCS.get(key)
+    if doc is None:
+        if len(_DOCS) > 2000:  # a bound, not a policy: labels are few and repeat
+            _DOCS.clear()
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(font)
+        doc.setDefaultStyleSheet(f"body {{ color: {color.name()}; }}")
+        doc.setHtml(f"<body>{html}</body>")
+        _DOCS[key] = doc
+    size = doc.size()
+    if align & Qt.AlignmentFlag.AlignHCenter:
+        x = rect.center().x() - size.width() / 2
+    elif align & Qt.AlignmentFlag.AlignRight:
+        x = rect.right() - size.width()
+    else:
+        x = rect.left()
+    if align & Qt.AlignmentFlag.AlignBottom:
+        y = rect.bottom() - size.height()
+    elif align & Qt.AlignmentFlag.AlignVCenter:
+        y = rect.center().y() - size.height() / 2
+    else:
+        y = rect.top()
+    painter.save()
+    painter.translate(x, y)
+    doc.drawContents(painter)
     painter.restore()
 
 
@@ -143,16 +185,18 @@ class NeuronColumnItem(CanvasItem):
         )
         super().__init__(rect, 2.0)
         self.column = column
-        self.header = header
+        self.header, self.header_html = render(header)
         self.values: np.ndarray | None = None
         self.vmax = 1.0
         self._strip_image: QImage | None = None
         self.set_caching(True)
 
     def set_header(self, header: str) -> None:
-        """The label above the column (it names what the column shows: z², δ², …)."""
-        if header != self.header:
-            self.header = header
+        """The label above the column (it names what the column shows: z², δ², ∇_{a²}C …),
+        a `timeline.render` template; `header` is its plain text, `header_html` rich."""
+        text, html = render(header)
+        if html != self.header_html:
+            self.header, self.header_html = text, html
             self.update()
 
     def set_values(self, values: np.ndarray | None, vmax: float) -> None:
@@ -178,10 +222,14 @@ class NeuronColumnItem(CanvasItem):
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(style.MUTED)
-        painter.setFont(style.font(14, italic=True))
         head = QRectF(col.x - 40, col.top - HEADER_H, 80, HEADER_H - 6)
-        painter.drawText(
-            head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.header
+        draw_markup(
+            painter,
+            head,
+            self.header_html,
+            style.font(14, italic=True),
+            style.MUTED,
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
         )
         if col.strip:
             self._paint_strip(painter)
@@ -338,29 +386,37 @@ class ActivationBandItem(CanvasItem):
         self.symbol = ""
         self.elementwise = True
         self.direction = "forward"
+        self.notation = notation.display().notation
         self.set_caching(True)
 
     def set_content(self, activation: str, symbol: str, elementwise: bool, direction: str) -> None:
-        if (activation, direction) == (self.activation, self.direction):
+        shown = (activation, direction, notation.display().notation)
+        if shown == (self.activation, self.direction, self.notation):
             return
         self.activation, self.symbol, self.elementwise = activation, symbol, elementwise
-        self.direction = direction
+        self.direction, self.notation = direction, shown[2]
         self.update()
 
+    def _title(self) -> str:
+        if self.direction == "backward":  # as the backward pass applies it, in the notation
+            return notation.t_fprime_applied(self.layer, self.elementwise, self.notation)
+        return notation.t_up("f", self.layer)
+
     def title(self) -> str:
-        l = sup(self.layer)
-        if self.direction == "backward":
-            return f"f{l}′ ⊙" if self.elementwise else f"(J f{l})ᵀ"
-        return f"f{l}"
+        """The band's name as plain text: "f²" forward; "(f²)′ ⊙" or "(J_{f²})ᵀ" backward."""
+        return render(self._title())[0]
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         r = self.rect
         self.draw_frame(painter, 12, style.BAND_FILL)
         head = QRectF(r.left(), r.top() + 8, r.width(), ROW_H - 16)
-        painter.setPen(style.INK)
-        painter.setFont(style.font(16, bold=True))
-        painter.drawText(
-            head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.title()
+        draw_markup(
+            painter,
+            head,
+            render(self._title())[1],
+            style.font(16, bold=True),
+            style.INK,
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
         )
         painter.setPen(style.MUTED)
         painter.setFont(style.font(11))
@@ -406,6 +462,10 @@ class LossBandItem(CanvasItem):
         # Only the number changed: repaint its line, not the whole tall band.
         self.update(self._value_rect().adjusted(-2, -2, 2, 2) if only_value else QRectF())
 
+    def title(self) -> str:
+        """ "C" in both directions: the box shows C; ∇_{aᴸ}C is the aᴸ column's label."""
+        return "C"
+
     def _head(self) -> QRectF:
         r = self.rect
         return QRectF(r.left() + 4, r.top() + 8, r.width() - 8, ROW_H - 12)
@@ -420,8 +480,11 @@ class LossBandItem(CanvasItem):
         head = self._head()
         painter.setPen(style.INK)
         painter.setFont(style.font(16, bold=True))
-        title = f"∂C/∂a{sup(self.a_col.layer)}" if self.direction == "backward" else "C"
-        painter.drawText(head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
+        # Titled by what it shows, C, in both directions; on the way back the aᴸ column
+        # beside it is labelled ∇_{aᴸ}C.
+        painter.drawText(
+            head, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.title()
+        )
         if self.loss is None:
             slot = self._value_rect().adjusted(18, 2, -18, -2)
             painter.setBrush(style.EMPTY_FILL)
@@ -429,9 +492,7 @@ class LossBandItem(CanvasItem):
             painter.drawRoundedRect(slot, slot.height() / 2, slot.height() / 2)
         else:
             painter.setFont(style.font(13))
-            painter.drawText(
-                self._value_rect(), Qt.AlignmentFlag.AlignCenter, fmt_short(self.loss, 4)
-            )
+            painter.drawText(self._value_rect(), Qt.AlignmentFlag.AlignCenter, fmt_short(self.loss))
         painter.setPen(style.MUTED)
         painter.setFont(style.font(10))
         low = QRectF(head.left(), head.top() + 40, head.width(), 30)

@@ -46,8 +46,8 @@ from visualizer.gui.canvas.state import (
     column_values,
 )
 from visualizer.gui.document import Document
-from visualizer.notation import fmt_full, sub, sup
-from visualizer.timeline import Step, step_count
+from visualizer.notation import fmt_full, sub, sup, t_delta
+from visualizer.timeline import Step, render, step_count
 
 REFINE_DELAY_MS = 150
 
@@ -266,6 +266,13 @@ class NetworkScene(QGraphicsScene):
         if legend != self._legend:
             self._legend = legend
             self.legend_changed.emit()
+
+    def restyle(self) -> None:
+        """Redraw every item after the display changed (notation or digits): the labels
+        and numbers are the same data written differently, so no item notices by itself."""
+        for item in self.items():
+            item.update()
+        self.sync()
 
     def edge_values(self, layer: int) -> tuple[np.ndarray, float]:
         """(values, ±range) that bundle `layer` draws: Wˡ, or ∂C/∂Wˡ during playback's
@@ -493,13 +500,12 @@ class NetworkScene(QGraphicsScene):
         if hit.kind == "activation":
             act = ACTIVATIONS[net.layer(l).activation]
             s = sup(l)
-            back = (
-                f"δ{s} = f{s}′(z{s}) ⊙ ∂C/∂a{s}"
-                if act.elementwise
-                else f"δ{s} = J(z{s})ᵀ ∂C/∂a{s}  (softmax: not elementwise)"
-            )
+            # Rich text, in the chosen notation, so ∇ carries its subscript a^l.
+            back = render(f"δ^{{{l}}} = {t_delta(l, act.elementwise)}")[1]
+            if not act.elementwise:
+                back += " (softmax: not elementwise)"
             how = "elementwise" if act.elementwise else "over the whole vector"
-            return "\n".join(
+            return "<br>".join(
                 [f"f{s} = {act.name}, {how}: a{s} = {act.symbol}(z{s})", f"backward: {back}"]
             )
         if hit.kind == "loss":
@@ -508,7 +514,7 @@ class NetworkScene(QGraphicsScene):
                 [
                     f"{net.loss}: {loss.formula}",
                     f"C = {fmt_full(trace.loss)}",
-                    f"backward: ∂C/∂a{sup(L)} starts the backward pass",
+                    f"backward: ∇_{{a{sup(L)}}}C = (∂C/∂a{sup(L)})ᵀ starts the backward pass",
                 ]
             )
         if hit.kind == "button":

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from visualizer.engine.backprop import Trace
+from visualizer.notation import t_grad, t_up
 
 EMPHASES = ("normal", "active", "dim")
 DIRECTIONS = ("forward", "backward")
@@ -128,19 +129,16 @@ def column_values(trace: Trace, kind: str, layer: int, quantity: str | None) -> 
     return v[0] if v.ndim == 2 else v
 
 
-_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
 def column_header(kind: str, layer: int, quantity: str | None) -> str:
-    """The label above a column: what it shows now ("x", "a²", "z²", "δ²", "∂C/∂a²",
-    "∂C/∂x", "y"); an empty slot is labelled with its column's forward quantity."""
-    s = str(layer).translate(_SUPERSCRIPTS)
+    """The label above a column, as a `timeline.render` template: what it shows now ("x",
+    "a^{2}", "z^{2}", "δ^{2}", "∇_{a^{2}}C", "∇_{x}C", "y"); an empty slot is labelled with
+    its column's forward quantity. The gradients are columns: ∇_{aˡ}C, as in the equations."""
     if kind == "y":
         return "y"
     if quantity == "grad_a":
-        return "∂C/∂x" if layer == 0 else f"∂C/∂a{s}"
+        return t_grad(layer)
     if quantity == "delta":
-        return f"δ{s}"
+        return t_up("δ", layer)
     if kind == "a" and layer == 0:
         return "x"
-    return f"{kind}{s}"
+    return t_up(kind, layer)

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
 
+from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.chain import (
     C_MEANING,
     INPUT_END_FORMULA,
@@ -65,8 +66,8 @@ from visualizer.gui import style
 from visualizer.gui.document import Document
 from visualizer.gui.player import Player
 from visualizer.gui.style import PHASE_COLORS
-from visualizer.notation import fmt_full, fmt_short, sup
-from visualizer.timeline import Step
+from visualizer.notation import fmt_full, fmt_short, sup, t_fprime, t_fprime_t, t_grad, t_row
+from visualizer.timeline import Step, render
 
 Array = np.ndarray
 
@@ -76,7 +77,6 @@ MAX_MATRIX_FIRST_MULTS = 50_000_000
 MAX_VECTOR_FIRST_MULTS = 10_000_000
 
 NUMERIC_MAX = 8  # matrices up to 8 × 8 show their numbers; bigger ones are heatmaps only
-CELL_DIGITS = 3
 HEATMAP_SIDE = 120.0  # the longer side of a heatmap, in pixels
 HEATMAP_CELL = 12.0  # largest cell of a heatmap
 MIN_THICKNESS = 8.0  # a 1 × 784 row still gets a visible bar
@@ -115,20 +115,19 @@ _FACTOR_NAME = re.compile(r"(J_f|W|dC_da|grad_a)([0-9]+)(T?)")
 
 
 # -- symbols -----------------------------------------------------------------------------
-def factor_html(name: str) -> str:
-    """Rich text for a chain factor called `name` by engine.chain: "W2" → W², "J_f2" →
-    J_f², "W2T" → (W²)ᵀ, "dC_da3" → ∂C/∂a³, "grad_a3" → ∇_{a³}C."""
+def factor_html(name: str, elementwise: bool = True) -> str:
+    """Rich text for a chain factor called `name` by engine.chain, in the current notation:
+    "W2" → W², "J_f2" → (f²)′ or J_f², "W2T" → (W²)ᵀ, "J_f2T" → (f²)′ or (J_f²)ᵀ,
+    "dC_da3" → ∂C/∂a³, "grad_a3" → ∇_{a³}C."""
     match = _FACTOR_NAME.fullmatch(name)
     if match is None:
         return html.escape(name)
     base, layer, transposed = match.groups()
-    l = sup(layer)
-    text = {
-        "J_f": f"J<sub>f</sub>{l}",
-        "W": f"W{l}",
-        "dC_da": f"∂C/∂a{l}",
-        "grad_a": f"∇<sub>a{l}</sub>C",
-    }[base]
+    l = int(layer)
+    if base == "J_f":
+        template = (t_fprime_t if transposed else t_fprime)(l, elementwise)
+        return render(template)[1]
+    text = {"W": f"W{sup(l)}", "dC_da": render(t_row(l))[1], "grad_a": render(t_grad(l))[1]}[base]
     return f"({text})ᵀ" if transposed else text
 
 
@@ -232,7 +231,7 @@ class ChainStrip(QWidget):
         self._items = list(items)
         self._docs = {}
         texts = [
-            fmt_short(v, CELL_DIGITS)
+            fmt_short(v)
             for item in self._items
             for arr in (item.matrix, item.vector)
             if arr is not None and _is_numeric(arr.shape)
@@ -258,8 +257,8 @@ class ChainStrip(QWidget):
         return self._computed is None or item.order < self._computed
 
     def cell_text(self, value: float) -> str:
-        """How a cell shows `value`: 3 significant digits, a true minus sign."""
-        return fmt_short(value, CELL_DIGITS)
+        """How a cell shows `value`: the display's significant digits, a true minus sign."""
+        return fmt_short(value)
 
     # -- geometry ------------------------------------------------------------------------
     def _doc(self, text: str) -> QTextDocument:
@@ -612,7 +611,7 @@ def _factor_item(factor, step, order: int) -> StripItem:
     """One factor of a form, with the running vector after multiplying by it."""
     return StripItem(
         factor.name,
-        factor_html(factor.name),
+        factor_html(factor.name, factor.diagonal),
         factor.matrix,
         step.value,
         step.name,
@@ -925,12 +924,16 @@ class ChainView(QWidget):
 
     def _show_titles(self, network: Network) -> None:
         L = network.depth
+        ew = {
+            l: ACTIVATIONS[layer.activation].elementwise
+            for l, layer in enumerate(network.layers, start=1)
+        }
         row = " · ".join(
-            [f"∂C/∂a{sup(L)}"]
-            + [f"{factor_html(f'J_f{l}')} · {factor_html(f'W{l}')}" for l in range(L, 0, -1)]
+            [factor_html(f"dC_da{L}")]
+            + [f"{factor_html(f'J_f{l}', ew[l])} · {factor_html(f'W{l}')}" for l in range(L, 0, -1)]
         )
-        col = " ".join(
-            [f"{factor_html(f'W{l}T')} {factor_html(f'J_f{l}T')}" for l in range(1, L + 1)]
+        col = " · ".join(
+            [f"{factor_html(f'W{l}T')} · {factor_html(f'J_f{l}T', ew[l])}" for l in range(1, L + 1)]
             + [factor_html(f"grad_a{L}")]
         )
         self.derivative_title.setText(

@@ -13,13 +13,22 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from visualizer.gui.player import Player
 from visualizer.gui.style import NEUTRAL_COLOR, PHASE_COLORS
-from visualizer.timeline import Step
+from visualizer.notation import t_fprime_applied
+from visualizer.timeline import Step, render
 
 EQUATION_POINT_SIZE = 15.0
 NUMBERS_POINT_SIZE = 11.5
-HINT_HTML = (
-    "Press <b>Space</b> to play the forward pass, then watch δ flow back through (Wˡ)ᵀ and fˡ′"
-)
+
+
+def hint_html() -> str:
+    """The start hint, naming the backward operators in the current notation."""
+    fprime = render(t_fprime_applied("l"))[1]
+    return (
+        "Press <b>Space</b> to play the forward pass, then watch δ flow back through "
+        f"(W<sup>l</sup>)<sup>T</sup> and {fprime}"
+    )
+
+
 START_CAPTION = "start · the network at rest (forward values); playback computes step by step"
 
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | (
@@ -90,7 +99,7 @@ class EquationPanel(QWidget):
         self._step = step
         if step is None:
             self.title_label.setText(START_CAPTION)
-            self.equation_label.setText(HINT_HTML)
+            self.equation_label.setText(hint_html())
             self.numbers_label.setText("")
             self.numbers_label.hide()
             colour = NEUTRAL_COLOR
@@ -109,8 +118,13 @@ class EquationPanel(QWidget):
         # Bound methods, not closures: Qt drops the connections when the panel goes.
         self._player = player
         player.position_changed.connect(self._refresh)
-        player.steps_changed.connect(self._refresh)
+        player.steps_changed.connect(self._reshow)
         self._refresh()
+
+    def _reshow(self) -> None:
+        # A rebuilt timeline (new values, or a new notation or precision): always redraw.
+        if self._player is not None:
+            self.show_step(self._player.current_step)
 
     def _refresh(self, *_args: object) -> None:
         if self._player is not None and self._player.current_step is not self._step:
