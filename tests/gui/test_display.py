@@ -1,11 +1,12 @@
 """View → Notation and View → Precision: one choice for every view, saved between runs."""
 
+from pathlib import Path
+
 import pytest
-from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtCore import QSettings
 
 from visualizer import notation
 from visualizer.formats.network_file import load_network
-from visualizer.gui import recovery
 from visualizer.gui.document import Document
 from visualizer.gui.main_window import MainWindow
 from visualizer.paths import DEFAULT_NETWORK
@@ -13,14 +14,13 @@ from visualizer.timeline import render
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
-    QStandardPaths.setTestModeEnabled(True)
-    monkeypatch.setattr(recovery, "recovery_path", lambda: tmp_path / "recovery" / "recovery.json")
+def settings(tmp_path):
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
 def make_window(qtbot, settings) -> MainWindow:
-    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings)
+    folder = Path(settings.fileName()).parent / "recovery"
+    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings, folder)
     qtbot.addWidget(w)
     return w
 
