@@ -138,7 +138,9 @@ def test_render_step_is_checked(qapp, tmp_path, network):
 def test_step_renders_to_svg_too(qapp, tmp_path, network):
     out = tmp_path / "step.svg"
     render_network(network, out, size=(800, 500), step="last")
-    assert "∂C/∂x" in out.read_text(encoding="utf-8")
+    svg = out.read_text(encoding="utf-8")
+    # The last step labels x's column ∇ₓC, as rich text: ∇, then a subscript x, then C.
+    assert ">∇<" in svg and ">x<" in svg
 
 
 def test_animation_as_gif_plays_every_step_and_loops(qapp, tmp_path, softmax_net):
