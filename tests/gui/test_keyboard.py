@@ -27,6 +27,7 @@ from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.main_window import MainWindow
 from visualizer.gui.shortcuts import KEYBOARD
+from visualizer.notation import fmt_short
 from visualizer.paths import ASSETS, DEFAULT_NETWORK
 
 SIZES = [2, 4, 3, 2]  # the default example: x, tanh, sigmoid, softmax
@@ -96,7 +97,7 @@ def test_descriptions_name_the_thing_its_value_and_where_it_is():
     assert describe(Cursor("edge", 1, 1, 0), net, trace).endswith("from x₁ to z¹₂")
     a = trace.a[2][1]
     assert describe(Cursor("a", 2, 1), net, trace) == (
-        f"neuron a²₂ = {float(a):.3g}, layer 2, sigmoid"
+        f"neuron a²₂ = {fmt_short(a)}, layer 2, sigmoid"  # the display's digits
     )
     assert describe(Cursor("a", 3, 0), net, trace).endswith("output layer 3, softmax")
     assert describe(Cursor("C", 3), net, trace).startswith("loss C = ")
