@@ -23,7 +23,7 @@ from visualizer import __version__, cli
 from visualizer.cli import COMMAND_NAMES, Progress, main
 from visualizer.engine import backprop, gradcheck
 from visualizer.engine.chain import chain_forms
-from visualizer.engine.network import Dataset, InitSpec, Sample, make_network
+from visualizer.engine.network import Dataset, InitSpec, Layer, Network, Sample, make_network
 from visualizer.engine.training import SGD, train
 from visualizer.formats.network_file import load_network, save_network
 from visualizer.formats.snapshot import load_snapshot, snapshot_arrays
@@ -565,3 +565,19 @@ def test_module_entry_point_calls_main(monkeypatch):
     with pytest.raises(SystemExit) as exit_info:
         __import__("visualizer.__main__")
     assert exit_info.value.code == 0 and seen == [True]
+
+
+def test_info_says_why_a_cross_entropy_of_an_identity_output_has_no_value(tmp_path, capsys):
+    # Output a¹₁ = −0.5 with target 1: log(−0.5) has no value. The 1e-300 clamp used to
+    # print a loss of 690.78; now the loss is NaN and the warning names the value.
+    layer = Layer([[-0.5]], [0.0], "identity")
+    net = Network(1, (layer,), "cross_entropy", sample=Sample([1.0], [1.0]))
+    path = tmp_path / "id.json"
+    save_network(net, path)
+    assert main(["info", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "loss on the sample: nan" in captured.out
+    assert captured.err == (
+        "warning: the loss is not a number: cross entropy needs outputs above 0, but the "
+        "identity output gives a¹₁ = −0.5: use a softmax or sigmoid output layer\n"
+    )

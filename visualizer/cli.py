@@ -37,6 +37,7 @@ from visualizer.engine.gradcheck import (
     describe_mode,
     gradient_check,
 )
+from visualizer.engine.losses import domain_problem
 from visualizer.engine.network import Network, NetworkError, Sample
 from visualizer.engine.training import (
     DEFAULT_MOMENTUM,
@@ -190,8 +191,14 @@ def _positive_finite(value: float, flag: str) -> None:
         raise CliError(f"{flag}: must be a finite number > 0, got {value}")
 
 
-def _warn_if_not_finite(trace: backprop.Trace, err: TextIO) -> None:
-    if not math.isfinite(trace.loss):
+def _warn_if_not_finite(network: Network, trace: backprop.Trace, err: TextIO) -> None:
+    if math.isfinite(trace.loss):
+        return
+    out = network.layers[-1].activation
+    problem = domain_problem(out, network.loss, trace.output, trace.y, network.depth)
+    if problem is not None:
+        print(f"warning: the loss is not a number: {problem}", file=err)
+    else:
         print("warning: the loss is not finite (the pass overflowed: weights too large?)", file=err)
 
 
@@ -210,7 +217,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError(getattr(exc, "strerror", None) or str(exc), args.output) from None
     what = f"a batch of {trace.x.shape[0]}" if args.batch else "one sample"
     print(f"wrote {args.output} ({what}, loss {_loss(trace.loss)})", file=out)
-    _warn_if_not_finite(trace, err)
+    _warn_if_not_finite(network, trace, err)
     return 0
 
 
@@ -544,7 +551,7 @@ def cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     print(f"sample x:    {_vector_text(sample.x)}", file=out)
     print(f"sample y:    {_vector_text(sample.y)}", file=out)
     print(f"loss on the sample: {_loss(trace.loss)}", file=out)
-    _warn_if_not_finite(trace, err)
+    _warn_if_not_finite(network, trace, err)
     return 0
 
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.backprop import Trace
+from visualizer.engine.losses import LOSSES, from_logits, is_fused
 from visualizer.engine.network import Network
 from visualizer.notation import (
     SUBSCRIPTS,
@@ -58,9 +59,6 @@ _PHASE_OF = {
     "weight_grad": "backward",
     "transpose": "backward",
 }
-
-# Output layers whose δᴸ the engine computes from the logits as aᴸ − y (see backprop.run).
-FUSED = frozenset({("softmax", "cross_entropy"), ("sigmoid", "binary_cross_entropy")})
 
 MAX_SHOWN = 8  # vectors longer than this are elided in the middle
 ELIDE_HEAD = 3
@@ -211,23 +209,6 @@ def _lhs(name: str, layer: int) -> str:
     }[name]
 
 
-def _loss_templates(loss: str, big_l: int, n_out: int) -> tuple[str, str]:
-    """(C = …, ∂C/∂aᴸ = …) for the loss called `loss`, as templates."""
-    a, ai = _up("a", big_l), f"{_up('a', big_l)}_{{i}}"
-    if loss == "half_squared_error":
-        return f"C = ½ Σ_{{i}} ({ai} − y_{{i}})²", f"{a} − y"
-    if loss == "mean_squared_error":
-        return f"C = (1/{n_out}) Σ_{{i}} ({ai} − y_{{i}})²", f"(2/{n_out}) ({a} − y)"
-    if loss == "cross_entropy":
-        return f"C = −Σ_{{i}} y_{{i}} log {ai}", f"−y ⊘ {a}"
-    if loss == "binary_cross_entropy":
-        return (
-            f"C = −Σ_{{i}} [y_{{i}} log {ai} + (1 − y_{{i}}) log(1 − {ai})]",
-            f"({a} − y) ⊘ ({a} ⊙ (1 − {a}))",
-        )
-    return f"C = ℓ({a}, y)", f"∂ℓ/∂{a}"
-
-
 # -- building ----------------------------------------------------------------------------
 def _ro(values: Array | float) -> Array:
     """A read-only float64 view (no copy when the input already is float64)."""
@@ -263,7 +244,7 @@ def build(network: Network, trace: Trace) -> list[Step]:
     big_l = network.depth
     loss = network.loss
     out_act = network.layer(big_l).activation
-    fused = (out_act, loss) in FUSED
+    fused = is_fused(out_act, loss)
 
     def ref(name: str, layer: int) -> VectorRef:
         # bˡ is a parameter, not part of the pass; every other value is the Trace's own.
@@ -314,8 +295,12 @@ def build(network: Network, trace: Trace) -> list[Step]:
             )
         )
 
-    def act_note(l: int) -> str:
+    def act_note(l: int, backward: bool = False) -> str:
         act = ACTIVATIONS[network.layer(l).activation]
+        if backward and l == big_l and from_logits(act.name, loss):
+            # δᴸ is what this equation means, but computed from zᴸ (engine/losses.py), so it
+            # stays exact where aᴸ has rounded to 0 or 1 and ∇ₐC has overflowed.
+            return f" ({_up('f', l)} = {act.symbol}, computed from the logits)"
         return f" ({_up('f', l)} = {act.symbol})"
 
     for l in range(1, big_l + 1):
@@ -338,7 +323,8 @@ def build(network: Network, trace: Trace) -> list[Step]:
             note=act_note(l),
         )
 
-    c_template, grad_template = _loss_templates(loss, big_l, network.output_size)
+    a_out = _up("a", big_l)
+    c_template, grad_template = LOSSES[loss].equations(a_out, f"{a_out}_{{i}}", network.output_size)
     add(
         "loss",
         big_l,
@@ -376,7 +362,7 @@ def build(network: Network, trace: Trace) -> list[Step]:
                 writes=[("delta", l)],
                 equation=f"{delta} = {t_delta(l, True)}",
                 activation=act,
-                note=act_note(l),
+                note=act_note(l, backward=True),
             )
         else:  # softmax: a full Jacobian, applied transposed to the incoming gradient
             add(
@@ -387,7 +373,7 @@ def build(network: Network, trace: Trace) -> list[Step]:
                 equation=f"{delta} = {t_delta(l, False)}",
                 matrices=[("J", l)],
                 activation=act,
-                note=act_note(l),
+                note=act_note(l, backward=True),
             )
         add(
             "weight_grad",

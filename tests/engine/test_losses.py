@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 from visualizer.engine import backprop
 from visualizer.engine.activations import ACTIVATIONS
-from visualizer.engine.losses import LOSSES, get_loss
+from visualizer.engine.losses import LOSSES, domain_problem, from_logits, get_loss
 from visualizer.engine.network import Layer, Network
 
 EPS = 1e-6
@@ -91,13 +91,25 @@ def _saturating_network(hidden: str, output: str, loss: str) -> Network:
 
 
 @pytest.mark.parametrize(("activation", "loss"), list(itertools.product(ACTIVATIONS, LOSSES)))
-def test_every_activation_and_loss_stays_finite_at_huge_pre_activations(activation, loss):
+def test_every_activation_and_loss_at_huge_pre_activations_is_finite_or_says_why(activation, loss):
     net = _saturating_network(activation, activation, loss)
     y = np.array([1.0, 0.0])
-    trace = backprop.run(net, np.array([1.0, 1.0]), y)
+    with np.errstate(all="ignore"):  # a NaN loss spreads through the backward pass
+        trace = backprop.run(net, np.array([1.0, 1.0]), y)
     assert np.max(np.abs(trace.z[0])) == 1e4
+    problem = domain_problem(activation, loss, trace.output, y, 2)
+    if problem is not None:
+        # A cross-entropy of an output that is not a probability: no number, and a reason
+        # naming the value (never a loss capped by a clamp).
+        assert not np.isfinite(trace.loss)
+        assert problem.startswith(loss.replace("_", " ") + " needs outputs")
+        assert "a²" in problem and "softmax or sigmoid" in problem
+        return
     assert np.isfinite(trace.loss)
-    for arrays in (trace.z, trace.a, trace.delta, trace.dW, trace.db, trace.grad_a):
+    # ∂C/∂aᴸ = −y/aᴸ really overflows where a probability has rounded to 0; when C and δᴸ
+    # come from the logits nothing downstream reads it.
+    downstream = trace.grad_a[:-1] if from_logits(activation, loss) else trace.grad_a
+    for arrays in (trace.z, trace.a, trace.delta, trace.dW, trace.db, downstream):
         for arr in arrays:
             assert np.all(np.isfinite(arr))
 

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from visualizer.engine.activations import ACTIVATIONS
-from visualizer.engine.losses import LOSSES
+from visualizer.engine.losses import LOSSES, output_cost, output_delta
 from visualizer.engine.network import Network, Sample
 from visualizer.notation import sup
 
@@ -115,40 +115,44 @@ def _as_inputs(network: Network, x: Array | None, y: Array | None) -> tuple[Arra
     return x, y
 
 
+def forward(network: Network, z: Array, start: int = 1) -> tuple[list[Array], list[Array]]:
+    """The forward pass from layer `start` (1-based) on, given that layer's pre-activation
+    z: ([zˢᵗᵃʳᵗ, …, zᴸ], [aˢᵗᵃʳᵗ, …, aᴸ]). Any leading axes of z ride along (a sample
+    (n,), a batch (B, n), or a stack of nudged copies (K, …) for the gradient check);
+    `backprop.run`, `training.predict` and the gradient check all use this one pass."""
+    layers = network.layers
+    z_list = [z]
+    a = ACTIVATIONS[layers[start - 1].activation].f(z)
+    a_list = [a]
+    for layer in layers[start:]:
+        z = a @ layer.weights.T + layer.biases
+        a = ACTIVATIONS[layer.activation].f(z)
+        z_list.append(z)
+        a_list.append(a)
+    return z_list, a_list
+
+
+def pre_activation(network: Network, x: Array) -> Array:
+    """z¹ = W¹x + b¹ (x a sample or rows), where `forward` starts."""
+    first = network.layers[0]
+    return x @ first.weights.T + first.biases
+
+
 def run(network: Network, x: Array | None = None, y: Array | None = None) -> Trace:
     """Forward and backward pass of `network` on input x and target y (default: the
     network's current sample). x is (n⁰,) or a batch (B, n⁰); y likewise."""
     x, y = _as_inputs(network, x, y)
-    loss = LOSSES[network.loss]
     layers = network.layers
     acts = [ACTIVATIONS[layer.activation] for layer in layers]
-
-    a_list = [x]
-    z_list = []
-    a = x
-    for layer, act in zip(layers, acts, strict=True):
-        z = a @ layer.weights.T + layer.biases
-        a = act.f(z)
-        z_list.append(z)
-        a_list.append(a)
+    z_list, a_list = forward(network, pre_activation(network, x))
+    a_list.insert(0, x)
 
     z_out, a_out = z_list[-1], a_list[-1]
-    dC_da = loss.gradient(a_out, y)
-    last = acts[-1].name
-    # Fused output layers: computing C and δᴸ from the logits is exact and stable, where
-    # going through log(a) and 1/a would lose digits (or overflow) at saturated outputs.
-    if last == "softmax" and loss.name == "cross_entropy":
-        shifted = z_out - np.max(z_out, axis=-1, keepdims=True)
-        log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-        cost = float(np.mean(-np.sum(y * log_softmax, axis=-1)))
-        delta = a_out * np.sum(y, axis=-1, keepdims=True) - y  # = a − y when Σy = 1
-    elif last == "sigmoid" and loss.name == "binary_cross_entropy":
-        per = y * np.logaddexp(0.0, -z_out) + (1.0 - y) * np.logaddexp(0.0, z_out)
-        cost = float(np.mean(np.sum(per, axis=-1)))
-        delta = a_out - y
-    else:
-        cost = loss.value(a_out, y)
-        delta = acts[-1].vjp(z_out, a_out, dC_da)
+    last, loss = layers[-1].activation, network.loss
+    dC_da = LOSSES[loss].gradient(a_out, y)
+    # The output stage (engine/losses.py) computes C and δᴸ from the logits where it can.
+    cost = float(np.mean(output_cost(last, loss, z_out, a_out, y)))
+    delta = output_delta(last, loss, z_out, a_out, y, dC_da)
 
     depth = len(layers)
     deltas: list[Array] = [delta] * depth

@@ -2,9 +2,9 @@
 
 Every entry p of every Wˡ, bˡ and of the input x is nudged both ways, and
 (C(p + ε) − C(p − ε)) / 2ε is compared with what `backprop.run` computes. The loss is
-evaluated by a private forward-only pass (the same formulas as `backprop.run`, including
-its fused softmax + cross-entropy and sigmoid + binary cross-entropy), vectorised over many
-nudges at once; no network is rebuilt and no read-only array is touched.
+evaluated by `backprop.forward` and the output stage of engine/losses.py (the formulas
+`backprop.run` uses, from the logits where it does), vectorised over many nudges at once;
+no network is rebuilt and no read-only array is touched.
 
 That costs two forward passes per parameter, minutes for millions of parameters, so above
 `FAST_ABOVE` parameters the check runs in *fast mode* (as PyTorch's
@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from visualizer.engine import backprop
-from visualizer.engine.activations import ACTIVATIONS, Activation
-from visualizer.engine.losses import LOSSES, Loss
+from visualizer.engine.losses import output_cost, output_rounding
 from visualizer.engine.network import Network
 
 Array = np.ndarray
@@ -198,24 +197,10 @@ def rounding_sensitivity(network: Network, trace: backprop.Trace) -> float:
         per_sample = per_sample + np.sum(np.abs(trace.delta[l]) * magnitude, axis=-1)
         if l < network.depth - 1:
             per_sample = per_sample + np.sum(np.abs(trace.a[l + 1] * trace.grad_a[l + 1]), axis=-1)
-    per_sample = per_sample + _loss_sensitivity(network.layers[-1].activation, network.loss, trace)
+    z, a = trace.z[-1], trace.a[-1]
+    last = network.layers[-1].activation
+    per_sample = per_sample + output_rounding(last, network.loss, z, a, trace.y, trace.dC_da)
     return float(np.mean(per_sample))
-
-
-def _loss_sensitivity(last: str, loss: str, trace: backprop.Trace) -> Array:
-    """The output stage's share of S, per sample."""
-    z, a, y = trace.z[-1], trace.a[-1], trace.y
-    if last == "softmax" and loss == "cross_entropy":
-        # C = −Σ y·(z − max z) + Σy·log Σ exp(z − max z): that sum is ≥ 1, so its log rounds by
-        # u in absolute terms however small C is; each y·log-softmax term rounds too.
-        shifted = z - np.max(z, axis=-1, keepdims=True)
-        log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-        return np.sum(np.abs(y) * (1.0 + np.abs(log_softmax)), axis=-1)
-    if last == "sigmoid" and loss == "binary_cross_entropy":
-        terms = np.abs(y) * np.logaddexp(0.0, -z) + np.abs(1.0 - y) * np.logaddexp(0.0, z)
-        return np.sum(terms, axis=-1)
-    # Unfused: C is computed from aᴸ, each aᵢᴸ weighs |∂C/∂aᵢᴸ|, plus the loss's own sum.
-    return np.sum(np.abs(a * trace.dC_da), axis=-1) + np.abs(LOSSES[loss].per_sample(a, y))
 
 
 def _row(name: str, analytic: Array, numeric: Array, floor: float) -> CheckRow:
@@ -345,36 +330,20 @@ class _Model:
     of nudged copies at once: the rows of a (K, …) array are K independent evaluations."""
 
     def __init__(self, network: Network) -> None:
+        self.network = network
         self.weights = [layer.weights for layer in network.layers]
         self.biases = [layer.biases for layer in network.layers]
-        self.acts: list[Activation] = [ACTIVATIONS[layer.activation] for layer in network.layers]
-        self.loss: Loss = LOSSES[network.loss]
         self.width = max(network.sizes)
 
     def losses_from(self, l: int, z: Array, y: Array) -> Array:
         """C for each leading row of z, where z holds the pre-activation of layer index l
         (0-based) for one sample (K, n) or a batch (K, B, n); batch losses are means over B."""
-        a = self.acts[l].f(z)
-        for w, b, act in zip(
-            self.weights[l + 1 :], self.biases[l + 1 :], self.acts[l + 1 :], strict=True
-        ):
-            z = a @ w.T + b
-            a = act.f(z)
-        per_sample = self._per_sample(z, a, y)
+        # The forward pass and output stage of backprop.run, so this C is the one whose
+        # gradient run computes; at the unperturbed point the two agree bit for bit.
+        z_list, a_list = backprop.forward(self.network, z, start=l + 1)
+        net = self.network
+        per_sample = output_cost(net.layers[-1].activation, net.loss, z_list[-1], a_list[-1], y)
         return per_sample.mean(axis=-1) if per_sample.ndim == 2 else per_sample
-
-    def _per_sample(self, z: Array, a: Array, y: Array) -> Array:
-        # The same (fused) formulas as backprop.run, so this C is the one whose gradient run
-        # computes; at the unperturbed point the two agree bit for bit (a test pins this).
-        last, loss = self.acts[-1].name, self.loss.name
-        if last == "softmax" and loss == "cross_entropy":
-            shifted = z - np.max(z, axis=-1, keepdims=True)
-            log_softmax = shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
-            return -np.sum(y * log_softmax, axis=-1)
-        if last == "sigmoid" and loss == "binary_cross_entropy":
-            per = y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
-            return np.sum(per, axis=-1)
-        return self.loss.per_sample(a, y)
 
     def numeric_weights(
         self, l: int, a_prev: Array, y: Array, eps: float, index: Array | None = None

@@ -20,7 +20,6 @@ from typing import ClassVar, Protocol
 import numpy as np
 
 from visualizer.engine import backprop
-from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.network import Dataset, Layer, Network, NetworkError
 
 Array = np.ndarray
@@ -166,11 +165,9 @@ def predict(network: Network, x: Array) -> Array:
     """The network's outputs aᴸ for inputs x (one sample (n⁰,) or rows (B, n⁰)): the
     forward pass alone, for drawing what a network has learnt over many points (a grid,
     a curve) without paying for a backward pass. Overflow gives ±∞/NaN, not a warning."""
-    a = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
     with np.errstate(all="ignore"):
-        for layer in network.layers:
-            a = ACTIVATIONS[layer.activation].f(a @ layer.weights.T + layer.biases)
-    return a
+        return backprop.forward(network, backprop.pre_activation(network, x))[1][-1]
 
 
 def parameters(network: Network) -> list[Array]:

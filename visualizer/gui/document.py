@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from visualizer.engine.backprop import Trace, run
+from visualizer.engine.losses import domain_problem
 from visualizer.engine.network import Network
 from visualizer.formats.network_file import save_network
 
@@ -48,9 +49,14 @@ class Selection:
 
 def checked_trace(network: Network) -> Trace:
     """The trace of `network` on its sample; ValueError naming the first value that
-    overflows to ±∞ or NaN (weights too large), so such a network never reaches the views."""
+    overflows to ±∞ or NaN (weights too large), or the output a cross-entropy cannot take
+    the log of, so such a network never reaches the views."""
     with np.errstate(all="ignore"):
         trace = run(network)
+    out = network.layers[-1].activation
+    problem = domain_problem(out, network.loss, trace.output, trace.y, network.depth)
+    if problem is not None:
+        raise ValueError(problem)  # not an overflow: the loss has no value at these outputs
     overflowed = trace.non_finite()
     if overflowed is not None:
         raise ValueError(
