@@ -37,7 +37,7 @@ from visualizer.engine.gradcheck import (
     describe_mode,
     gradient_check,
 )
-from visualizer.engine.losses import domain_problem
+from visualizer.engine.losses import LOSSES, domain_problem
 from visualizer.engine.network import Network, NetworkError, Sample
 from visualizer.engine.training import (
     DEFAULT_MOMENTUM,
@@ -48,12 +48,20 @@ from visualizer.engine.training import (
     train,
 )
 from visualizer.formats.errors import FormatError
-from visualizer.formats.network_file import load_network, save_network
+from visualizer.formats.models import (
+    ActivationsNeeded,
+    open_model,
+    parse_activations,
+)
+from visualizer.formats.network_file import save_network
 from visualizer.formats.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
 from visualizer.formats.snapshot import write_snapshot
 from visualizer.timeline import step_count
 
 PROG = "backprop-visualizer"
+MODEL_HELP = (
+    "a model file: .json (network or snapshot), .npz (snapshot), .onnx or .safetensors"
+)
 CHAIN_ROWS_SHOWN = 20  # `chain` lists this many input components unless --all
 
 # (name, one-line description, example) — the order of `--help`.
@@ -68,6 +76,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
      f"{PROG} chain net.json"),
     ("info", "layers, parameter counts and the loss on the sample",
      f"{PROG} info net.json"),
+    ("convert", "write the model in another format: network, ONNX, safetensors, a script",
+     f"{PROG} convert model.onnx -o net.json"),
     ("render", "draw the canvas (or the window) to PNG/SVG, or the animation to a GIF",
      f"{PROG} render net.json -o net.png --step last"),
 )  # fmt: skip
@@ -124,9 +134,16 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1)
 
 
 # -- input ---------------------------------------------------------------------------------
-def _load(path: str) -> Network:
+def _load(path: str, args: argparse.Namespace | None = None, err: TextIO | None = None) -> Network:
+    """The network in the model file at `path`, whatever its format (`open_model`), with
+    the command's --activations and --loss; notes (softmax added, …) go to `err`."""
+    activations = getattr(args, "activations", None)
+    loss = getattr(args, "loss", None)
     try:
-        return load_network(path)
+        names = None if activations is None else parse_activations(activations)
+        opened = open_model(path, activations=names, loss=loss)
+    except ActivationsNeeded as exc:
+        raise CliError(str(exc), path) from None
     except FileNotFoundError:
         raise CliError("no such file", path) from None
     except IsADirectoryError:
@@ -135,6 +152,9 @@ def _load(path: str) -> Network:
         raise CliError(exc.strerror or str(exc), path) from None
     except (FormatError, NetworkError, ValueError) as exc:
         raise CliError(str(exc), path) from None
+    for note in opened.notes:
+        print(f"note: {note}", file=err or sys.stderr)
+    return opened.network
 
 
 def _vector(text: str, flag: str, expected: int) -> np.ndarray:
@@ -204,7 +224,7 @@ def _warn_if_not_finite(network: Network, trace: backprop.Trace, err: TextIO) ->
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    network = _load(args.network)
+    network = _load(args.network, args, err)
     if args.batch and (args.x is not None or args.y is not None):
         raise CliError("--batch uses the network's dataset; it cannot be combined with --x/--y")
     _check_output(args.output, SNAPSHOT_SUFFIXES)
@@ -224,7 +244,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     _positive_finite(args.eps, "--eps")
     _positive_finite(args.rtol, "--rtol")
-    network = _with_sample(_load(args.network), args.x, args.y)
+    network = _with_sample(_load(args.network, args, err), args.x, args.y)
     if args.seed is not None and not 0 <= args.seed < 2**63:
         raise CliError(f"--seed: must be a whole number ≥ 0, got {args.seed}")
     mode = choose_mode(network, "full" if args.full else "fast" if args.fast else "auto")
@@ -348,7 +368,7 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise CliError("--noise and --samples describe a generated dataset: add --dataset NAME")
     if args.seed < 0:
         raise CliError(f"--seed: must be at least 0, got {args.seed}")
-    network = _load(args.network)
+    network = _load(args.network, args, err)
     if args.dataset is not None:
         noise = DEFAULT_NOISE if args.noise is None else args.noise
         samples = DEFAULT_SAMPLES if args.samples is None else args.samples
@@ -415,7 +435,7 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    network = _with_sample(_load(args.network), args.x, args.y)
+    network = _with_sample(_load(args.network, args, err), args.x, args.y)
     result = chain_forms(network)
     costs = result.costs
     if args.json:
@@ -532,7 +552,7 @@ def _chain_json(network: Network, result: ChainResult) -> dict:
 
 
 def cmd_info(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    network = _with_sample(_load(args.network), args.x, args.y)
+    network = _with_sample(_load(args.network, args, err), args.x, args.y)
     print(f"name:        {network.name or '(unnamed)'}", file=out)
     print(f"input size:  {network.input_size}", file=out)
     rows = []
@@ -578,7 +598,7 @@ def _step(text: str | None, count: int) -> int | str | None:
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    network = _with_sample(_load(args.network), args.x, args.y)
+    network = _with_sample(_load(args.network, args, err), args.x, args.y)
     size = _size(args.size)
     if (args.output is None) == (args.gif is None):
         raise CliError("give either -o OUT.png|OUT.svg (a picture) or --gif OUT (the animation)")
@@ -627,6 +647,43 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+CONVERT_SUFFIXES = (".json", ".onnx", ".safetensors", ".py")
+
+
+def cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    script = "torch" if args.torch else "numpy" if args.numpy else None
+    _check_output(args.output, CONVERT_SUFFIXES)
+    suffix = Path(args.output).suffix.lower()
+    if suffix == ".py" and script is None:
+        raise CliError("a .py output is a script: add --numpy or --torch", args.output)
+    if script is not None and suffix != ".py":
+        raise CliError(f"--{script} writes a Python script: the output must end in .py")
+    network = _with_sample(_load(args.network, args, err), args.x, args.y)
+    try:
+        if suffix == ".json":
+            save_network(network, args.output)
+            written = [Path(args.output)]
+        elif suffix == ".onnx":
+            from visualizer.formats.onnx_io import save_onnx
+
+            save_onnx(network, args.output)
+            written = [Path(args.output)]
+        elif suffix == ".safetensors":
+            from visualizer.formats.safetensors_io import save_safetensors
+
+            save_safetensors(network, args.output)
+            written = [Path(args.output)]
+        else:
+            from visualizer.formats.scripts import save_script
+
+            assert script is not None
+            written = save_script(network, args.output, script)
+    except (FormatError, ValueError, OSError) as exc:
+        raise CliError(getattr(exc, "strerror", None) or str(exc), args.output) from None
+    print(f"wrote {', '.join(map(str, written))}", file=out)
+    return 0
+
+
 # -- the GUI -------------------------------------------------------------------------------
 def launch_gui(path: str | None, help_text: str, out: TextIO, err: TextIO) -> int:
     """Open the app (with `path`, if given). Qt is imported here and nowhere else."""
@@ -653,7 +710,7 @@ def launch_gui(path: str | None, help_text: str, out: TextIO, err: TextIO) -> in
 def _commands_text() -> str:
     width = max(len(name) for name, _, _ in COMMANDS)
     lines = ["commands:"]
-    lines.append(f"  {'(none)':<{width}}  open the app, with NETWORK if given")
+    lines.append(f"  {'(none)':<{width}}  open the app, with MODEL if given")
     lines.append(f"  {'':<{width}}    e.g. {PROG} assets/networks/xor.json")
     for name, description, example in COMMANDS:
         lines.append(f"  {name:<{width}}  {description}")
@@ -667,13 +724,13 @@ def _commands_text() -> str:
 def _gui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        usage=f"{PROG} [NETWORK]  |  {PROG} COMMAND ...",
+        usage=f"{PROG} [MODEL]  |  {PROG} COMMAND ...",
         description="Build a small neural network and watch backpropagation happen.",
         epilog=_commands_text(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "network", nargs="?", metavar="NETWORK", help="a network file (.json) to open in the app"
+        "network", nargs="?", metavar="MODEL", help=MODEL_HELP + ", to open in the app"
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     return parser
@@ -699,7 +756,19 @@ def _command_parser() -> argparse.ArgumentParser:
             epilog=f"example: {example}",
             formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the example on one line
         )
-        p.add_argument("network", metavar="NETWORK", help="a network file (.json)")
+        p.add_argument("network", metavar="MODEL", help=MODEL_HELP)
+        p.add_argument(
+            "--activations",
+            metavar="F1,F2,...",
+            help="one activation per layer, for a .safetensors file that does not say them "
+            "(e.g. relu,relu,softmax)",
+        )
+        p.add_argument(
+            "--loss",
+            choices=tuple(LOSSES),
+            help="the loss to use (default: the file's; for ONNX and safetensors from "
+            "elsewhere, cross_entropy after a softmax, else half_squared_error)",
+        )
         p.set_defaults(handler=handler)
         return p
 
@@ -793,6 +862,23 @@ def _command_parser() -> argparse.ArgumentParser:
     )
 
     p = add("info", cmd_info)
+    _add_sample_options(p)
+
+    p = add("convert", cmd_convert)
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUT",
+        help="by suffix: .json (network file), .onnx, .safetensors, or .py with --numpy/--torch",
+    )
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--numpy", action="store_true", help="OUT.py: forward and backward pass in NumPy"
+    )
+    kind.add_argument(
+        "--torch", action="store_true", help="OUT.py: the same nn.Sequential in PyTorch"
+    )
     _add_sample_options(p)
 
     p = add("render", cmd_render)

@@ -3,32 +3,15 @@
 import json
 
 import numpy as np
-import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from visualizer.engine.network import make_network
 from visualizer.formats.network_file import load_network, save_network
 from visualizer.gui import commands
-from visualizer.gui.document import Document, Selection
-from visualizer.gui.main_window import MainWindow
+from visualizer.gui.document import Selection
 from visualizer.paths import DEFAULT_NETWORK
 
 Btn = QMessageBox.StandardButton
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings, tmp_path / "recovery")
-    w.errors = []
-    w.answers = []
-    monkeypatch.setattr(w, "show_error", lambda title, text: w.errors.append(text))
-    monkeypatch.setattr(w, "ask_unsaved", lambda: w.answers.pop(0) if w.answers else Btn.Discard)
-    yield w
-    w.doc.undo_stack.clear()  # nothing unsaved: closing must not prompt
-    w.close()
-    w.deleteLater()
 
 
 def test_opens_on_the_default_example(window):

@@ -13,15 +13,20 @@ def run(path: str | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from visualizer.formats.network_file import load_network
+    from visualizer.formats.models import ActivationsNeeded, open_model
     from visualizer.gui.document import Document
     from visualizer.paths import DEFAULT_NETWORK
 
     target = Path(path) if path else DEFAULT_NETWORK
+    ask = False
     try:
-        # The document computes (and checks) the trace: a file whose values overflow is
-        # refused here like a malformed one.
-        document = Document(load_network(target), path if path else None)
+        # Any model file opens (network, snapshot, ONNX, safetensors). The document computes
+        # (and checks) the trace: a file whose values overflow is refused here like a
+        # malformed one, before Qt starts.
+        opened = open_model(target)
+        document = _document(opened, path, Document)
+    except ActivationsNeeded:
+        ask = True  # a weights file without activations: asked once the app is up
     except (ValueError, OSError) as exc:
         print(f"error: {target}: {exc}", file=sys.stderr)
         return 2
@@ -30,6 +35,18 @@ def run(path: str | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
+    if ask:
+        from visualizer.gui.model_files import open_any
+
+        try:
+            opened = open_any(None, target)
+            if opened is None:
+                print(f"error: {target}: no activations chosen; nothing opened", file=sys.stderr)
+                return 2
+            document = _document(opened, path, Document)
+        except (ValueError, OSError) as exc:
+            print(f"error: {target}: {exc}", file=sys.stderr)
+            return 2
 
     from visualizer.gui.main_window import MainWindow
 
@@ -39,6 +56,16 @@ def run(path: str | None = None) -> int:
     # window behind it, and whatever the answer leads to (even quitting) works as usual.
     QTimer.singleShot(0, window.offer_recovery)
     return app.exec()
+
+
+def _document(opened, path: str | None, document_class):
+    """The document for the file given at start-up (None: the built-in example). The file
+    stays the document's path only when it is the app's own network file: Save must not
+    overwrite a snapshot, an ONNX model or the example."""
+    document = document_class(opened.network, path if path and opened.native else None)
+    for note in opened.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return document
 
 
 def configure_application(app) -> None:

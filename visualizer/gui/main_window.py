@@ -33,9 +33,8 @@ from PySide6.QtWidgets import (
 from visualizer import __version__, notation
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
-from visualizer.formats.network_file import load_network
-from visualizer.formats.snapshot import is_snapshot, open_snapshot
-from visualizer.gui import commands, display, export, recovery
+from visualizer.formats.models import MODEL_SUFFIXES
+from visualizer.gui import commands, display, export, model_files, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.focus import FocusAreas
@@ -56,7 +55,7 @@ from visualizer.timeline import build as build_timeline
 APP_TITLE = "Backprop Visualizer"
 AUTOSAVE_MS = 5000
 MAX_RECENT = 8
-OPENABLE = (".json", ".npz")  # network files and gradient snapshots
+OPENABLE = MODEL_SUFFIXES  # network files, snapshots, ONNX and safetensors models
 
 
 def new_network() -> Network:
@@ -243,6 +242,11 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+E",
             "The canvas at the current step as PNG (1×/2×/3×) or SVG",
         )
+        self.act_export_model = self._action(
+            "Export &Model…",
+            lambda: self._exported(model_files.export_model(self, self.doc, self.settings)),
+            tip="The network as ONNX, safetensors, a NumPy or PyTorch script, or a network file",
+        )
         self.act_export_animation = self._action(
             "Export &Animation…",
             lambda: self._exported(export.export_animation(self, self.doc, self.settings)),
@@ -312,6 +316,7 @@ class MainWindow(QMainWindow):
                 self.act_export_snapshot,
                 self.act_export_image,
                 self.act_export_animation,
+                self.act_export_model,
             ]
         )
         panels = file.addMenu("Export &Panel as PNG")
@@ -550,7 +555,7 @@ class MainWindow(QMainWindow):
             self,
             "Open network",
             self._last_dir(),
-            "Networks and snapshots (*.json *.npz);;All files (*)",
+            model_files.OPEN_FILTER,
         )
         if path:
             self.open_path(path, ask=False)
@@ -561,20 +566,19 @@ class MainWindow(QMainWindow):
         if ask and not self.maybe_save():
             return False
         path = Path(path)
-        note = ""
         try:
-            snapshot = is_snapshot(path)
-            if snapshot:
-                network, note = open_snapshot(path)
-            else:
-                network = load_network(path)
+            opened = model_files.open_any(self, path)
+            if opened is None:  # the user cancelled the question about activations
+                return False
+            network = opened.network
             trace = checked_trace(network)
         except (ValueError, OSError) as exc:
             self.show_error("Cannot open file", f"{path.name}: {exc}")
             return False
-        # A snapshot or an example is opened as a new document: Save asks for a name
-        # instead of overwriting the .npz or the shipped file.
-        keep_path = not snapshot and path.parent != EXAMPLES
+        note = "; ".join(opened.notes)
+        # A snapshot, a model from elsewhere or an example is opened as a new document:
+        # Save asks for a name instead of overwriting that file.
+        keep_path = opened.native and path.parent != EXAMPLES
         self.doc.replace(network, path if keep_path else None, trace)
         if path.parent != EXAMPLES:
             self._add_recent(path)
