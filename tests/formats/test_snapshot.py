@@ -12,7 +12,7 @@ import pytest
 from visualizer.engine.backprop import run
 from visualizer.engine.network import Dataset, InitSpec, Sample, make_network
 from visualizer.formats.errors import FormatError
-from visualizer.formats.network_file import network_to_json
+from visualizer.formats.network_file import network_description, network_to_json
 from visualizer.formats.snapshot import (
     Snapshot,
     arrays_to_csv,
@@ -108,11 +108,54 @@ def test_npz_opens_with_numpy_alone_without_pickle(tmp_path):
     net, trace = traces()["batch"]
     save_snapshot(tmp_path / "s.npz", net, trace)
     with np.load(tmp_path / "s.npz", allow_pickle=False) as data:
-        assert set(data.files) == {*snapshot_arrays(net, trace), "network_json"}
-        text = data["network_json"]
-        assert text.shape == () and text.dtype.kind == "U"
-        assert str(text[()]) == network_to_json(net)
+        assert set(data.files) == {*snapshot_arrays(net, trace), "network", "snapshot_version"}
+        assert data["snapshot_version"] == 2
+        raw = data["network"]
+        assert raw.dtype == np.uint8 and raw.ndim == 1
+        description = json.loads(raw.tobytes().decode("utf-8"))
+        assert description == network_description(net)  # no weight values in it
+        assert "weights" not in description["layers"][0]
         assert data["dW2"].tobytes() == trace.dW[1].tobytes()
+
+
+def test_version_1_npz_snapshots_still_open(tmp_path):
+    net, trace = traces()["sample"]
+    arrays = snapshot_arrays(net, trace)
+    np.savez(tmp_path / "v1.npz", **arrays, network_json=np.array(network_to_json(net)))
+    loaded = load_snapshot(tmp_path / "v1.npz")
+    assert loaded.network == net
+    assert all(loaded.arrays[k].tobytes() == v.tobytes() for k, v in arrays.items())
+
+
+def test_npz_snapshot_is_barely_larger_than_its_arrays(tmp_path):
+    net = make_network([784, 256, 10], "sigmoid", init=InitSpec(seed=2))
+    trace = run(net)
+    save_snapshot(tmp_path / "s.npz", net, trace)
+    np.savez(tmp_path / "plain.npz", **snapshot_arrays(net, trace))
+    size, plain = (tmp_path / "s.npz").stat().st_size, (tmp_path / "plain.npz").stat().st_size
+    assert size <= 1.1 * plain  # version 1 was 6.4×: every weight again, as UTF-32 text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"snapshot_version": np.array(3)}, r"^snapshot_version: 3 is not supported"),
+        (
+            {"snapshot_version": np.array(2), "network": np.array([1.0, 2.0])},
+            r"^network: expected UTF-8 bytes \(uint8\), got float64",
+        ),
+        (
+            {"snapshot_version": np.array(2), "network": np.frombuffer(b"\xff{", np.uint8)},
+            r"^network: not UTF-8 text",
+        ),
+        ({"snapshot_version": np.array(2)}, r"^network: missing"),
+    ],
+)
+def test_malformed_version_2_members_are_named(tmp_path, extra, message):
+    _, arrays = _good_arrays()
+    _write_npz(tmp_path / "s.npz", **arrays, **extra)
+    with pytest.raises(FormatError, match=message):
+        load_snapshot(tmp_path / "s.npz")
 
 
 def test_npz_is_uncompressed(tmp_path):

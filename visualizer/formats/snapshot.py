@@ -5,9 +5,11 @@ for each layer l = 1..L: `W{l}`, `b{l}`, `z{l}`, `a{l}`, `delta{l}`, `dW{l}`, `d
 sample the per-sample values are vectors; for a batch they are (B, n) arrays with one row
 per sample, and `loss`, `dW{l}`, `db{l}` are means over the batch (as in the Trace).
 
-Three files, chosen by suffix: `.npz` (NumPy, plus the network file text as `network_json`),
-`.json` (the network and the arrays as nested lists) and `.csv` (one long table, arrays
-only). All three read back bit for bit.
+Three files, chosen by suffix: `.npz` (NumPy; version 2 adds the network's description
+without weight values as UTF-8 bytes in `network`, and `snapshot_version`; version 1 files,
+with the whole network file text in `network_json`, still open), `.json` (the network and
+the arrays as nested lists) and `.csv` (one long table, arrays only). All three read back
+bit for bit.
 
 `snapshot_trace` is the pass a snapshot records (the CLI's `export` and the app's File →
 Export both take it from here); `verify_snapshot` / `open_snapshot` check an opened
@@ -36,17 +38,22 @@ from visualizer.formats.errors import FormatError
 from visualizer.formats.network_file import (
     SNAPSHOT_FORMAT,
     check_format,
+    network_description,
     network_from_dict,
     network_to_dict,
-    network_to_json,
 )
 from visualizer.notation import fmt_full, fmt_short
 
 Array = np.ndarray
 
 SUFFIXES = (".npz", ".json", ".csv")
-VERSION = 1
-NETWORK_JSON = "network_json"  # the npz member holding the network file text
+VERSION = 1  # of the .json snapshot
+NPZ_VERSION = 2  # of the .npz snapshot: 1 held the whole network file text, weights included
+NETWORK_JSON = "network_json"  # version 1: the network file text (a 0-d unicode array)
+# Version 2: the network's description without weight values (those are W{l}, b{l}) as
+# UTF-8 bytes; 1 stored every weight a second time, as text in UTF-32 (6× the arrays).
+NETWORK_DESCRIPTION = "network"
+NPZ_VERSION_KEY = "snapshot_version"
 CSV_HEADER = "array,i,j,value"
 SAMPLE_NAMES = ("x", "y", "loss", "dC_da", "dx")
 LAYER_NAMES = ("W", "b", "z", "a", "delta", "dW", "db")
@@ -139,9 +146,17 @@ def save_snapshot(path: str | Path, network: Network, trace: Trace) -> None:
 
 def _save_npz(path: str | Path, network: Network, arrays: Mapping[str, Array]) -> None:
     # Uncompressed: random float64 barely compresses, and zlib would cost ~30× the time.
-    text = np.array(network_to_json(network))  # 0-d unicode: loads without pickle
+    text = jt.dumps(network_description(network))
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in a name: only \u escapes carry it
+        data = jt.dumps(network_description(network), ensure_ascii=True).encode("ascii")
+    extra = {
+        NETWORK_DESCRIPTION: np.frombuffer(data, dtype=np.uint8),
+        NPZ_VERSION_KEY: np.array(NPZ_VERSION, dtype=np.int64),
+    }
     with atomic_writer(path, "wb") as handle:
-        np.savez(handle, **arrays, **{NETWORK_JSON: text})
+        np.savez(handle, **arrays, **extra)
 
 
 def snapshot_to_json(network: Network, arrays: Mapping[str, Array]) -> str:
@@ -223,6 +238,8 @@ def _load_npz(path: str | Path) -> tuple[Network, dict[str, Array]]:
         if isinstance(exc, FormatError):
             raise
         raise FormatError(f"not a readable .npz archive: {exc}") from None
+    if NPZ_VERSION_KEY in arrays:
+        return _npz_version_2(arrays)
     if NETWORK_JSON not in arrays:
         raise FormatError("missing (the network file text)", NETWORK_JSON)
     text = arrays.pop(NETWORK_JSON)
@@ -235,6 +252,40 @@ def _load_npz(path: str | Path) -> tuple[Network, dict[str, Array]]:
     except FormatError as exc:
         raise FormatError(exc.problem, NETWORK_JSON) from None
     return network_from_dict(document, path=NETWORK_JSON), arrays
+
+
+def _npz_version_2(arrays: dict[str, Array]) -> tuple[Network, dict[str, Array]]:
+    version = arrays.pop(NPZ_VERSION_KEY)
+    if version.shape != () or version.dtype.kind not in "iu" or int(version) != NPZ_VERSION:
+        raise FormatError(
+            f"{version.tolist()!r} is not supported (supported: 1, {NPZ_VERSION})", NPZ_VERSION_KEY
+        )
+    if NETWORK_DESCRIPTION not in arrays:
+        raise FormatError("missing (the network's description)", NETWORK_DESCRIPTION)
+    raw = arrays.pop(NETWORK_DESCRIPTION)
+    if raw.ndim != 1 or raw.dtype != np.uint8:
+        raise FormatError(
+            f"expected UTF-8 bytes (uint8), got {raw.dtype} of shape {raw.shape}",
+            NETWORK_DESCRIPTION,
+        )
+    try:
+        document = jt.parse(raw.tobytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise FormatError("not UTF-8 text", NETWORK_DESCRIPTION) from None
+    except FormatError as exc:
+        raise FormatError(exc.problem, NETWORK_DESCRIPTION) from None
+    layers = jt.expect_object(document, NETWORK_DESCRIPTION).get("layers")
+    depth = len(layers) if isinstance(layers, list) else 0
+    parameters = []
+    for l in range(1, depth + 1):
+        for name in (f"W{l}", f"b{l}"):
+            if name not in arrays:
+                raise FormatError("missing", name)
+            if arrays[name].dtype != np.float64:
+                raise FormatError(f"expected float64 numbers, got {arrays[name].dtype}", name)
+        parameters.append((arrays[f"W{l}"], arrays[f"b{l}"]))
+    network = network_from_dict(document, path=NETWORK_DESCRIPTION, parameters=parameters)
+    return network, arrays
 
 
 def _load_json(path: str | Path) -> tuple[Network, dict[str, Array]]:
