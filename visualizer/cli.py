@@ -41,10 +41,10 @@ from visualizer.engine.losses import LOSSES, domain_problem
 from visualizer.engine.network import Network, NetworkError, Sample
 from visualizer.engine.training import (
     DEFAULT_MOMENTUM,
-    SGD,
-    Adam,
+    OPTIMIZERS,
     Optimizer,
     batches_per_epoch,
+    make_optimizer,
     train,
 )
 from visualizer.formats.errors import FormatError
@@ -59,9 +59,7 @@ from visualizer.formats.snapshot import write_snapshot
 from visualizer.timeline import step_count
 
 PROG = "backprop-visualizer"
-MODEL_HELP = (
-    "a model file: .json (network or snapshot), .npz (snapshot), .onnx or .safetensors"
-)
+MODEL_HELP = "a model file: .json (network or snapshot), .npz (snapshot), .onnx or .safetensors"
 CHAIN_ROWS_SHOWN = 20  # `chain` lists this many input components unless --all
 
 # (name, one-line description, example) — the order of `--help`.
@@ -341,18 +339,14 @@ class Progress:
 
 
 def _optimizer(args: argparse.Namespace) -> Optimizer:
-    """The optimiser `--optimizer`, `--lr` and `--momentum` describe."""
+    """The optimiser `--optimizer`, `--lr` and `--momentum` describe (engine's registry)."""
     _positive_finite(args.lr, "--lr")
     momentum = args.momentum
     if momentum is not None and not (math.isfinite(momentum) and 0.0 <= momentum < 1.0):
         raise CliError(f"--momentum: must be in [0, 1), got {momentum}")
-    if args.optimizer == "adam":
-        if momentum is not None:
-            raise CliError("--momentum applies to sgd and momentum, not to adam")
-        return Adam(args.lr)
-    if args.optimizer == "momentum":
-        return SGD(args.lr, DEFAULT_MOMENTUM if momentum is None else momentum)
-    return SGD(args.lr, momentum or 0.0)
+    if args.optimizer == "adam" and momentum is not None:
+        raise CliError("--momentum applies to sgd and momentum, not to adam")
+    return make_optimizer(args.optimizer, args.lr, momentum)
 
 
 def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -812,7 +806,7 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, required=True, help="learning rate")
     p.add_argument(
         "--optimizer",
-        choices=("sgd", "momentum", "adam"),
+        choices=tuple(OPTIMIZERS),
         default="sgd",
         help="sgd (plain, or with --momentum), momentum (SGD with momentum, "
         f"{DEFAULT_MOMENTUM:g} unless --momentum), adam (beta1 0.9, beta2 0.999) (sgd)",

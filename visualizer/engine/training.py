@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 import math
+import time
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
@@ -144,6 +146,25 @@ class Adam(_ZeroSlots):
         return new_params, OptimizerState(t, {"m": tuple(ms), "v": tuple(vs)})
 
 
+# The optimisers by the name the command line and the app use, with how they read.
+OPTIMIZERS: dict[str, str] = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
+
+
+def make_optimizer(kind: str, lr: float, momentum: float | None = None) -> Optimizer:
+    """The optimiser called `kind` (see OPTIMIZERS) with learning rate `lr`. `momentum` is
+    SGD's μ: 0 for "sgd" and DEFAULT_MOMENTUM for "momentum" unless given; "adam" takes
+    none. ValueError for an unknown kind or a number out of range."""
+    if kind == "sgd":
+        return SGD(lr, 0.0 if momentum is None else momentum)
+    if kind == "momentum":
+        return SGD(lr, DEFAULT_MOMENTUM if momentum is None else momentum)
+    if kind == "adam":
+        if momentum is not None:
+            raise ValueError("momentum applies to sgd and momentum, not to adam")
+        return Adam(lr)
+    raise ValueError(f"unknown optimiser {kind!r} (known: {', '.join(OPTIMIZERS)})")
+
+
 @dataclass(frozen=True, eq=False)
 class TrainResult:
     """The trained network; `losses[k]` is the loss at the start of step k + 1 (so
@@ -265,6 +286,188 @@ def minibatch(dataset: Dataset, batch_size: int, step: int, seed: int = 0) -> tu
     return dataset.x[rows], dataset.y[rows]
 
 
+class TrainingSession:
+    """One resumable training run: the network as trained so far, the optimiser and its
+    state, the position in the seeded mini-batch schedule (`steps`), and the log of the
+    loss each step saw. `engine.train` (and so `cli train`) and the app's trainer both
+    drive one; `step(n)` continues where the last call stopped, bit for bit as one long
+    call would.
+
+    What a step trains on: `batch_size` None is the network's current sample; n ≥ 1 is
+    shuffled mini-batches of n from its data set (`minibatch`; n ≥ its size is every row,
+    in order); `full_batch` is the whole data set as one batch. The three settings, the
+    optimiser and `seed` may change between calls; the position and the logs carry on.
+    With `track_data_loss` the loss on the whole data set is logged after every epoch of
+    mini-batches (and by `record_data_loss`), for a curve of the true objective."""
+
+    def __init__(
+        self,
+        network: Network,
+        optimizer: Optimizer,
+        *,
+        batch_size: int | None = None,
+        full_batch: bool = False,
+        seed: int = 0,
+        state: OptimizerState | None = None,
+        start: int = 0,
+        track_data_loss: bool = False,
+    ) -> None:
+        if batch_size is not None:
+            if full_batch:
+                raise ValueError("give batch=True (the whole data set) or batch_size, not both")
+            if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
+                raise ValueError(f"batch_size must be a whole number ≥ 1, got {batch_size!r}")
+            if batch_size < 1:
+                raise ValueError(f"batch_size must be a whole number ≥ 1, got {batch_size!r}")
+        self.network = network
+        self.optimizer = optimizer
+        self.state = state
+        self.batch_size = batch_size
+        self.full_batch = full_batch
+        self.seed = seed
+        self.steps = int(start)  # the position in the schedule: steps done so far
+        self.track_data_loss = track_data_loss
+        self.last_rows: Array | None = None  # the data-set rows of the last step's batch
+        self._losses = np.empty(1024)
+        self._logged = 0
+        self._data_steps = array("d")  # compact: a long run records many of these
+        self._data_losses = array("d")
+        if self.on_data and network.dataset is None:
+            raise NetworkError(
+                "batch training needs a data set, and this network has none "
+                "(add one, or train on the current sample)"
+            )
+
+    @property
+    def on_data(self) -> bool:
+        """Whether the steps train on the data set (else on the current sample)."""
+        return self.full_batch or self.batch_size is not None
+
+    @property
+    def losses(self) -> Array:
+        """The loss each step of this session saw (on its batch), read-only."""
+        view = self._losses[: self._logged]
+        view.setflags(write=False)
+        return view
+
+    @property
+    def data_losses(self) -> tuple[Array, Array]:
+        """(steps, losses) on the whole data set, as `record_data_loss` logged them."""
+        return np.array(self._data_steps), np.array(self._data_losses)
+
+    @property
+    def epoch(self) -> float:
+        """Passes over the data set so far (0 when training on the sample)."""
+        data = self.network.dataset
+        if data is None or not self.on_data:
+            return 0.0
+        if self.full_batch:
+            return float(self.steps)
+        assert self.batch_size is not None
+        return self.steps / batches_per_epoch(len(data), self.batch_size)
+
+    def batch(self, step: int | None = None) -> tuple[Array, Array]:
+        """(x, y) that step `step` (0-based; default the next one) trains on."""
+        step = self.steps if step is None else step
+        data = self.network.dataset
+        if not self.on_data:
+            sample = self.network.current_sample()
+            return sample.x, sample.y
+        if data is None:
+            raise NetworkError("mini-batches need a data set")
+        if self.full_batch:
+            return data.x, data.y
+        assert self.batch_size is not None
+        return minibatch(data, self.batch_size, step, self.seed)
+
+    def current_rows(self) -> Array | None:
+        """The data-set rows of the last step's batch — or, before any step (or after the
+        batch settings changed), of the next one; None when training on the sample."""
+        data = self.network.dataset
+        if data is None or not self.on_data:
+            return None
+        rows = self.last_rows
+        if rows is None or rows.max(initial=-1) >= len(data):
+            if self.full_batch:
+                return np.arange(len(data))
+            assert self.batch_size is not None
+            rows = batch_indices(len(data), self.batch_size, self.steps, self.seed)
+        return rows
+
+    def step(
+        self,
+        n: int = 1,
+        *,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        callback: Callable[[int, float], bool | None] | None = None,
+    ) -> int:
+        """Up to n training steps; returns how many were done. Stops early at `deadline`
+        (by `clock`) after at least one step, or when `callback(k, loss)` — called after
+        the k-th step of this call with the loss it saw — returns False. NetworkError if
+        a step diverges: the session then stays at the last good step."""
+        done = 0
+        while done < n:
+            x, y = self.batch()
+            network, state, trace = train_step(self.network, x, y, self.optimizer, self.state)
+            self.network, self.state = network, state
+            if self.on_data and not self.full_batch:
+                assert self.network.dataset is not None and self.batch_size is not None
+                self.last_rows = batch_indices(
+                    len(self.network.dataset), self.batch_size, self.steps, self.seed
+                )
+            self._log(trace.loss)
+            self.steps += 1
+            done += 1
+            if self.track_data_loss and self._epoch_ended():
+                self.record_data_loss()  # the true objective, once per epoch
+            if callback is not None and callback(done, trace.loss) is False:
+                break
+            if deadline is not None and clock() >= deadline:
+                break
+        return done
+
+    def data_loss(self) -> float:
+        """The loss on what the steps train on: the sample, or the whole data set."""
+        if self.on_data:
+            assert self.network.dataset is not None
+            x, y = self.network.dataset.x, self.network.dataset.y
+        else:
+            sample = self.network.current_sample()
+            x, y = sample.x, sample.y
+        return backprop.run(self.network, x, y).loss
+
+    def record_data_loss(self) -> None:
+        """Log the loss on the whole data set at the current step (once per step)."""
+        data = self.network.dataset
+        if data is None or (self._data_steps and self._data_steps[-1] == self.steps):
+            return
+        with np.errstate(all="ignore"):
+            loss = backprop.run(self.network, data.x, data.y).loss
+        self._data_steps.append(self.steps)
+        self._data_losses.append(loss)
+
+    def clear(self) -> None:
+        """Start over: position 0, no optimiser memory, empty logs."""
+        self.steps = 0
+        self._logged = 0
+        del self._data_steps[:], self._data_losses[:]
+        self.last_rows = None
+        self.state = None
+
+    def _log(self, loss: float) -> None:
+        if self._logged == len(self._losses):
+            self._losses = np.concatenate([self._losses, np.empty(self._logged)])
+        self._losses[self._logged] = loss
+        self._logged += 1
+
+    def _epoch_ended(self) -> bool:
+        data = self.network.dataset
+        if data is None or self.batch_size is None or self.batch_size >= len(data):
+            return False
+        return self.steps % batches_per_epoch(len(data), self.batch_size) == 0
+
+
 def train(
     network: Network,
     steps: int,
@@ -279,9 +482,9 @@ def train(
 ) -> TrainResult:
     """Up to `steps` training steps on the network's current sample; with `batch=True` on
     its whole data set (full-batch gradient descent on the mean loss); with `batch_size`
-    on shuffled mini-batches of its data set (see `minibatch`; `seed` picks the shuffles,
-    `start` is the number of steps an earlier run already did, so a continued run picks up
-    the schedule where that one stopped).
+    on shuffled mini-batches of it (see `minibatch`; `seed` picks the shuffles, `start`
+    is the number of steps an earlier run already did, so a continued run picks up the
+    schedule where that one stopped). One `TrainingSession` does the work.
 
     After step k (1-based) `callback(k, loss)` is called with the loss that step saw (on
     its mini-batch); returning False (not just a falsy value) stops early. `state`
@@ -291,40 +494,57 @@ def train(
     ValueError if steps is not a whole number ≥ 1 or the batch options do not make sense."""
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
         raise ValueError(f"steps must be a whole number ≥ 1, got {steps!r}")
-    if batch_size is not None:
-        if batch:
-            raise ValueError("give batch=True (the whole data set) or batch_size, not both")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
-            raise ValueError(f"batch_size must be a whole number ≥ 1, got {batch_size!r}")
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be a whole number ≥ 1, got {batch_size!r}")
-    if batch or batch_size is not None:
-        if network.dataset is None:
-            raise NetworkError(
-                "batch training needs a data set, and this network has none "
-                "(add one, or train on the current sample)"
-            )
-        x, y = network.dataset.x, network.dataset.y
-    else:
-        sample = network.current_sample()
-        x, y = sample.x, sample.y
+    session = TrainingSession(
+        network,
+        optimizer,
+        batch_size=batch_size,
+        full_batch=batch,
+        seed=seed,
+        state=state,
+        start=start,
+    )
+    done = session.step(int(steps), callback=callback)
+    assert session.state is not None
+    return TrainResult(
+        session.network,
+        session.losses.tolist(),
+        session.state,
+        session.data_loss(),
+        stopped_early=done < steps,
+    )
 
-    losses: list[float] = []
-    stopped_early = False
-    for step in range(1, int(steps) + 1):
-        if batch_size is not None:
-            assert network.dataset is not None
-            bx, by = minibatch(network.dataset, int(batch_size), start + step - 1, seed)
-        else:
-            bx, by = x, y
-        network, state, trace = train_step(network, bx, by, optimizer, state)
-        losses.append(trace.loss)
-        if callback is not None and callback(step, trace.loss) is False:
-            stopped_early = step < steps
-            break
-    assert state is not None
-    final_loss = backprop.run(network, x, y).loss
-    return TrainResult(network, losses, state, final_loss, stopped_early)
+
+@dataclass(frozen=True, eq=False)
+class BatchGradients:
+    """∂C/∂Wˡ of one batch, as the mean the batch step uses and as each sample's own."""
+
+    batch: Array  # (nˡ, nˡ⁻¹): the batch's gradient, the mean over its samples
+    per_sample: Array  # (B, nˡ, nˡ⁻¹): each sample's own ∂Cᵢ/∂Wˡ
+
+    @property
+    def mean(self) -> Array:
+        return self.per_sample.mean(axis=0)
+
+    @property
+    def difference(self) -> float:
+        """max |mean of the per-sample gradients − the batch gradient|: rounding only."""
+        return float(np.max(np.abs(self.mean - self.batch)))
+
+    def sample_difference(self, i: int) -> float:
+        """How far sample i's own gradient is from the batch's (largest entry)."""
+        return float(np.max(np.abs(self.per_sample[i] - self.batch)))
+
+
+def batch_gradients(network: Network, x: Array, y: Array, layer: int) -> BatchGradients:
+    """∂C/∂Wˡ (l = `layer`, 1-based) of the batch x, y (rows), and of each of its samples on
+    its own — to show that the batch gradient is the mean of the per-sample ones. Each
+    sample's is δᵢˡ (aᵢˡ⁻¹)ᵀ from its own pass; overflow gives ±∞/NaN, not a warning."""
+    with np.errstate(all="ignore"):
+        batch = backprop.run(network, x, y).dW[layer - 1]
+        per_sample = np.stack(
+            [backprop.run(network, x[i], y[i]).dW[layer - 1] for i in range(x.shape[0])]
+        )
+    return BatchGradients(batch, per_sample)
 
 
 def _check_state(state: OptimizerState, params: Sequence[Array]) -> None:

@@ -23,25 +23,19 @@ from __future__ import annotations
 
 import math
 import time
-from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from visualizer.engine import backprop
 from visualizer.engine.network import Layer, Network, NetworkError
 from visualizer.engine.training import (
     DEFAULT_MOMENTUM,
-    SGD,
-    Adam,
+    OPTIMIZERS,
     Optimizer,
-    OptimizerState,
-    batch_indices,
-    batches_per_epoch,
-    minibatch,
-    train_step,
+    TrainingSession,
+    make_optimizer,
 )
 from visualizer.gui.commands import NetworkEdit
 from visualizer.gui.document import Document, checked_trace
@@ -50,8 +44,6 @@ TICK_BUDGET = 0.012  # seconds of training per timer tick: input waits at most t
 PUBLISH_INTERVAL = 0.1  # seconds between live updates of the document (≤ 10 Hz)
 VIEW_SHARE = 4  # live updates at least this many of their own durations apart (≤ 25 %)
 MAX_STEPS_PER_TICK = 100_000
-
-OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}
 
 
 @dataclass(frozen=True)
@@ -69,13 +61,8 @@ class TrainSettings:
 
     def make_optimizer(self) -> Optimizer:
         """The optimiser these settings describe; ValueError for bad numbers."""
-        if self.optimizer == "sgd":
-            return SGD(self.lr)
-        if self.optimizer == "momentum":
-            return SGD(self.lr, self.momentum)
-        if self.optimizer == "adam":
-            return Adam(self.lr)
-        raise ValueError(f"unknown optimiser {self.optimizer!r} (known: {', '.join(OPTIMIZERS)})")
+        momentum = self.momentum if self.optimizer == "momentum" else None
+        return make_optimizer(self.optimizer, self.lr, momentum)
 
     def describe(self) -> str:
         """ "Adam, lr 0.01, batches of 16" and the like, for undo texts and the status."""
@@ -130,9 +117,13 @@ class Trainer(QObject):
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
 
-        self._net = document.network  # what training works on (may be ahead of the doc)
+        # What training works on (its network may be ahead of the doc): the engine's
+        # session holds the network, the optimiser's memory, the step count, the batch
+        # schedule and the loss logs; this class adds the time budget, publishing and undo.
+        self._training = TrainingSession(
+            document.network, self._settings.make_optimizer(), track_data_loss=True
+        )
         self._published = document.network  # the network the trainer last put in the doc
-        self._state: OptimizerState | None = None
         self._optimizer_kind = ""
         self._running = False
         self._command: TrainingRun | None = None
@@ -143,11 +134,6 @@ class Trainer(QObject):
         # run of it ended on (an undo or redo landing on one of these stays in the session).
         self._origin: tuple[Layer, ...] | None = None
         self._session: list[tuple[Layer, ...]] = []
-        self._steps = 0  # steps done in this session: the position in the batch schedule
-        self._loss_buffer = np.empty(1024)
-        self._data_steps = array("d")  # compact: a long run records many of these
-        self._data_losses = array("d")
-        self._last_rows: np.ndarray | None = None
         self._credit = 0.0
         self._last_tick = 0.0
         self._last_publish = 0.0
@@ -170,27 +156,37 @@ class Trainer(QObject):
         return self._running
 
     @property
+    def _net(self) -> Network:
+        return self._training.network
+
+    @_net.setter
+    def _net(self, network: Network) -> None:
+        self._training.network = network
+
+    @property
+    def _steps(self) -> int:
+        return self._training.steps
+
+    @property
     def steps(self) -> int:
         """Steps done in this session (the loss curve's length)."""
-        return self._steps
+        return self._training.steps
 
     @property
     def losses(self) -> np.ndarray:
         """The loss each step of the session saw (on its mini-batch), read-only."""
-        view = self._loss_buffer[: self._steps]
-        view.setflags(write=False)
-        return view
+        return self._training.losses
 
     @property
     def dataset_losses(self) -> tuple[np.ndarray, np.ndarray]:
         """(steps, losses): the loss on the whole data set before the first step, after
         every epoch of mini-batches and at each live update."""
-        return np.array(self._data_steps), np.array(self._data_losses)
+        return self._training.data_losses
 
     @property
     def network(self) -> Network:
         """The network as training has it now (the document shows it ≤ 0.1 s later)."""
-        return self._net
+        return self._training.network
 
     @property
     def can_reset(self) -> bool:
@@ -204,21 +200,17 @@ class Trainer(QObject):
     @property
     def epoch(self) -> float:
         """Passes over the data set so far (0 when training on the sample)."""
-        data = self._net.dataset
-        if data is None or self._settings.batch_size == 0:
-            return 0.0
-        return self._steps / batches_per_epoch(len(data), self._settings.batch_size)
+        self._apply_schedule()
+        return self._training.epoch
 
     def current_batch(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(x, y) of the last step's batch as rows (B, n) — or, before any step, of the
         next one. None when training on the single sample or without a data set."""
+        self._apply_schedule()
+        rows = self._training.current_rows()
         data = self._net.dataset
-        size = self._settings.batch_size
-        if data is None or size == 0:
+        if rows is None or data is None:
             return None
-        rows = self._last_rows
-        if rows is None or rows.max(initial=-1) >= len(data):
-            rows = batch_indices(len(data), size, self._steps, self._settings.seed)
         return data.x[rows], data.y[rows]
 
     def problem(self) -> str | None:
@@ -236,9 +228,9 @@ class Trainer(QObject):
         """Takes effect from the next step. A different kind of optimiser starts with a
         fresh state; the same kind keeps its memory (momentum, Adam's m and v)."""
         if settings.optimizer != self._settings.optimizer:
-            self._state = None
+            self._training.state = None
         if settings.batch_size != self._settings.batch_size or settings.seed != self._settings.seed:
-            self._last_rows = None
+            self._training.last_rows = None
         rate_changed = settings.steps_per_second != self._settings.steps_per_second
         self._settings = settings
         if rate_changed and self._running:
@@ -411,7 +403,8 @@ class Trainer(QObject):
         return f"Trained {steps} ({self._settings.describe()})"
 
     def _losses_last(self) -> float:
-        return float(self._loss_buffer[self._steps - 1]) if self._steps else math.nan
+        losses = self._training.losses
+        return float(losses[-1]) if losses.size else math.nan
 
     def _train(self, count: int, deadline: float | None = None) -> int:
         """Up to `count` steps (stopping at `deadline`); on an error, stop the run and
@@ -422,44 +415,34 @@ class Trainer(QObject):
         except ValueError as exc:
             self._fail(str(exc))
             return 0
+        session = self._training
         if settings.optimizer != self._optimizer_kind:
-            self._state, self._optimizer_kind = None, settings.optimizer
-        data = self._net.dataset
-        sample = self._net.current_sample()
-        done = 0
-        while done < count:
-            if settings.batch_size > 0:
-                if data is None:
-                    self._fail("mini-batches need a data set")
-                    break
-                rows = batch_indices(len(data), settings.batch_size, self._steps, settings.seed)
-                x, y = minibatch(data, settings.batch_size, self._steps, settings.seed)
-                self._last_rows = rows
-            else:
-                x, y = sample.x, sample.y
-            try:
-                net, state, trace = train_step(self._net, x, y, optimizer, self._state)
-            except (NetworkError, ValueError) as exc:
-                self._fail(str(exc))
-                break
-            self._net, self._state = net, state
-            self._record(trace.loss)
-            done += 1
-            if data is not None and 0 < settings.batch_size < len(data):
-                if self._steps % batches_per_epoch(len(data), settings.batch_size) == 0:
-                    self._record_dataset_loss()  # the true objective, once per epoch
-            if deadline is not None and self.clock() >= deadline:
-                break
-        return done
+            session.state, self._optimizer_kind = None, settings.optimizer
+        session.optimizer = optimizer
+        self._apply_schedule()
+        if settings.batch_size > 0 and self._net.dataset is None:
+            self._fail("mini-batches need a data set")
+            return 0
+        before = session.steps
+        try:
+            session.step(count, deadline=deadline, clock=self.clock)
+        except (NetworkError, ValueError) as exc:
+            self._count_run(session.steps - before)
+            self._fail(str(exc))
+            return session.steps - before
+        return self._count_run(session.steps - before)
 
-    def _record(self, loss: float) -> None:
-        if self._steps == len(self._loss_buffer):
-            self._loss_buffer = np.concatenate([self._loss_buffer, np.empty(self._steps)])
-        self._loss_buffer[self._steps] = loss
-        if self._run_steps == 0:
-            self._run_first_loss = loss
-        self._steps += 1
-        self._run_steps += 1
+    def _apply_schedule(self) -> None:
+        """The session trains on what the settings say: batch size 0 is the sample."""
+        size = self._settings.batch_size
+        self._training.batch_size = size if size > 0 else None
+        self._training.seed = self._settings.seed
+
+    def _count_run(self, done: int) -> int:
+        if done and self._run_steps == 0:
+            self._run_first_loss = float(self._training.losses[-done])
+        self._run_steps += done
+        return done
 
     def _publish(self) -> str | None:
         """Show the training network in the document (and so in every view). Returns why
@@ -495,13 +478,7 @@ class Trainer(QObject):
         return None
 
     def _record_dataset_loss(self) -> None:
-        data = self._net.dataset
-        if data is None or (self._data_steps and self._data_steps[-1] == self._steps):
-            return
-        with np.errstate(all="ignore"):
-            loss = backprop.run(self._net, data.x, data.y).loss
-        self._data_steps.append(self._steps)
-        self._data_losses.append(loss)
+        self._training.record_data_loss()
 
     def _fail(self, message: str) -> None:
         was_running = self._running
@@ -522,8 +499,8 @@ class Trainer(QObject):
         )
         new_document = self.doc.undo_stack.count() == 0  # only `replace` empties it
         self._net = self._published = network
-        self._state = None
-        self._last_rows = None
+        self._training.state = None
+        self._training.last_rows = None
         if new_document or (changed_parameters and network.layers not in self._session):
             self._origin = None  # a new session: this network is the new "before training"
         if self._origin is None:
@@ -533,10 +510,7 @@ class Trainer(QObject):
             self._clear_history()
 
     def _clear_history(self) -> None:
-        self._steps = 0
-        del self._data_steps[:], self._data_losses[:]
-        self._last_rows = None
-        self._state = None
+        self._training.clear()
         self._measured_rate = math.nan
         self.history_cleared.emit()
 

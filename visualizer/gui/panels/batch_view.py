@@ -9,7 +9,7 @@ import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout
 
-from visualizer.engine import backprop
+from visualizer.engine.training import batch_gradients
 from visualizer.gui.document import Document
 from visualizer.gui.trainer import Trainer
 from visualizer.notation import format_number, sup
@@ -88,20 +88,15 @@ class BatchView(QGroupBox):
             )
             return
         self._batch_key = key
-        with np.errstate(all="ignore"):
-            batch_grad = backprop.run(network, x, y).dW[l - 1]
-            per_sample = np.stack(
-                [backprop.run(network, x[i], y[i]).dW[l - 1] for i in range(size)]
-            )
-        mean = per_sample.mean(axis=0)
-        difference = float(np.max(np.abs(mean - batch_grad)))
+        grads = batch_gradients(network, x, y, l)
+        difference = grads.difference
         name = f"∂C/∂W{sup(l)}"
         lines = [
             f"{name} (batch mean) = mean of {size} per-sample {name} — "
             f"max difference {format_number(difference, 2)}"
         ]
         if chosen is not None and chosen >= 0 and chosen < size:
-            own = float(np.max(np.abs(per_sample[chosen] - batch_grad)))
+            own = grads.sample_difference(chosen)
             lines.append(
                 f"Sample {chosen + 1}: x = {_vector(x[chosen])}, y = {_vector(y[chosen])}. "
                 f"Its own {name} differs from the batch mean by up to "
