@@ -213,6 +213,12 @@ class _Graph:
     def is_constant(self, name: str) -> bool:
         return name in self.tensors or name in self.values
 
+    def weights(self, name: str) -> Array:
+        """A weight or bias constant: float32 or float64 only (constant() also takes ints)."""
+        if name in self.tensors:
+            return _to_array(self.tensors[name], self.folder)
+        return self.constant(name)
+
     def constant(self, name: str) -> Array:
         if name not in self.values:
             tensor = self.tensors[name]
@@ -310,7 +316,7 @@ def _linear(graph: _Graph, node: onnx.NodeProto, cur: str) -> _Layer:
     """The (n, n_prev) weights (and biases) of a Gemm or MatMul applied to `cur`."""
     if list(node.input[:1]) != [cur] or len(node.input) < 2 or not graph.is_constant(node.input[1]):
         raise _Refused(node, "the input must come first and the weights must be a constant")
-    weights = graph.constant(node.input[1])
+    weights = graph.weights(node.input[1])
     if weights.ndim != 2:
         raise _Refused(node, f"weights of shape {weights.shape}; a dense layer's are 2-D")
     if node.op_type == "MatMul":
@@ -325,7 +331,7 @@ def _linear(graph: _Graph, node: onnx.NodeProto, cur: str) -> _Layer:
     if len(node.input) > 2 and node.input[2]:
         if not graph.is_constant(node.input[2]):
             raise _Refused(node, "the bias C must be a constant")
-        layer.biases = _bias(node, graph.constant(node.input[2]) * beta, w.shape[0])
+        layer.biases = _bias(node, graph.weights(node.input[2]) * beta, w.shape[0])
     return layer
 
 
@@ -420,7 +426,7 @@ def read_onnx(path: str | Path) -> OnnxModel:
                 )
             if pending is None or pending.activation is not None:
                 raise _Refused(node, "only a bias added right after MatMul or Gemm is supported")
-            bias = _bias(node, graph.constant(others[0]), pending.weights.shape[0])
+            bias = _bias(node, graph.weights(others[0]), pending.weights.shape[0])
             pending.biases = bias if pending.biases is None else pending.biases + bias
         elif op in ("Flatten", "Reshape"):
             if layers:
