@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
-from PySide6.QtGui import QAccessible, QAccessibleInterface
+from PySide6.QtGui import QAccessible, QAccessibleInterface, qGray
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
@@ -221,6 +221,10 @@ def test_f6_cycles_the_areas_and_tab_leaves_the_canvas(qtbot, window):
     window.view.setFocus()
     press(qtbot, window, Qt.Key.Key_Tab)
     assert areas.current() is window.inspector_dock
+    assert areas.frame.isVisible() and areas.frame.target is window.inspector_dock
+    press(qtbot, window, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is window.view
+    assert areas.frame.target is window.view
 
 
 def test_the_player_keeps_left_and_right_when_the_canvas_is_not_focused(qtbot, window):
@@ -307,6 +311,8 @@ def test_hover_on_strips_and_heatmaps_outlines_rows_and_columns(qtbot):
     assert len(shapes.boxes) == 2 and len(shapes.lines) == 10
     row = shapes.boxes[1]
     assert row.width() == pytest.approx(bundle.rect.w)
+    lines, heatmap = scene.bundle_items[1], scene.bundle_items[0]
+    assert lines.opacity() == pytest.approx(FADED_OPACITY) and heatmap.opacity() == 1.0
     scene.set_hover(None)
     assert scene.hover_item.shapes.empty
 
@@ -323,3 +329,38 @@ def test_readme_keyboard_table_lists_every_shortcut_and_every_action_is_listed(w
             if text in ("Ctrl++", "Ctrl+-"):  # zoom: listed as Ctrl+= / Ctrl+−
                 continue
             assert text in listed, (action.text(), text)
+
+
+def test_the_view_scrolls_to_keep_the_keyboard_selection_visible(qtbot, view, doc):
+    view.set_zoom(4.0)
+    view.setFocus()
+    visible = lambda: view.mapToScene(view.viewport().rect()).boundingRect()  # noqa: E731
+    for _ in range(8):  # x₁ … across every column to y₁
+        qtbot.keyClick(view, Qt.Key.Key_Right)
+        assert visible().contains(view.cursor_rect(view.cursor).center())
+    assert view.cursor == Cursor("y", 3, 0)
+    qtbot.keyClick(view, Qt.Key.Key_Down)
+    assert visible().contains(view.cursor_rect(view.cursor).center())
+
+
+def test_the_selection_shows_in_greyscale_as_a_wide_dark_rimmed_ring(qtbot, view, doc):
+    """Left of x₁ there is only background: the selection ring must change the grey
+    level there by a lot (a shape cue, not just a hue)."""
+    scene = view.network_scene
+    centre = scene.neuron_pos(0, 0)
+    r = scene.layout.a[0].half_w
+
+    def greys() -> list[int]:
+        image = view.grab().toImage()
+        out = []
+        for d in range(int(r) + 2, int(r) + 12):
+            p = view.mapFromScene(QPointF(centre.x() - d, centre.y()))
+            out.append(qGray(image.pixel(p.x(), p.y())))
+        return out
+
+    plain = greys()
+    assert min(plain) > 200  # background
+    doc.set_selection(Selection("neuron", 0, 0))
+    ring = greys()
+    assert min(ring) < 110, ring  # the dark rim
+    assert max(ring) > 200  # the white halo between rim and amber: two edges, not a tint

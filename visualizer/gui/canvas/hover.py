@@ -25,6 +25,9 @@ from visualizer.gui.canvas.layout import Bundle, Column, Hit, Layout
 FADED_OPACITY = 0.22  # of the bundles while a neuron's own edges are highlighted
 HOVER_INK = QColor("#0f172a")  # dark: apart from the amber selection and the value map
 HOVER_HALO = QColor(255, 255, 255, 220)
+# Lines just above the bundles (under the neurons, so their numbers stay readable); the
+# rings and boxes on top of the columns.
+HOVER_Z = {"lines": 1.6, "marks": 4.5}
 
 
 @dataclass
@@ -114,12 +117,14 @@ def hover_shapes(layout: Layout, hit: Hit | None) -> HoverShapes:
 
 
 class HoverItem(CanvasItem):
-    """Draws a `HoverShapes`: the edges with their own colour and width over a dark rim,
-    dark rings and boxes over a white halo. Above the columns (the rings) — the lines are
-    drawn first, so they pass under nothing but the rings."""
+    """Draws a `HoverShapes`, in two items: `part` "lines" draws the edges (their own
+    colour and width over a dark rim) just above the bundles and under the neurons, so
+    numbers stay readable; `part` "marks" draws dark rings and boxes over a white halo on
+    top of the columns."""
 
-    def __init__(self):
-        super().__init__(QRectF(), 4.5)
+    def __init__(self, part: str):
+        super().__init__(QRectF(), HOVER_Z[part])
+        self.part = part
         self.shapes = HoverShapes()
         self._pens: list[QPen] = []
 
@@ -128,12 +133,14 @@ class HoverItem(CanvasItem):
         self.prepareGeometryChange()
         self.shapes, self._pens = shapes, pens
         rect = QRectF()
-        for s, e, *_ in shapes.lines:
-            rect = rect.united(QRectF(s, e).normalized())
-        for c, r in shapes.rings:
-            rect = rect.united(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
-        for b in shapes.boxes:
-            rect = rect.united(b)
+        if self.part == "lines":
+            for s, e, *_ in shapes.lines:
+                rect = rect.united(QRectF(s, e).normalized())
+        else:
+            for c, r in shapes.rings:
+                rect = rect.united(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
+            for b in shapes.boxes:
+                rect = rect.united(b)
         self._rect = rect.adjusted(-8, -8, 8, 8) if not rect.isNull() else QRectF()
         self.update()
 
@@ -143,13 +150,15 @@ class HoverItem(CanvasItem):
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for (s, e, *_), pen in zip(sh.lines, self._pens, strict=True):
-            rim = QPen(HOVER_INK, pen.widthF() + 1.6)
-            rim.setCapStyle(Qt.PenCapStyle.FlatCap)
-            painter.setPen(rim)
-            painter.drawLine(s, e)
-            painter.setPen(pen)
-            painter.drawLine(s, e)
+        if self.part == "lines":
+            for (s, e, *_), pen in zip(sh.lines, self._pens, strict=True):
+                rim = QPen(HOVER_INK, pen.widthF() + 1.6)
+                rim.setCapStyle(Qt.PenCapStyle.FlatCap)
+                painter.setPen(rim)
+                painter.drawLine(s, e)
+                painter.setPen(pen)
+                painter.drawLine(s, e)
+            return
         for color, width in ((HOVER_HALO, 4.0), (HOVER_INK, 1.6)):
             painter.setPen(QPen(color, width))
             for c, r in sh.rings:

@@ -652,7 +652,7 @@ class SelectionItem(CanvasItem):
         any background and any value colour, and told apart by its shape (a ring three
         times as wide as a neuron's outline) in greyscale or without colour vision."""
         for color, width in (
-            (style.INK, 8.6),
+            (style.INK, 10.4),
             (style.SELECTION_HALO, 6.6),
             (style.SELECTION, 3.2),
         ):

@@ -133,7 +133,8 @@ class NetworkScene(QGraphicsScene):
             for c in lay.a
         ]
         self.selection_item = SelectionItem()
-        self.hover_item = HoverItem()
+        self.hover_item = HoverItem("marks")
+        self.hover_lines_item = HoverItem("lines")
         self.hover: Hit | None = None
         self.pulse_item = PulseItem()
         self._pulse_step, self._pulses = None, None
@@ -155,6 +156,7 @@ class NetworkScene(QGraphicsScene):
             *self.button_items,
             self.selection_item,
             self.hover_item,
+            self.hover_lines_item,
             self.pulse_item,
         ]
 
@@ -434,10 +436,14 @@ class NetworkScene(QGraphicsScene):
         for l in {line[2] for line in shapes.lines}:
             vals, vmax = self.edge_values(l)
             values[l] = (vals, vmax, self.bundle_items[l - 1].max_width)
-        self.hover_item.show_shapes(shapes, line_pens(shapes, values))
+        pens = line_pens(shapes, values)
+        self.hover_item.show_shapes(shapes, pens)
+        self.hover_lines_item.show_shapes(shapes, pens)
         for item in self.bundle_items:
             base = style.DIM_OPACITY if item.emphasis == "dim" else 1.0
-            item.setOpacity(base * (FADED_OPACITY if shapes.fade else 1.0))
+            # A heatmap keeps its colours: its hovered row or column is outlined instead.
+            faded = shapes.fade and not item.bundle.image
+            item.setOpacity(base * (FADED_OPACITY if faded else 1.0))
 
     def tooltip(self, hit: Hit | None) -> str:
         """What a tooltip over `hit` says: exact values, in full precision."""

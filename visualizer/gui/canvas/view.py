@@ -27,6 +27,8 @@ from PySide6.QtGui import (
     QKeySequence,
     QMouseEvent,
     QPainter,
+    QPainterPath,
+    QPainterPathStroker,
     QPaintEvent,
     QPalette,
     QPen,
@@ -450,6 +452,30 @@ class NetworkView(QGraphicsView):
             target = "loss" if c.part == "C" else "layer"
         self.edit_requested.emit(target)
 
+    def focus_frame(self, cursor: Cursor) -> QPainterPath | None:
+        """The dashed frame around what `cursor` is on: a rounded box, or for an edge a
+        capsule along it, stopping short of the neurons at its ends (their numbers stay
+        clear)."""
+        rect = self.cursor_rect(cursor)
+        lay = self.network_scene.layout
+        if rect is None or lay is None:
+            return None
+        path = QPainterPath()
+        bundle = lay.bundles[cursor.layer - 1] if cursor.part == "edge" else None
+        if bundle is None or bundle.image:
+            path.addRoundedRect(rect, 6, 6)
+            return path
+        start = QPointF(bundle.x0, float(bundle.y_from[cursor.j]))
+        end = QPointF(bundle.x1, float(bundle.y_to[cursor.i]))
+        length = math.hypot(end.x() - start.x(), end.y() - start.y())
+        t0, t1 = min(0.3, 30 / length), max(0.7, 1 - 34 / length)
+        line = QPainterPath(start + (end - start) * t0)
+        line.lineTo(start + (end - start) * t1)
+        stroker = QPainterPathStroker()
+        stroker.setWidth(24)
+        stroker.setCapStyle(Qt.PenCapStyle.RoundCap)
+        return stroker.createStroke(line)
+
     def cursor_rect(self, cursor: Cursor) -> QRectF | None:
         """The scene rectangle of what `cursor` is on (its focus frame)."""
         lay = self.network_scene.layout
@@ -533,17 +559,16 @@ class NetworkView(QGraphicsView):
         super().drawForeground(painter, rect)
         if self._on_screen and self.hasFocus() and self.cursor is not None:
             # The keyboard's focus frame, on screen only (never in an export).
-            frame = self.cursor_rect(self.cursor)
+            frame = self.focus_frame(self.cursor)
             if frame is not None:
-                pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 0)
-                pen.setWidthF(2.0)
+                pen = QPen(self.palette().color(QPalette.ColorRole.Highlight), 2.0)
                 pen.setCosmetic(True)
                 pen.setStyle(Qt.PenStyle.DashLine)
                 painter.save()
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
                 painter.setPen(pen)
                 painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRoundedRect(frame, 6, 6)
+                painter.drawPath(frame)
                 painter.restore()
         entries = self.network_scene.legend()
         if not entries:
