@@ -13,15 +13,8 @@ from visualizer.engine import backprop
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import InitSpec, Sample, make_network
-from visualizer.notation import format_number, sub, sup
-from visualizer.timeline import (
-    build,
-    first_written,
-    format_value,
-    phase_spans,
-    render,
-    visible_values,
-)
+from visualizer.notation import format_number, format_value
+from visualizer.timeline import build, first_written, phase_spans, visible_values
 
 MINUS = "\u2212"
 
@@ -314,68 +307,6 @@ def test_long_vectors_are_elided_in_the_middle():
         [*z[:3], *z[-2:]],
         rtol=5e-4,
     )
-
-
-def test_eight_entries_are_shown_in_full():
-    assert format_value(np.ones(8)) == "[" + ", ".join(["1"] * 8) + "]"
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        (0.012345678, "0.01235"),
-        (-0.0456, f"{MINUS}0.0456"),
-        (1234.5678, "1235"),
-        (123456.0, "1.235e5"),
-        (-1.5e-7, f"{MINUS}1.5e{MINUS}7"),
-        (0.0, "0"),
-        (-0.0, "0"),
-        (np.inf, "∞"),
-        (-np.inf, f"{MINUS}∞"),
-        (np.nan, "NaN"),
-    ],
-)
-def test_format_number_gives_4_significant_digits_and_a_true_minus(value, text):
-    assert format_number(value) == text
-
-
-def test_format_value_summarises_matrices_by_shape_and_shows_scalars_plainly():
-    assert format_value(np.zeros((3, 2))) == "3×2 matrix"
-    assert format_value(np.float64(0.69314718)) == "0.6931"
-
-
-# -- super/subscripts and rendering ------------------------------------------------------
-def test_sup_maps_digits_to_superscripts():
-    assert sup(0) == "⁰"
-    assert sup(1234567890) == "¹²³⁴⁵⁶⁷⁸⁹⁰"
-    assert sup(16) == "¹⁶"
-    assert sup(-1) == "⁻¹"
-    assert sup("T") == "ᵀ"
-
-
-def test_sub_maps_nabla_subscripts():
-    assert sub("x") == "ₓ"
-    assert sub("a") == "ₐ"
-    assert sub(12) == "₁₂"
-
-
-def test_scripts_without_a_unicode_form_raise():
-    with pytest.raises(ValueError):
-        sup("q")
-    with pytest.raises(ValueError):
-        sub("W")
-
-
-def test_render_nests_scripts_and_escapes_html():
-    text, rich = render("∇_{a^{12}}C < x^{T}")
-    assert text == "∇_{a¹²}C < xᵀ"
-    assert rich == "∇<sub>a<sup>12</sup></sub>C &lt; x<sup>T</sup>"
-
-
-@pytest.mark.parametrize("template", ["a^{2", "a}", "x_{a^{1}"])
-def test_render_rejects_unbalanced_braces(template):
-    with pytest.raises(ValueError):
-        render(template)
 
 
 # -- what is visible ---------------------------------------------------------------------

@@ -56,6 +56,7 @@ from visualizer.formats.models import (
 from visualizer.formats.network_file import save_network
 from visualizer.formats.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
 from visualizer.formats.snapshot import write_snapshot
+from visualizer.notation import format_number, parse_number
 from visualizer.timeline import step_count
 
 PROG = "backprop-visualizer"
@@ -99,11 +100,11 @@ class CliError(Exception):
 # -- numbers and tables --------------------------------------------------------------------
 def _num(value: float) -> str:
     """A number for a table: 6 significant digits, ASCII minus, copy-pasteable."""
-    return f"{float(value):.6g}"
+    return format_number(value, 6, ascii=True)
 
 
 def _loss(value: float) -> str:
-    return f"{float(value):.10g}"
+    return format_number(value, 10, ascii=True)
 
 
 def _shape(shape: Sequence[int]) -> str:
@@ -163,12 +164,9 @@ def _vector(text: str, flag: str, expected: int) -> np.ndarray:
         if not part:
             raise CliError(f"{flag}: number {i} of {len(parts)} is missing")
         try:
-            value = float(part)
-        except ValueError:
-            raise CliError(f"{flag}: {part!r} is not a number") from None
-        if not math.isfinite(value):
-            raise CliError(f"{flag}: {part} is not a finite number")
-        values.append(value)
+            values.append(parse_number(part, ascii=True))
+        except ValueError as exc:
+            raise CliError(f"{flag}: {exc}") from None
     if len(values) != expected:
         given = f"{len(values)} number{'s' if len(values) != 1 else ''} given"
         raise CliError(f"{flag}: {given}, expected {expected}")

@@ -1,11 +1,16 @@
 """How numbers and indices read on screen, in one place (no Qt): super- and subscripts,
-significant digits with a true minus sign (U+2212), full precision, and parsing what a
-person types (never `eval`)."""
+significant digits with a true minus sign (U+2212), full precision, vectors as "[a, b, …]",
+the small LaTeX-like markup the equations are written in (`render`: plain Unicode and rich
+text), the display's notation and precision, and parsing what a person types (never
+`eval`). The command line uses the same formats and parser with `ascii=True`."""
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 MINUS = "\u2212"
 SIGNIFICANT_DIGITS = 4
@@ -33,10 +38,13 @@ def _translate(s: str, table: dict[str, str], what: str) -> str:
     return "".join(table[c] for c in s)
 
 
-def format_number(v: float, digits: int | None = None) -> str:
+def format_number(v: float, digits: int | None = None, ascii: bool = False) -> str:
     """`v` to `digits` significant digits (default: the display's, see `set_display`) with
     a true minus sign (U+2212): "0.0123", "−4.567", "1.235e5", "0"; "∞", "−∞", "NaN" for
-    non-finite values."""
+    non-finite values. `ascii` is for a terminal or a file another program reads: Python's
+    own `g` format ("-1.23457e+06", "nan", "inf"), copy-pasteable."""
+    if ascii:
+        return f"{float(v):.{SIGNIFICANT_DIGITS if digits is None else digits}g}"
     if digits is None:
         digits = _display.digits
     v = float(v)
@@ -63,16 +71,18 @@ def fmt_full(value: float) -> str:
     return repr(float(value)).replace("-", MINUS)
 
 
-def parse_number(text: str) -> float:
+def parse_number(text: str, ascii: bool = False) -> float:
     """A finite float from user text, accepting a true minus sign; ValueError with a
-    readable message otherwise."""
+    readable message otherwise (`ascii`: in plain quotes, for a terminal)."""
     cleaned = text.strip().replace(MINUS, "-")
     try:
         value = float(cleaned)
     except ValueError:
-        raise ValueError(f"“{text}” is not a number") from None
+        shown = repr(text) if ascii else f"“{text}”"
+        raise ValueError(f"{shown} is not a number") from None
     if not math.isfinite(value):
-        raise ValueError(f"“{text}” is not a finite number")
+        what = text if ascii else f"“{text}”"
+        raise ValueError(f"{what} is not a finite number")
     return value
 
 
@@ -84,6 +94,74 @@ def weight_name(l: int, i: int, j: int) -> str:
 def bias_name(l: int, i: int) -> str:
     """bˡᵢ for the 0-based b^l[i], counted from 1: b²₁."""
     return f"b{sup(l)}{sub(i + 1)}"
+
+
+# -- the markup renderer and vectors, for the equations --------------------------------------
+MAX_SHOWN = 8  # vectors longer than this are elided in the middle
+ELIDE_HEAD = 3
+ELIDE_TAIL = 2
+
+
+def render(template: str) -> tuple[str, str]:
+    """(plain Unicode, rich text) renderings of a small LaTeX-like `template`.
+
+    `^{…}` is a superscript and `_{…}` a subscript; they nest. In plain text a script is
+    written with Unicode super/subscript characters when every character has one, else
+    kept as `^(…)` / `_{…}` (so `∇_{a^{2}}C` reads "∇_{a²}C"). The rich text uses
+    <sup>/<sub> and escapes everything else, so it is safe in a QLabel.
+    """
+    text, rich, end = _render(template, 0)
+    if end != len(template):
+        raise ValueError(f"unbalanced '}}' at {end} in {template!r}")
+    return text, rich
+
+
+def _render(s: str, i: int) -> tuple[str, str, int]:
+    """Render s[i:] up to an unmatched '}' (or the end); return the index it stopped at."""
+    text: list[str] = []
+    rich: list[str] = []
+    while i < len(s):
+        c = s[i]
+        if c == "}":
+            break
+        if c in "^_" and s.startswith("{", i + 1):
+            start = i + 2
+            inner_text, inner_rich, i = _render(s, start)
+            if i >= len(s):
+                raise ValueError(f"unclosed '{{' at {start - 1} in {s!r}")
+            raw = s[start:i]
+            i += 1  # past '}'
+            table, tag = (SUPERSCRIPTS, "sup") if c == "^" else (SUBSCRIPTS, "sub")
+            if raw and all(ch in table for ch in raw):
+                text.append("".join(table[ch] for ch in raw))
+            elif c == "^":
+                text.append(f"^({inner_text})")
+            else:
+                text.append(f"_{{{inner_text}}}")
+            rich.append(f"<{tag}>{inner_rich}</{tag}>")
+            continue
+        text.append(c)
+        rich.append(html.escape(c, quote=False))
+        i += 1
+    return "".join(text), "".join(rich), i
+
+
+def format_value(values: np.ndarray) -> str:
+    """A scalar as a number, a vector as "[a, b, c]" (elided in the middle as
+    "[a, b, c, …, y, z]" when longer than 8), anything bigger as its shape, "3×2 matrix"."""
+    arr = np.asarray(values)
+    if arr.ndim == 0:
+        return format_number(arr)
+    if arr.ndim == 1:
+        n = arr.shape[0]
+        if n > MAX_SHOWN:
+            parts = [format_number(v) for v in arr[:ELIDE_HEAD]]
+            parts.append("…")
+            parts += [format_number(v) for v in arr[n - ELIDE_TAIL :]]
+        else:
+            parts = [format_number(v) for v in arr]
+        return "[" + ", ".join(parts) + "]"
+    return "×".join(str(d) for d in arr.shape) + " matrix"
 
 
 # -- the display: one notation and one precision for every view ---------------------------
@@ -126,7 +204,7 @@ def set_display(notation: str | None = None, digits: int | None = None) -> Displ
     return _display
 
 
-# Templates in the small LaTeX-like markup of `timeline.render` (`^{…}` superscript,
+# Templates in the small LaTeX-like markup of `render` (`^{…}` superscript,
 # `_{…}` subscript): render gives plain Unicode and rich text, so an index on a subscript
 # is typeset as one (∇ with the subscript a², never "∇ₐ²").
 def t_up(base: str, layer: int | str) -> str:

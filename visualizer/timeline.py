@@ -20,7 +20,6 @@ data: no Qt, so the timeline can be built and tested without a display.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,12 +29,7 @@ from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.backprop import Trace
 from visualizer.engine.losses import LOSSES, from_logits, is_fused
 from visualizer.engine.network import Network
-from visualizer.notation import (
-    SUBSCRIPTS,
-    SUPERSCRIPTS,
-    format_number,
-    t_delta,
-)
+from visualizer.notation import format_value, render, t_delta
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -59,73 +53,6 @@ _PHASE_OF = {
     "weight_grad": "backward",
     "transpose": "backward",
 }
-
-MAX_SHOWN = 8  # vectors longer than this are elided in the middle
-ELIDE_HEAD = 3
-ELIDE_TAIL = 2
-
-
-def render(template: str) -> tuple[str, str]:
-    """(plain Unicode, rich text) renderings of a small LaTeX-like `template`.
-
-    `^{…}` is a superscript and `_{…}` a subscript; they nest. In plain text a script is
-    written with Unicode super/subscript characters when every character has one, else
-    kept as `^(…)` / `_{…}` (so `∇_{a^{2}}C` reads "∇_{a²}C"). The rich text uses
-    <sup>/<sub> and escapes everything else, so it is safe in a QLabel.
-    """
-    text, rich, end = _render(template, 0)
-    if end != len(template):
-        raise ValueError(f"unbalanced '}}' at {end} in {template!r}")
-    return text, rich
-
-
-def _render(s: str, i: int) -> tuple[str, str, int]:
-    """Render s[i:] up to an unmatched '}' (or the end); return the index it stopped at."""
-    text: list[str] = []
-    rich: list[str] = []
-    while i < len(s):
-        c = s[i]
-        if c == "}":
-            break
-        if c in "^_" and s.startswith("{", i + 1):
-            start = i + 2
-            inner_text, inner_rich, i = _render(s, start)
-            if i >= len(s):
-                raise ValueError(f"unclosed '{{' at {start - 1} in {s!r}")
-            raw = s[start:i]
-            i += 1  # past '}'
-            table, tag = (SUPERSCRIPTS, "sup") if c == "^" else (SUBSCRIPTS, "sub")
-            if raw and all(ch in table for ch in raw):
-                text.append("".join(table[ch] for ch in raw))
-            elif c == "^":
-                text.append(f"^({inner_text})")
-            else:
-                text.append(f"_{{{inner_text}}}")
-            rich.append(f"<{tag}>{inner_rich}</{tag}>")
-            continue
-        text.append(c)
-        rich.append(html.escape(c, quote=False))
-        i += 1
-    return "".join(text), "".join(rich), i
-
-
-# -- numbers -----------------------------------------------------------------------------
-def format_value(values: Array) -> str:
-    """A scalar as a number, a vector as "[a, b, c]" (elided in the middle as
-    "[a, b, c, …, y, z]" when longer than 8), anything bigger as its shape, "3×2 matrix"."""
-    arr = np.asarray(values)
-    if arr.ndim == 0:
-        return format_number(arr)
-    if arr.ndim == 1:
-        n = arr.shape[0]
-        if n > MAX_SHOWN:
-            parts = [format_number(v) for v in arr[:ELIDE_HEAD]]
-            parts.append("…")
-            parts += [format_number(v) for v in arr[n - ELIDE_TAIL :]]
-        else:
-            parts = [format_number(v) for v in arr]
-        return "[" + ", ".join(parts) + "]"
-    return "×".join(str(d) for d in arr.shape) + " matrix"
 
 
 # -- the data ----------------------------------------------------------------------------

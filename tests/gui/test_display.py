@@ -9,8 +9,8 @@ from visualizer import notation
 from visualizer.formats.network_file import load_network
 from visualizer.gui.document import Document
 from visualizer.gui.main_window import MainWindow
+from visualizer.notation import render
 from visualizer.paths import DEFAULT_NETWORK
-from visualizer.timeline import render
 
 
 @pytest.fixture

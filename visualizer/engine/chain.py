@@ -29,10 +29,9 @@ import numpy as np
 from visualizer.engine import backprop
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.network import Network
+from visualizer.notation import sup
 
 Array = np.ndarray
-
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 @dataclass(frozen=True, eq=False)
@@ -287,18 +286,18 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
     ]
     weights = [layer.weights for layer in network.layers]
 
-    dC_da = Factor(f"dC_da{depth}", f"∂C/∂a{_sup(depth)}", trace.dC_da[np.newaxis, :])
+    dC_da = Factor(f"dC_da{depth}", f"∂C/∂a{sup(depth)}", trace.dC_da[np.newaxis, :])
     J = {
-        l: Factor(f"J_f{l}", f"J_f{_sup(l)}", jacobians[l - 1], diagonal)
+        l: Factor(f"J_f{l}", f"J_f{sup(l)}", jacobians[l - 1], diagonal)
         for l, diagonal in enumerate(
             (ACTIVATIONS[layer.activation].elementwise for layer in network.layers), start=1
         )
     }
-    W = {l: Factor(f"W{l}", f"W{_sup(l)}", weights[l - 1]) for l in range(1, depth + 1)}
+    W = {l: Factor(f"W{l}", f"W{sup(l)}", weights[l - 1]) for l in range(1, depth + 1)}
     factors = [dC_da]
     for l in range(depth, 0, -1):
         factors += [J[l], W[l]]
-    grad_a = Factor(f"grad_a{depth}", f"∇_{{a{_sup(depth)}}}C", trace.dC_da[:, np.newaxis])
+    grad_a = Factor(f"grad_a{depth}", f"∇_{{a{sup(depth)}}}C", trace.dC_da[:, np.newaxis])
     gradient_factors = []
     for l in range(1, depth + 1):
         gradient_factors += [_transposed(W[l]), _transposed(J[l])]  # (W¹)ᵀ (J_f¹)ᵀ … in order
@@ -309,8 +308,8 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
     row_steps: list[Product] = []
     row = dC_da
     for l in range(depth, 0, -1):
-        row = _multiply(row_steps, row, J[l], f"dC_dz{l}", f"∂C/∂z{_sup(l)}")
-        name, symbol = ("dC_dx", "∂C/∂x") if l == 1 else (f"dC_da{l - 1}", f"∂C/∂a{_sup(l - 1)}")
+        row = _multiply(row_steps, row, J[l], f"dC_dz{l}", f"∂C/∂z{sup(l)}")
+        name, symbol = ("dC_dx", "∂C/∂x") if l == 1 else (f"dC_da{l - 1}", f"∂C/∂a{sup(l - 1)}")
         row = _multiply(row_steps, row, W[l], name, symbol)
 
     # (b) right to left, matrix × matrix from W¹ = ∂z¹/∂x: after J_fˡ the matrix is ∂aˡ/∂x,
@@ -319,8 +318,8 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
     matrix = W[1]
     for l in range(1, depth + 1):
         if l > 1:
-            matrix = _multiply(full_steps, W[l], matrix, f"dz{l}_dx", f"∂z{_sup(l)}/∂x")
-        matrix = _multiply(full_steps, J[l], matrix, f"da{l}_dx", f"∂a{_sup(l)}/∂x")
+            matrix = _multiply(full_steps, W[l], matrix, f"dz{l}_dx", f"∂z{sup(l)}/∂x")
+        matrix = _multiply(full_steps, J[l], matrix, f"da{l}_dx", f"∂a{sup(l)}/∂x")
     jacobian = matrix.matrix
     full = _multiply(full_steps, dC_da, matrix, "dC_dx", "∂C/∂x")
 
@@ -330,11 +329,11 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
     column = grad_a
     for l in range(depth, 0, -1):
         JT, WT = _transposed(J[l]), _transposed(W[l])
-        column = _multiply(gradient_steps, JT, column, f"delta{l}", f"δ{_sup(l)}", " ")
+        column = _multiply(gradient_steps, JT, column, f"delta{l}", f"δ{sup(l)}", " ")
         if l == 1:
             name, symbol = "grad_x", "∇ₓC"
         else:
-            name, symbol = f"grad_a{l - 1}", f"∇_{{a{_sup(l - 1)}}}C"
+            name, symbol = f"grad_a{l - 1}", f"∇_{{a{sup(l - 1)}}}C"
         column = _multiply(gradient_steps, WT, column, name, symbol, " ")
 
     return ChainResult(
@@ -379,10 +378,6 @@ def _multiply(
 
 def _transposed(factor: Factor) -> Factor:
     return Factor(factor.name + "T", f"({factor.symbol})ᵀ", factor.matrix.T, factor.diagonal)
-
-
-def _sup(n: int) -> str:
-    return str(n).translate(_SUPERSCRIPTS)
 
 
 def _frozen(arr: Array) -> Array:

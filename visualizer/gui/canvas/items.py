@@ -28,8 +28,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from visualizer import notation
 from visualizer.gui import style
 from visualizer.gui.canvas.layout import HEADER_H, ROW_H, Button, Column, Rect
-from visualizer.notation import fmt_short, sup
-from visualizer.timeline import render
+from visualizer.notation import fmt_short, render, sup
 
 _VECTOR_ENGINES = frozenset(
     {QPaintEngine.Type.SVG, QPaintEngine.Type.Pdf, QPaintEngine.Type.Picture}

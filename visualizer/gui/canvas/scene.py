@@ -46,8 +46,8 @@ from visualizer.gui.canvas.state import (
     column_values,
 )
 from visualizer.gui.document import Document
-from visualizer.notation import fmt_full, sub, sup, t_delta
-from visualizer.timeline import Step, render, step_count
+from visualizer.notation import fmt_full, render, sub, sup, t_delta
+from visualizer.timeline import Step, step_count
 
 REFINE_DELAY_MS = 150
 

@@ -66,8 +66,17 @@ from visualizer.gui import style
 from visualizer.gui.document import Document
 from visualizer.gui.player import Player
 from visualizer.gui.style import PHASE_COLORS
-from visualizer.notation import fmt_full, fmt_short, sup, t_fprime, t_fprime_t, t_grad, t_row
-from visualizer.timeline import Step, render
+from visualizer.notation import (
+    fmt_full,
+    fmt_short,
+    render,
+    sup,
+    t_fprime,
+    t_fprime_t,
+    t_grad,
+    t_row,
+)
+from visualizer.timeline import Step
 
 Array = np.ndarray
 

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 
 from visualizer.gui.player import Player
 from visualizer.gui.style import NEUTRAL_COLOR, PHASE_COLORS
-from visualizer.notation import t_fprime_applied
-from visualizer.timeline import Step, render
+from visualizer.notation import render, t_fprime_applied
+from visualizer.timeline import Step
 
 EQUATION_POINT_SIZE = 15.0
 NUMBERS_POINT_SIZE = 11.5
