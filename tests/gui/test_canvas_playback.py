@@ -386,6 +386,24 @@ def test_pulses_move_with_progress_on_the_scene(view, doc, steps):
     assert scene.pulse_item.positions().shape == (0, 2)
 
 
+def test_each_pulse_is_painted_in_its_phase_colour_where_it_is(view, doc, steps):
+    from PySide6.QtGui import QColor
+
+    from visualizer.gui.style import PHASE_COLORS
+
+    scene = view.network_scene
+    for kind, phase in (("linear", "forward"), ("transpose", "backward")):
+        scene.set_playback(steps, _index(steps, kind, 2), 0.4)
+        image = view.grab().toImage()
+        dots = scene.pulse_item.positions()
+        assert len(dots) > 0
+        accent = QColor(PHASE_COLORS[phase])
+        for x, y in dots:
+            p = view.mapFromScene(float(x), float(y))
+            dpr = image.devicePixelRatio()
+            assert image.pixelColor(round(p.x() * dpr), round(p.y() * dpr)) == accent
+
+
 def test_frames_within_a_step_move_only_the_pulses(view, doc, steps):
     scene = view.network_scene
     k = _index(steps, "transpose", 3)

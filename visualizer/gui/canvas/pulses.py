@@ -26,11 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from visualizer.gui.canvas.layout import Column, Layout
+from visualizer.gui.qt_arrays import polygon_from_array
 from visualizer.gui.style import PHASE_COLORS
 from visualizer.timeline import Step
 
@@ -239,9 +240,7 @@ class PulseItem(QGraphicsItem):
         halo = QColor(255, 255, 255, 210)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         polygons = [
-            (b, QPolygonF([QPointF(float(x), float(y)) for x, y in xy[idx]]))
-            for b, idx in enumerate(self._buckets)
-            if idx.size
+            (b, polygon_from_array(xy[idx])) for b, idx in enumerate(self._buckets) if idx.size
         ]
         # All halos first, then all dots: a halo never covers a neighbouring dot.
         for fill, extra in ((halo, 2.4), (color, 0.0)):
