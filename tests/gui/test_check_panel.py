@@ -203,11 +203,15 @@ def test_a_big_network_is_checked_on_a_worker_thread(qtbot, panel, doc):
 def test_cancel_returns_at_once_and_a_late_result_is_ignored(qtbot, panel, monkeypatch):
     release = threading.Event()
     started = threading.Event()
+    returned = threading.Event()
 
     def slow(network, x=None, y=None, eps=1e-6, mode="full"):
         started.set()
         release.wait(10)
-        return gradient_check(network, x, y, eps, mode)
+        try:
+            return gradient_check(network, x, y, eps, mode)
+        finally:
+            returned.set()
 
     monkeypatch.setattr(check_panel, "gradient_check", slow)
     panel.sync_limit = 0
@@ -216,14 +220,41 @@ def test_cancel_returns_at_once_and_a_late_result_is_ignored(qtbot, panel, monke
     assert panel.running and panel.cancel_button.isVisible()
     assert not panel.run_button.isEnabled()
     assert "Checking" in panel.verdict.text()
-    job = panel._job
     qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
     assert not panel.running and panel.run_button.isEnabled()
     assert panel.result is None
     release.set()
-    assert job.done.wait(10)
-    qtbot.wait(3 * check_panel.POLL_MS)  # a poll that would have taken the result
+    assert returned.wait(10)
+    qtbot.wait(100)  # the event loop delivers the worker's late "done" signal
     assert panel.result is None and "Run the check" in panel.verdict.text()
+
+
+def test_a_cancelled_run_finishing_late_does_not_replace_the_next_ones_result(
+    qtbot, panel, monkeypatch
+):
+    release = threading.Event()
+    first_returned = threading.Event()
+    calls = []
+
+    def first_slow(network, x=None, y=None, eps=1e-6, mode="full"):
+        calls.append(eps)
+        if len(calls) == 1:
+            release.wait(10)
+            first_returned.set()
+        return gradient_check(network, x, y, eps, mode)
+
+    monkeypatch.setattr(check_panel, "gradient_check", first_slow)
+    panel.sync_limit = 0
+    click_run(qtbot, panel)
+    qtbot.mouseClick(panel.cancel_button, Qt.MouseButton.LeftButton)
+    panel.eps_spin.setValue(1e-5)
+    click_run(qtbot, panel)
+    qtbot.waitUntil(lambda: not panel.running, timeout=20_000)
+    assert panel.result is not None and panel.result.eps == 1e-5
+    release.set()
+    assert first_returned.wait(10)
+    qtbot.wait(100)  # the first run's late "done" signal arrives, and is dropped
+    assert panel.result.eps == 1e-5 and not panel.stale
 
 
 def test_an_edit_during_a_threaded_run_makes_its_result_stale(qtbot, panel, doc, monkeypatch):

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
+from concurrent import futures
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,7 +59,6 @@ from visualizer.gui.widgets import LogSpinBox
 from visualizer.notation import fmt_full, fmt_short, sub, sup
 
 SYNC_LIMIT = 50_000  # parameters; bigger networks are checked on a worker thread
-POLL_MS = 40
 DEFAULT_RTOL = 1e-6
 DECADES = 4.0  # the error heatmap spans rtol × 10^±DECADES
 
@@ -106,24 +108,26 @@ def sci(value: float) -> str:
 
 
 class _Job:
-    """One check on a daemon thread. Cancelling only stops listening: the engine has no
-    hook to stop it, and it reads nothing that can change, so it may finish unheard."""
+    """One check, run on a daemon thread, its outcome in `future`. A daemon thread, not a
+    pool's worker: cancelling only stops listening (the engine has no hook to stop it, and
+    it reads nothing that can change), and a check left running must not hold up quitting
+    the app, as a pool joining its workers at exit would."""
 
     def __init__(self, network: Network, eps: float, mode: str = "auto"):
         self.network, self.eps, self.mode = network, eps, mode
-        self.rows: list[CheckRow] | None = None
-        self.error: Exception | None = None
-        self.done = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="gradient-check", daemon=True)
+        self.future: Future[list[CheckRow]] = Future()
 
-    def _run(self) -> None:
+    def run(self) -> None:
         try:
             # Looked up at call time, so tests can stand in for the engine.
-            self.rows = gradient_check(self.network, eps=self.eps, mode=self.mode)
+            self.future.set_result(gradient_check(self.network, eps=self.eps, mode=self.mode))
         except Exception as exc:  # reported in the panel, never lost in the thread
-            self.error = exc
-        finally:
-            self.done.set()
+            self.future.set_exception(exc)
+
+    def start(self, on_done: Callable[[_Job], None]) -> None:
+        """Run on a new daemon thread; `on_done(job)` is called from it when finished."""
+        self.future.add_done_callback(lambda _future: on_done(self))
+        threading.Thread(target=self.run, name="gradient-check", daemon=True).start()
 
 
 class CheckPanel(QWidget):
@@ -134,6 +138,7 @@ class CheckPanel(QWidget):
     """
 
     check_finished = Signal(bool)
+    _job_done = Signal(object)  # emitted from the worker thread: delivered queued, here
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -238,11 +243,8 @@ class CheckPanel(QWidget):
         outer.addWidget(self.splitter, 1)
         outer.addWidget(self.readout)
 
-        self._timer = QTimer(self)
-        self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self._poll)
-
         # -- wiring ----------------------------------------------------------------------
+        self._job_done.connect(self._take)
         self.run_button.clicked.connect(self.run_check)
         self.cancel_button.clicked.connect(self.cancel)
         self.eps_spin.value_changed.connect(lambda _v: self._show())
@@ -284,7 +286,7 @@ class CheckPanel(QWidget):
     # -- running -------------------------------------------------------------------------
     def run_check(self) -> None:
         """Check the current network and sample: synchronously (busy cursor) up to
-        `sync_limit` parameters, else on a worker thread polled by a timer."""
+        `sync_limit` parameters, else on a worker thread that signals when it is done."""
         if self.running:
             return
         network, eps = self.doc.network, self.eps_spin.value()
@@ -294,14 +296,13 @@ class CheckPanel(QWidget):
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
                 job = _Job(network, eps, mode)
-                job._run()  # on this thread: quicker than a repaint for small networks
+                job.run()  # on this thread: quicker than a repaint for small networks
             finally:
                 QApplication.restoreOverrideCursor()
             self._finish(job)
             return
         self._job = _Job(network, eps, mode)
-        self._job.thread.start()
-        self._timer.start()
+        self._job.start(self._signal_done)
         self._show()
 
     def cancel(self) -> None:
@@ -309,33 +310,36 @@ class CheckPanel(QWidget):
         if self._job is None:
             return
         self._job = None
-        self._timer.stop()
         self.doc.status_message.emit("Gradient check cancelled")
         self._show()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until a running check's thread is done (for scripts and tests); True if
-        nothing is left running. The result is taken in on the next poll."""
+        nothing is left running. The result is taken in once the event loop runs."""
         job = self._job
-        return job is None or job.done.wait(timeout)
+        return job is None or bool(futures.wait([job.future], timeout).done)
 
-    def _poll(self) -> None:
-        job = self._job
-        if job is None:
-            self._timer.stop()
-        elif job.done.is_set():
+    def _signal_done(self, job: _Job) -> None:
+        """On the worker thread: hand `job` to the panel's thread."""
+        try:
+            self._job_done.emit(job)
+        except RuntimeError:  # the panel is gone: nobody is waiting any more
+            pass
+
+    def _take(self, job: _Job) -> None:
+        if job is self._job:  # else cancelled, or superseded: not ours to show
             self._job = None
-            self._timer.stop()
             self._finish(job)
 
     def _finish(self, job: _Job) -> None:
-        if job.error is not None or job.rows is None:
-            self.error = f"The check could not run: {job.error}"
+        error = job.future.exception()
+        if error is not None:
+            self.error = f"The check could not run: {error}"
             self._show()
             return
         previous = self.table.currentRow()
         name = self.rows[previous].name if 0 <= previous < len(self.rows) else None
-        self.result = CheckResult(job.network, job.eps, tuple(job.rows))
+        self.result = CheckResult(job.network, job.eps, tuple(job.future.result()))
         self._fill_table()
         self._select(name)
         self._show()
