@@ -364,3 +364,31 @@ def test_the_selection_shows_in_greyscale_as_a_wide_dark_rimmed_ring(qtbot, view
     ring = greys()
     assert min(ring) < 110, ring  # the dark rim
     assert max(ring) > 200  # the white halo between rim and amber: two edges, not a tint
+
+
+def test_enter_on_a_sample_value_edits_it_in_the_inspector(qtbot, window):
+    doc, view = window.doc, window.view
+    press(qtbot, window, Qt.Key.Key_Down)  # x₁
+    press(qtbot, window, Qt.Key.Key_Down)  # x₂
+    assert view.accessibleDescription() == "input x₂ = −0.4, neuron 2 of 2"
+    press(qtbot, window, Qt.Key.Key_Return)
+    field = window.inspector.value_edit
+    assert QApplication.focusWidget() is field and field.selectedText() == "−0.4"
+    assert window.inspector.value_label.text() == "x₂"
+    for key in (Qt.Key.Key_1, Qt.Key.Key_Period, Qt.Key.Key_5):
+        press(qtbot, window, key)
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert list(doc.trace.x) == [0.8, 1.5]
+    assert QApplication.focusWidget() is view
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert list(doc.trace.x) == [0.8, -0.4]
+    # The targets: y is the last column; Enter puts the keys on yᵢ's cell.
+    for _ in range(7):
+        press(qtbot, window, Qt.Key.Key_Right)
+    assert view.cursor == Cursor("y", 3, 1)
+    assert view.accessibleDescription() == "target y₂ = 0"
+    press(qtbot, window, Qt.Key.Key_Return)
+    table = window.inspector.y_table
+    assert QApplication.focusWidget() is table and table.currentColumn() == 1
+    press(qtbot, window, Qt.Key.Key_Escape)
+    assert QApplication.focusWidget() is view
