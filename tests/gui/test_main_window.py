@@ -102,6 +102,29 @@ def test_loss_combo_changes_the_loss_undoably(window):
     assert window.doc.network.loss != "mean_squared_error"
 
 
+def test_a_cross_entropy_the_output_cannot_take_is_refused_with_the_reason(window):
+    # An identity output of −0.5305 has no log: choosing cross-entropy is refused (the
+    # status bar says why, the combo goes back), never applied with a capped loss.
+    from visualizer.engine.network import Layer, Network, Sample
+
+    layers = (
+        Layer([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "tanh"),
+        Layer([[-1.0, 0.5], [0.3, 1.0]], [0.0, 0.0], "identity"),
+    )
+    net = Network(2, layers, "half_squared_error", sample=Sample([1.0, 0.5], [1.0, 0.0]))
+    window.doc.replace(net, None)
+    shown = []
+    window.doc.status_message.connect(shown.append)
+    window.loss_combo.setCurrentText("cross_entropy")
+    window.loss_combo.activated.emit(window.loss_combo.currentIndex())
+    assert window.doc.network is net and window.doc.undo_stack.count() == 0
+    assert window.loss_combo.currentText() == "half_squared_error"
+    assert shown == [
+        "Not applied: cross entropy needs outputs above 0, but the identity output gives "
+        "a²₁ = −0.5305: use a softmax or sigmoid output layer"
+    ]
+
+
 def test_playback_keys_step_the_canvas_and_equation(window):
     from visualizer.gui.canvas.state import Overlay
 

@@ -504,8 +504,12 @@ class MainWindow(QMainWindow):
 
     def _loss_chosen(self, _index: int) -> None:
         name = self.loss_combo.currentText()
-        if name != self.doc.network.loss:
-            self.doc.edit(commands.SetLoss(self.doc, name))
+        if name != self.doc.network.loss and not self.doc.try_edit(
+            lambda: commands.SetLoss(self.doc, name)
+        ):
+            # Refused (e.g. a cross-entropy of outputs that are no probabilities): the
+            # status bar says why; the combo shows the loss the network still has.
+            self.loss_combo.setCurrentText(self.doc.network.loss)
 
     # -- edits ---------------------------------------------------------------------------
     def add_layer(self) -> None:
