@@ -43,12 +43,15 @@ def test_safetensors_without_activations_asks_for_them(window, tmp_path, monkeyp
 
     def answer(parent, depth, name):
         asked.append((depth, name))
-        return ["relu", "softmax"]
+        return ["relu", "identity"], "cross_entropy"
 
     monkeypatch.setattr(model_files, "ask_activations", answer)
     assert window.open_path(tmp_path / "torch.safetensors")
     assert asked == [(2, "torch.safetensors")]
+    # logits with cross-entropy: softmax added, and the status bar says so
     assert [layer.activation for layer in window.doc.network.layers] == ["relu", "softmax"]
+    assert window.doc.network.loss == "cross_entropy"
+    assert "softmax added" in window.statusBar().currentMessage()
     np.testing.assert_array_equal(window.doc.network.layers[1].weights, tensors["2.weight"])
     before = window.doc.network
     monkeypatch.setattr(model_files, "ask_activations", lambda *args: None)  # cancelled
@@ -60,7 +63,7 @@ def test_the_dialog_offers_every_activation_per_layer(qtbot) -> None:
     dialog = model_files.ActivationsDialog(3, "m.safetensors")
     qtbot.addWidget(dialog)
     assert len(dialog.combos) == 3
-    assert dialog.activations() == ["relu", "relu", "identity"]
+    assert dialog.chosen() == (["relu", "relu", "identity"], "half_squared_error")
     assert dialog.combos[0].findText("gelu") >= 0 and dialog.combos[0].findText("silu") >= 0
 
 

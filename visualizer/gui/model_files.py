@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.engine.activations import ACTIVATIONS
+from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network
 from visualizer.formats.models import ActivationsNeeded, OpenedModel, open_model
 from visualizer.formats.network_file import save_network
@@ -56,10 +57,17 @@ class ActivationsDialog(QDialog):
             combo.setCurrentText("relu" if l < depth else "identity")
             form.addRow(f"Layer {l}:", combo)
             self.combos.append(combo)
+        self.loss = QComboBox()
+        self.loss.addItems(list(LOSSES))
+        form.addRow("Loss:", self.loss)
         layout.addLayout(form)
-        note = QLabel("Logits (identity) with the cross-entropy loss get softmax, as in PyTorch.")
+        note = QLabel(
+            "A last layer without activation (identity: logits) with the cross-entropy loss "
+            "gets softmax, as PyTorch's CrossEntropyLoss applies it."
+        )
         note.setWordWrap(True)
         layout.addWidget(note)
+        self.setMinimumWidth(420)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -70,11 +78,16 @@ class ActivationsDialog(QDialog):
     def activations(self) -> list[str]:
         return [combo.currentText() for combo in self.combos]
 
+    def chosen(self) -> tuple[list[str], str]:
+        return self.activations(), self.loss.currentText()
 
-def ask_activations(parent: QWidget | None, depth: int, name: str) -> list[str] | None:
-    """The activations the user picks for `depth` layers, or None when cancelled."""
+
+def ask_activations(
+    parent: QWidget | None, depth: int, name: str
+) -> tuple[list[str], str] | None:
+    """The activations (one per layer) and the loss the user picks, or None (cancelled)."""
     dialog = ActivationsDialog(depth, name, parent)
-    return dialog.activations() if dialog.exec() == QDialog.DialogCode.Accepted else None
+    return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 def open_any(parent: QWidget | None, path: str | Path) -> OpenedModel | None:
@@ -86,7 +99,8 @@ def open_any(parent: QWidget | None, path: str | Path) -> OpenedModel | None:
         chosen = ask_activations(parent, needed.depth, Path(path).name)
         if chosen is None:
             return None
-        return open_model(path, activations=chosen)
+        activations, loss = chosen
+        return open_model(path, activations=activations, loss=loss)
 
 
 def write_model(network: Network, path: Path, kind: str) -> list[Path]:
