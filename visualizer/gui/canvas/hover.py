@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
 from visualizer.gui.canvas.edges import edge_pen, edge_steps
@@ -126,16 +126,27 @@ class HoverItem(CanvasItem):
         super().__init__(QRectF(), HOVER_Z[part])
         self.part = part
         self.shapes = HoverShapes()
-        self._pens: list[QPen] = []
+        self._groups: list[tuple[QPen, QPen, QPainterPath]] = []  # (rim, pen, lines)
 
     def show_shapes(self, shapes: HoverShapes, pens: list[QPen]) -> None:
         """Show `shapes`; `pens[k]` draws `shapes.lines[k]`."""
         self.prepareGeometryChange()
-        self.shapes, self._pens = shapes, pens
+        self.shapes = shapes
         rect = QRectF()
+        self._groups = []
         if self.part == "lines":
-            for s, e, *_ in shapes.lines:
+            groups: dict[tuple[int, float], tuple[QPen, QPen, QPainterPath]] = {}
+            for (s, e, *_), pen in zip(shapes.lines, pens, strict=True):
+                key = (pen.color().rgba(), pen.widthF())
+                if key not in groups:
+                    rim = QPen(HOVER_INK, pen.widthF() + 1.6)
+                    rim.setCapStyle(Qt.PenCapStyle.FlatCap)
+                    groups[key] = (rim, pen, QPainterPath())
+                path = groups[key][2]
+                path.moveTo(s)
+                path.lineTo(e)
                 rect = rect.united(QRectF(s, e).normalized())
+            self._groups = list(groups.values())
         else:
             for c, r in shapes.rings:
                 rect = rect.united(QRectF(c.x() - r, c.y() - r, 2 * r, 2 * r))
@@ -151,13 +162,12 @@ class HoverItem(CanvasItem):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if self.part == "lines":
-            for (s, e, *_), pen in zip(sh.lines, self._pens, strict=True):
-                rim = QPen(HOVER_INK, pen.widthF() + 1.6)
-                rim.setCapStyle(Qt.PenCapStyle.FlatCap)
-                painter.setPen(rim)
-                painter.drawLine(s, e)
-                painter.setPen(pen)
-                painter.drawLine(s, e)
+            # One path per pen (a few dozen at most, like the bundles): every rim first,
+            # then every line, so a rim never cuts across another highlighted line.
+            for pens in (1, 0):
+                for rim, pen, path in self._groups:
+                    painter.setPen(rim if pens else pen)
+                    painter.drawPath(path)
             return
         for color, width in ((HOVER_HALO, 4.0), (HOVER_INK, 1.6)):
             painter.setPen(QPen(color, width))
@@ -172,11 +182,21 @@ def line_pens(
 ) -> list[QPen]:
     """The pen of each hovered line, as its bundle draws it (colour and width from its
     value); `values[l]` is (values, ±range, max width) of bundle l."""
-    pens = []
-    for *_, l, i, j in shapes.lines:
-        vals, vmax, max_width = values[l]
-        step = int(edge_steps(np.array([vals[i, j]]), vmax)[0])
-        pen = edge_pen(step, vmax, max_width)
-        pen.setWidthF(max(pen.widthF(), 1.4))  # even a zero weight shows as a line
-        pens.append(pen)
-    return pens
+    if not shapes.lines:
+        return []
+    index = np.array([line[2:] for line in shapes.lines], dtype=np.intp)  # (l, i, j) rows
+    steps = np.empty(len(index), dtype=np.intp)
+    for l in np.unique(index[:, 0]):
+        rows = index[:, 0] == l
+        vals, vmax, _ = values[int(l)]
+        steps[rows] = edge_steps(vals[index[rows, 1], index[rows, 2]], vmax)
+    pens: dict[tuple[int, int], QPen] = {}  # one pen per (bundle, step), as the bundles
+    out = []
+    for (l, _i, _j), step in zip(index.tolist(), steps.tolist(), strict=True):
+        if (l, step) not in pens:
+            _vals, vmax, max_width = values[l]
+            pen = edge_pen(step, vmax, max_width)
+            pen.setWidthF(max(pen.widthF(), 1.4))  # even a zero weight shows as a line
+            pens[(l, step)] = pen
+        out.append(pens[(l, step)])
+    return out
