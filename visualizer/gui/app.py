@@ -6,6 +6,17 @@ import os
 import sys
 from pathlib import Path
 
+NO_DISPLAY = "no display found: set DISPLAY, or use the command-line commands"
+
+
+def has_display() -> bool:
+    """Whether a window can be shown: on X11/Wayland systems that needs DISPLAY or
+    WAYLAND_DISPLAY, unless a Qt platform was chosen explicitly (offscreen, vnc, …).
+    Windows and macOS always have their own."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
 
 def run(path: str | None = None) -> int:
     """Open the main window on `path` (default: the built-in example) and run the event
@@ -31,8 +42,10 @@ def run(path: str | None = None) -> int:
         print(f"error: {target}: {exc}", file=sys.stderr)
         return 2
 
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if not has_display():
+        # Qt would print a warning and run with no window until killed (or abort).
+        print(f"error: {NO_DISPLAY}", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_application(app)
     if ask:

@@ -69,6 +69,7 @@ class Document(QObject):
     network_changed = Signal()  # the network (and so the trace) was replaced
     selection_changed = Signal()
     file_changed = Signal()  # path or modified state
+    replaced = Signal()  # another network was opened (New / Open): a fresh start
     status_message = Signal(str)
 
     def __init__(
@@ -114,9 +115,12 @@ class Document(QObject):
     # -- changes -------------------------------------------------------------------------
     def edit(self, command: QUndoCommand) -> None:
         """Apply an edit as one undoable step."""
-        text = command.text()  # a merged command is deleted by push()
         self.undo_stack.push(command)
-        self.status_message.emit(f"{text} — Ctrl+Z to undo")
+        # Say what History says: a command merged into the previous one (a drag) is
+        # deleted by push(), and the step it joined describes the whole gesture.
+        top = self.undo_stack.command(self.undo_stack.index() - 1)
+        if top is not None:
+            self.status_message.emit(f"{top.text()} — Ctrl+Z to undo")
 
     def try_edit(self, make: Callable[[], QUndoCommand]) -> bool:
         """Build a command with `make` and apply it. An edit that breaks a rule (a size
@@ -140,6 +144,7 @@ class Document(QObject):
         self.set_network(network, trace)
         self.undo_stack.setClean()
         self.file_changed.emit()
+        self.replaced.emit()
 
     def set_network(self, network: Network, trace: Trace | None = None) -> None:
         """Only commands, replace() and the training driver (which moves its run's one

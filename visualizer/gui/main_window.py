@@ -58,6 +58,29 @@ MAX_RECENT = 8
 OPENABLE = MODEL_SUFFIXES  # network files, snapshots, ONNX and safetensors models
 
 
+def platform_bindings(key: QKeySequence.StandardKey) -> list[QKeySequence]:
+    """The platform's own sequences for a standard action (they differ between desktops:
+    Redo is Ctrl+Y on one and Ctrl+Shift+Z only on another; Quit has none on some)."""
+    return QKeySequence.keyBindings(key)
+
+
+Key = str | QKeySequence.StandardKey
+
+
+def key_list(*keys: Key) -> list[QKeySequence]:
+    """The sequences the README documents first, then the platform's, each once: Qt
+    calls a sequence bound twice ambiguous and then does nothing at all."""
+    out: list[QKeySequence] = []
+    seen: set[str] = set()
+    for key in keys:
+        for seq in platform_bindings(key) if not isinstance(key, str) else [QKeySequence(key)]:
+            text = seq.toString()
+            if text and text not in seen:
+                seen.add(text)
+                out.append(seq)
+    return out
+
+
 def new_network() -> Network:
     """File → New: a small network worth looking at straight away."""
     return make_network([2, 3, 1], ["tanh", "sigmoid"], "half_squared_error", name="Untitled")
@@ -136,6 +159,7 @@ class MainWindow(QMainWindow):
 
         document.network_changed.connect(self._network_changed)
         document.file_changed.connect(self._file_changed)
+        document.replaced.connect(self._rewind)
         document.status_message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         document.undo_stack.indexChanged.connect(self._update_actions)
         document.selection_changed.connect(self._update_actions)
@@ -207,10 +231,13 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    def _action(
+        self, text: str, slot, shortcut: Key | tuple[Key, ...] | None = None, tip: str = ""
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            keys = shortcut if isinstance(shortcut, tuple) else (shortcut,)
+            action.setShortcuts(key_list(*keys))
         hint = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(
             f"{tip or text.replace('…', '').replace('&', '')}" + (f" ({hint})" if hint else "")
@@ -221,11 +248,17 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         S = QKeySequence.StandardKey
-        self.act_new = self._action("&New", self.file_new, S.New, "Start a new network")
-        self.act_open = self._action("&Open…", self.file_open_dialog, S.Open, "Open a network file")
-        self.act_save = self._action("&Save", self.file_save, S.Save, "Save the network")
-        self.act_save_as = self._action("Save &As…", self.file_save_as, S.SaveAs)
-        self.act_quit = self._action("&Quit", self.close, S.Quit)
+        self.act_new = self._action("&New", self.file_new, ("Ctrl+N", S.New), "Start a new network")
+        self.act_open = self._action(
+            "&Open…", self.file_open_dialog, ("Ctrl+O", S.Open), "Open a network file"
+        )
+        self.act_save = self._action(
+            "&Save", self.file_save, ("Ctrl+S", S.Save), "Save the network"
+        )
+        self.act_save_as = self._action(
+            "Save &As…", self.file_save_as, ("Ctrl+Shift+S", S.SaveAs)
+        )
+        self.act_quit = self._action("&Quit", self.close, ("Ctrl+Q", S.Quit))
         self.act_export_snapshot = self._action(
             "Export &Snapshot…",
             lambda: self._exported(export.export_snapshot(self, self.doc, self.settings)),
@@ -253,14 +286,14 @@ class MainWindow(QMainWindow):
             tip="The whole forward/backward pass as a GIF or a folder of PNG frames",
         )
         self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcut(QKeySequence(S.Undo))
+        self.act_undo.setShortcuts(key_list("Ctrl+Z", S.Undo))
         self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(S.Redo)])
+        self.act_redo.setShortcuts(key_list("Ctrl+Shift+Z", "Ctrl+Y", S.Redo))
         # The menu says what will be undone; the toolbar keeps a short, steady label.
         self.act_undo.setIconText("Undo")
         self.act_redo.setIconText("Redo")
         self.act_undo.setToolTip("Undo (Ctrl+Z)")
-        self.act_redo.setToolTip("Redo (Ctrl+Shift+Z)")
+        self.act_redo.setToolTip("Redo (Ctrl+Shift+Z or Ctrl+Y)")
         self.act_history = self.history_dock.toggleViewAction()
         self.act_history.setText("&History")
         self.act_history.setShortcut(QKeySequence("Ctrl+H"))
@@ -270,8 +303,10 @@ class MainWindow(QMainWindow):
         self.act_remove_layer = self._action(
             "− Layer", self.remove_layer, "Ctrl+Shift+L", "Remove the selected layer"
         )
-        self.act_zoom_in = self._action("Zoom &In", self.view.zoom_in, S.ZoomIn)
-        self.act_zoom_out = self._action("Zoom &Out", self.view.zoom_out, S.ZoomOut)
+        self.act_zoom_in = self._action(
+            "Zoom &In", self.view.zoom_in, ("Ctrl+=", "Ctrl++", S.ZoomIn)
+        )
+        self.act_zoom_out = self._action("Zoom &Out", self.view.zoom_out, ("Ctrl+-", S.ZoomOut))
         self.act_fit = self._action("&Fit to Window", self.view.fit, "Ctrl+0")
         self.act_about = self._action("&About", self.about)
         self.act_train = self._action(
@@ -452,6 +487,11 @@ class MainWindow(QMainWindow):
         self.loss_combo.setCurrentText(self.doc.network.loss)
         self._update_summary()
         self._update_actions()
+
+    def _rewind(self) -> None:
+        # Another network: its pass starts from the beginning, not at the old position.
+        self.player.pause()
+        self.player.first()
 
     def _update_summary(self) -> None:
         net, trace = self.doc.network, self.doc.trace
@@ -651,11 +691,11 @@ class MainWindow(QMainWindow):
         box.setWindowTitle(APP_TITLE)
         box.setIcon(QMessageBox.Icon.Question)
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(found.saved_at))
-        what = f"“{found.original_path.name}”" if found.original_path else "an untitled network"
+        name = found.original_path.name if found.original_path else found.network.name
         box.setText(
-            (f"Session {index + 1} of {count}: " if count > 1 else "")
-            + f"a session that did not end cleanly left unsaved changes to {what} "
-            f"(autosaved {when}). Restore them?"
+            (f"({index + 1} of {count}) " if count > 1 else "")
+            + f"A session that did not end cleanly left unsaved changes to "
+            f"“{name or 'Untitled'}” (autosaved {when}). Restore them?"
         )
         restore = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)

@@ -328,6 +328,7 @@ class NetworkView(QGraphicsView):
             hit = self.hit_at(event.position())
             if hit is not None and hit.kind == "edge" and self._is_selected_edge(hit):
                 self._nudge_selected(notches)
+                self._cancel_menu_alt(event.position())
                 event.accept()
                 return
             super().wheelEvent(event)
@@ -337,6 +338,23 @@ class NetworkView(QGraphicsView):
             anchor = self.mapToScene(event.position().toPoint())
             self.set_zoom(self.zoom * ZOOM_STEP**notches, anchor)
         event.accept()
+
+    def _cancel_menu_alt(self, pos: QPointF) -> None:
+        # A menu bar takes the keyboard when Alt is pressed and released with nothing in
+        # between; it forgets the press on a mouse move but not on a wheel turn, so after
+        # Alt+wheel it would grab the arrow keys and wipe the status line. A move where the
+        # mouse already is tells it Alt was used for something else.
+        QApplication.sendEvent(
+            self.viewport(),
+            QMouseEvent(
+                QEvent.Type.MouseMove,
+                pos,
+                QPointF(self.viewport().mapToGlobal(pos.toPoint())),
+                Qt.MouseButton.NoButton,
+                Qt.MouseButton.NoButton,
+                QApplication.keyboardModifiers(),
+            ),
+        )
 
     # -- keys ------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:

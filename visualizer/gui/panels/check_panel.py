@@ -67,7 +67,9 @@ FAIL_COLOR, FAIL_FILL = "#b34700", "#fdebd9"  # dark vermilion on pale orange
 STALE_COLOR, STALE_FILL = "#475569", "#e2e8f0"
 IDLE_COLOR, IDLE_FILL = "#334155", "#f1f5f9"
 
-COLUMNS = ("Array", "Shape", "Max abs error", "Max rel error", "Verdict")
+# Short headers (the full names are their tooltips): the table must fit a narrow dock.
+COLUMNS = ("Array", "Shape", "Abs err", "Rel err", "Verdict")
+COLUMN_TIPS = ("", "", "Largest absolute error", "Largest relative error", "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,11 +172,15 @@ class CheckPanel(QWidget):
             f"Check every entry one by one. Unticked, networks above {FAST_ABOVE:,} parameters "
             "get the fast check: random directions and a random sample of entries per array"
         )
-        controls = QHBoxLayout()
-        controls.addWidget(self.run_button)
-        controls.addWidget(self.cancel_button)
-        controls.addWidget(self.full_box)
-        controls.addStretch(1)
+        # Two rows: in one, the controls would not fit a dock as narrow as the inspector's.
+        controls = QVBoxLayout()
+        buttons, tolerances = QHBoxLayout(), QHBoxLayout()
+        controls.addLayout(buttons)
+        controls.addLayout(tolerances)
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.full_box)
+        buttons.addStretch(1)
         for text, spin, name in (
             ("ε", self.eps_spin, "Finite-difference step ε"),
             ("rtol", self.rtol_spin, "Relative tolerance rtol"),
@@ -182,8 +188,8 @@ class CheckPanel(QWidget):
             label = QLabel(text)
             label.setBuddy(spin)
             spin.setAccessibleName(name)
-            controls.addWidget(label)
-            controls.addWidget(spin)
+            tolerances.addWidget(label)
+            tolerances.addWidget(spin, 1)
 
         self.verdict = QLabel()
         self.verdict.setWordWrap(True)
@@ -201,6 +207,9 @@ class CheckPanel(QWidget):
         # -- table -----------------------------------------------------------------------
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        for c, tip in enumerate(COLUMN_TIPS):
+            if tip:
+                self.table.horizontalHeaderItem(c).setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -213,6 +222,7 @@ class CheckPanel(QWidget):
         # -- error heatmap ---------------------------------------------------------------
         self.error_title = QLabel()
         self.error_title.setTextFormat(Qt.TextFormat.RichText)
+        self.error_title.setWordWrap(True)  # a long title must not widen a narrow dock
         self.error_bar = ColorBar()
         self.error_map = Heatmap()
         self.readout = QLabel()

@@ -142,17 +142,18 @@ class TrainingPanel(QWidget):
         self.data_label.setWordWrap(True)
         self.data_label.setStyleSheet("color: #546e7a;")
 
-        grid.addWidget(self.dataset_combo, 0, 0, 1, 2)
-        grid.addWidget(self.generate_button, 0, 2, 1, 2)
-        for col, (label, widget) in enumerate(
+        # Two columns: the panel must fit a dock as narrow as the inspector's.
+        grid.addWidget(self.dataset_combo, 0, 0)
+        grid.addWidget(self.generate_button, 0, 1)
+        for k, (label, widget) in enumerate(
             (("n", self.samples_spin), ("noise", self.noise_spin), ("seed", self.seed_spin))
         ):
             pair = QHBoxLayout()
             pair.setSpacing(3)
             pair.addWidget(QLabel(label))
             pair.addWidget(widget, 1)
-            grid.addLayout(pair, 1, col if col < 2 else 2, 1, 1 if col < 2 else 2)
-        grid.addWidget(self.data_label, 2, 0, 1, 4)
+            grid.addLayout(pair, 1 + k // 2, k % 2)
+        grid.addWidget(self.data_label, 3, 0, 1, 2)
         self.seed_spin.valueChanged.connect(self._push_settings)
         return box
 
@@ -185,6 +186,7 @@ class TrainingPanel(QWidget):
         )
         self.batch_label = QLabel()
         self.batch_label.setStyleSheet("color: #546e7a;")
+        self.batch_label.setWordWrap(True)
         batch_row = QHBoxLayout()
         batch_row.addWidget(self.batch_spin, 1)
         batch_row.addWidget(self.batch_label, 1)
@@ -200,7 +202,7 @@ class TrainingPanel(QWidget):
         form.addRow("Steps per second", self.speed_combo)
         column.addLayout(form)
 
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()  # 2 × 2: four buttons in a row do not fit a narrow dock
         self.train_button = QPushButton("▶ Train")
         self.train_button.setToolTip("Train until paused (one undo step per run)")
         self.pause_button = QPushButton("Pause")
@@ -209,8 +211,10 @@ class TrainingPanel(QWidget):
         self.step_button.setToolTip("One training step (undoable)")
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Restore the parameters from before training (undoable)")
-        for button in (self.train_button, self.pause_button, self.step_button, self.reset_button):
-            buttons.addWidget(button)
+        for k, button in enumerate(
+            (self.train_button, self.pause_button, self.step_button, self.reset_button)
+        ):
+            buttons.addWidget(button, k // 2, k % 2)
         column.addLayout(buttons)
         self.progress_label = QLabel()
         self.progress_label.setWordWrap(True)
