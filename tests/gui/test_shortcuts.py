@@ -115,7 +115,7 @@ def test_arrow_keys_change_the_selected_weight(qtbot, window):
 
 def test_playback_keys(qtbot, window):
     state = window.player.state
-    window.view.setFocus()
+    window.player_bar.setFocus()  # on the canvas, the arrows walk the network instead
     press(qtbot, window, K.Key_Right)
     press(qtbot, window, K.Key_Right)
     assert state.step == 1
@@ -189,36 +189,11 @@ def test_readme_lists_the_shortcuts_tested_here():
         assert key in readme, key
 
 
-def test_redo_works_where_the_platform_binds_only_ctrl_shift_z(qtbot, tmp_path, monkeypatch):
-    """On X11 without a desktop, Qt's Redo is Ctrl+Shift+Z alone (and Quit is Ctrl+Q):
-    binding it again made Ctrl+Shift+Z ambiguous and left Ctrl+Y unbound."""
-    from PySide6.QtGui import QKeySequence
-
-    xcb = {
-        QKeySequence.StandardKey.Redo: ["Ctrl+Shift+Z"],
-        QKeySequence.StandardKey.Quit: ["Ctrl+Q"],
-    }
-    real = main_window.platform_bindings
-    monkeypatch.setattr(
-        main_window,
-        "platform_bindings",
-        lambda key: [QKeySequence(s) for s in xcb[key]] if key in xcb else real(key),
-    )
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings, tmp_path / "recovery")
-    w.ask_unsaved = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(w)
-    show_active(qtbot, w)
-    assert [s.toString() for s in w.act_redo.shortcuts()] == ["Ctrl+Shift+Z", "Ctrl+Y"]
-    start = w.doc.network
-    edit_weight(w)
-    edited = w.doc.network
-    for redo in ((K.Key_Z, Ctrl | Shift), (K.Key_Y, Ctrl)):
-        press(qtbot, w, K.Key_Z, Ctrl)
-        assert w.doc.network == start
-        press(qtbot, w, *redo)
-        assert w.doc.network == edited
-    w.doc.undo_stack.clear()
+def test_shortcuts_do_not_depend_on_the_platform(window):
+    """Qt's standard Redo is Ctrl+Shift+Z alone on X11 without a desktop (binding it again
+    made it ambiguous, and Ctrl+Y was never bound); offscreen it is Ctrl+Y first."""
+    assert [s.toString() for s in window.act_redo.shortcuts()] == ["Ctrl+Shift+Z", "Ctrl+Y"]
+    assert [s.toString() for s in window.act_quit.shortcuts()] == ["Ctrl+Q"]
 
 
 # -- what a gesture says -------------------------------------------------------------------
