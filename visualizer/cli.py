@@ -764,14 +764,11 @@ def _command_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    def output(p: argparse.ArgumentParser, help: str) -> None:
+        p.add_argument("-o", "--output", required=True, metavar="OUT", help=help)
+
     p = add("export", cmd_export)
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="OUT",
-        help="snapshot file; the format follows the suffix: .npz, .json or .csv",
-    )
+    output(p, "snapshot file; the format follows the suffix: .npz, .json or .csv")
     _add_sample_options(p)
     p.add_argument(
         "--batch", action="store_true", help="run the network's whole dataset as one batch"
@@ -857,13 +854,7 @@ def _command_parser() -> argparse.ArgumentParser:
     _add_sample_options(p)
 
     p = add("convert", cmd_convert)
-    p.add_argument(
-        "-o",
-        "--output",
-        required=True,
-        metavar="OUT",
-        help="by suffix: .json (network file), .onnx, .safetensors, or .py with --numpy/--torch",
-    )
+    output(p, "by suffix: .json (network file), .onnx, .safetensors, or .py with --numpy/--torch")
     kind = p.add_mutually_exclusive_group()
     kind.add_argument(
         "--numpy", action="store_true", help="OUT.py: forward and backward pass in NumPy"

@@ -30,6 +30,25 @@ def test_open_accepts_onnx_safetensors_and_snapshots(window, tmp_path) -> None:
     assert window.doc.path is None  # Save must not overwrite the ONNX file
 
 
+def test_dropping_an_onnx_file_opens_it(window, tmp_path) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    net = window.doc.network.replace(name="dropped")
+    save_onnx(net, tmp_path / "NET.ONNX")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "NET.ONNX"))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert window.doc.network == net
+
+
 def test_safetensors_without_activations_asks_for_them(window, tmp_path, monkeypatch) -> None:
     rng = np.random.default_rng(0)
     tensors = {

@@ -33,6 +33,7 @@ from visualizer.engine.network import Network
 from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write
 from visualizer.formats.errors import FormatError
+from visualizer.formats.models import declared_count
 from visualizer.formats.network_file import network_description
 
 Array = np.ndarray
@@ -150,12 +151,7 @@ def _to_array(tensor: TensorProto, folder: Path) -> Array:
     dims = [int(d) for d in tensor.dims]
     if any(d < 0 for d in dims):
         raise FormatError(f"{where}: negative dimension in {dims}")
-    count = math.prod(dims)
-    if count > MAX_PARAMETERS:
-        raise FormatError(
-            f"{where}: declares shape {dims} ({count:,} values); the app holds at most "
-            f"{MAX_PARAMETERS:,} parameters"
-        )
+    count = declared_count(where, dims)
     dtype = _FLOAT_TYPES.get(tensor.data_type)
     if dtype is None:
         name = TensorProto.DataType.Name(tensor.data_type) if tensor.data_type else "untyped"

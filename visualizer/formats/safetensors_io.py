@@ -14,7 +14,6 @@ limits, offsets against the file size — so nothing is allocated from a declare
 from __future__ import annotations
 
 import json
-import math
 import re
 import struct
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from visualizer.engine.network import Network
 from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write
 from visualizer.formats.errors import FormatError
+from visualizer.formats.models import declared_count
 from visualizer.formats.network_file import network_description
 
 Array = np.ndarray
@@ -102,12 +102,7 @@ def read_safetensors(path: str | Path) -> StoredWeights:
             raise FormatError(f"tensor {name!r}: {dtype} values; weights must be F32 or F64")
         if not (isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape)):
             raise FormatError(f"tensor {name!r}: malformed shape {shape!r}")
-        count = math.prod(shape)
-        if count > MAX_PARAMETERS:
-            raise FormatError(
-                f"tensor {name!r}: declares shape {shape} ({count:,} values); the app holds "
-                f"at most {MAX_PARAMETERS:,} parameters"
-            )
+        count = declared_count(f"tensor {name!r}", shape)
         if not (
             isinstance(offsets, list)
             and len(offsets) == 2

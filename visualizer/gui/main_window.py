@@ -779,12 +779,12 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(u.toLocalFile().endswith(OPENABLE) for u in event.mimeData().urls()):
+        if any(u.toLocalFile().lower().endswith(OPENABLE) for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
-            if url.toLocalFile().endswith(OPENABLE):
+            if url.toLocalFile().lower().endswith(OPENABLE):
                 self.open_path(url.toLocalFile())
                 event.acceptProposedAction()
                 return
