@@ -5,6 +5,8 @@ highlight on and off."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface, qGray
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QLabel,
+    QLayout,
     QLineEdit,
     QTabBar,
 )
@@ -255,6 +258,17 @@ def test_every_control_has_an_accessible_name_and_labels_are_buddies(window):
     for field in (inspector.value_edit, inspector.size_spin, inspector.seed_spin):
         labels = [lab for lab in inspector.findChildren(QLabel) if lab.buddy() is field]
         assert labels, field
+    # Anywhere: a short label placed right before a field in a layout is its buddy (a
+    # screen reader then reads the label as the field's name).
+    fields = (QAbstractSpinBox, QComboBox, QLineEdit)
+    pairs = 0
+    for layout in window.findChildren(QLayout):
+        widgets = [layout.itemAt(k).widget() for k in range(layout.count())]
+        for label, field in itertools.pairwise(widgets):
+            if isinstance(label, QLabel) and isinstance(field, fields) and label.text():
+                pairs += 1
+                assert label.buddy() is field, (label.text(), type(field).__name__)
+    assert pairs >= 10
 
 
 # -- hover ------------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ class BatchView(QGroupBox):
         self.layer_spin = QSpinBox()
         self.layer_spin.setPrefix("layer ")
         self.layer_spin.setMinimum(1)
-        row.addWidget(QLabel("Show"))
+        show = QLabel("Show")
+        show.setBuddy(self.sample_combo)  # screen readers name the combo "Show"
+        row.addWidget(show)
         row.addWidget(self.sample_combo, 1)
         row.addWidget(self.layer_spin)
         column.addLayout(row)

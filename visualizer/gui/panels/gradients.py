@@ -96,7 +96,9 @@ class GradientPanel(QWidget):
             "its own range (∂C/∂W is usually much smaller than W)."
         )
         top = QHBoxLayout()
-        top.addWidget(QLabel("Show"))
+        show = QLabel("Show")
+        show.setBuddy(self.layer_combo)
+        top.addWidget(show)
         top.addWidget(self.layer_combo, 1)
         top.addWidget(self.same_scale)
 

@@ -150,7 +150,9 @@ class TrainingPanel(QWidget):
         ):
             pair = QHBoxLayout()
             pair.setSpacing(3)
-            pair.addWidget(QLabel(label))
+            name = QLabel(label)
+            name.setBuddy(widget)
+            pair.addWidget(name)
             pair.addWidget(widget, 1)
             grid.addLayout(pair, 1 + k // 2, k % 2)
         grid.addWidget(self.data_label, 3, 0, 1, 2)
