@@ -10,7 +10,6 @@ as PyTorch's `CrossEntropyLoss` applies it; the notes say so.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from typing import Any
 import numpy as np
 
 from visualizer.engine.activations import ACTIVATIONS
-from visualizer.engine.limits import MAX_PARAMETERS
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Layer, Network, NetworkError, check_sizes
 from visualizer.formats.errors import FormatError
@@ -55,18 +53,6 @@ class OpenedModel:
     network: Network
     notes: tuple[str, ...] = ()
     native: bool = False
-
-
-def declared_count(what: str, shape: Sequence[int]) -> int:
-    """The number of values a tensor declares, checked against the app's limit before
-    anything of that size could be allocated; FormatError naming `what` otherwise."""
-    count = math.prod(shape)
-    if count > MAX_PARAMETERS:
-        raise FormatError(
-            f"{what}: declares shape {list(shape)} ({count:,} values); the app holds at most "
-            f"{MAX_PARAMETERS:,} parameters"
-        )
-    return count
 
 
 def parse_activations(text: str) -> list[str]:

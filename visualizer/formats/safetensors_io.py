@@ -27,8 +27,8 @@ from visualizer.engine.network import Network
 from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write
 from visualizer.formats.errors import FormatError
-from visualizer.formats.models import declared_count
 from visualizer.formats.network_file import network_description
+from visualizer.formats.tensors import declared_count
 
 Array = np.ndarray
 
