@@ -1,5 +1,6 @@
 """`backprop-visualizer render`: pictures at a playback step and the animation, headless."""
 
+import re
 import subprocess
 import sys
 
@@ -103,3 +104,55 @@ def test_the_app_refuses_a_file_whose_values_overflow(tmp_path, capsys):
     assert main([str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "overflow" in err[0]
+
+
+@pytest.mark.parametrize("mode", ["forward", "both"])
+def test_render_forward_mode_at_a_step_and_last(tmp_path, mode):
+    reverse, forward = tmp_path / "reverse.png", tmp_path / "forward.png"
+    assert main(["render", str(DEFAULT_NETWORK), "-o", str(reverse), "--step", "last",
+                 "--size", "800x450"]) == 0  # fmt: skip
+    assert main(["render", str(DEFAULT_NETWORK), "-o", str(forward), "--step", "last",
+                 "--size", "800x450", "--mode", mode]) == 0  # fmt: skip
+    assert QImage(str(reverse)) != QImage(str(forward))
+
+
+def test_render_forward_mode_counts_its_own_steps(tmp_path, capsys):
+    # Forward mode has 2L + 4 = 10 steps on the default network, reverse mode 17.
+    out = tmp_path / "x.png"
+    assert main(["render", str(DEFAULT_NETWORK), "-o", str(out), "--mode", "forward",
+                 "--step", "12"]) == 2  # fmt: skip
+    assert "--step: 12 is outside 0..9" in capsys.readouterr().err
+    assert main(["render", str(DEFAULT_NETWORK), "-o", str(out), "--mode", "forward",
+                 "--step", "9", "--size", "400x240"]) == 0  # fmt: skip
+
+
+def test_render_gif_reports_the_frame_count_it_wrote(tmp_path, capsys):
+    """The count printed is the number of frames in the file (a GIF merges identical
+    neighbours into one longer frame), and the file lasts as long as all frames rendered."""
+    from PIL import Image
+
+    gif = tmp_path / "pass.gif"
+    assert main(["render", str(DEFAULT_NETWORK), "--gif", str(gif), "--size", "320x180",
+                 "--fps", "10", "--mode", "forward"]) == 0  # fmt: skip
+    line = capsys.readouterr().out.strip()
+    found = re.search(r"\((\d+) GIF frames from (\d+) rendered", line)
+    assert found, line
+    written, rendered = int(found[1]), int(found[2])
+    with Image.open(gif) as im:
+        assert im.n_frames == written
+        total_ms = 0
+        for i in range(im.n_frames):
+            im.seek(i)
+            total_ms += im.info["duration"]
+    assert written < rendered
+    assert total_ms == pytest.approx(rendered * 100, abs=10)
+    assert f"{written} GIF frames from {rendered} rendered at 10 fps" in line
+
+
+def test_render_png_frames_reports_the_files_it_wrote(tmp_path, capsys):
+    frames = tmp_path / "frames"
+    assert main(["render", str(EXAMPLES / "xor.json"), "--gif", str(frames), "--size",
+                 "320x180", "--fps", "2"]) == 0  # fmt: skip
+    line = capsys.readouterr().out
+    count = len(list(frames.iterdir()))
+    assert f"({count} PNG frames at 2 fps" in line

@@ -594,7 +594,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     size = _size(args.size)
     if (args.output is None) == (args.gif is None):
         raise CliError("give either -o OUT.png|OUT.svg (a picture) or --gif OUT (the animation)")
-    steps = step_count(network.depth)
+    steps = step_count(network.depth, args.mode)
     if not 1 <= args.fps <= 60:
         raise CliError(f"--fps: must be 1..60, got {args.fps}")
     step = _step(args.step, steps)
@@ -616,24 +616,36 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.output is not None:
             if args.window:
+                if args.mode != "reverse":
+                    raise CliError("--mode applies to the canvas, not to --window")
                 from visualizer.gui.window_render import render_window
 
                 render_window(network, args.output, size)
             else:
-                render_network(network, args.output, size, step=step)
+                render_network(network, args.output, size, step=step, mode=args.mode)
             print(f"wrote {args.output} ({size[0]}x{size[1]})", file=out)
         else:
-            progress = Progress(1, err, label="render: frame")
+            progress = Progress(1, err, label="render: rendering frame")
 
             def report(done: int, total: int) -> None:
                 progress.total = total
                 progress.update(done, math.nan)
 
             try:
-                frames = render_animation(network, args.gif, size, fps=args.fps, progress=report)
+                frames = render_animation(
+                    network, args.gif, size, fps=args.fps, progress=report, mode=args.mode
+                )
             finally:
                 progress.finish()
-            print(f"wrote {args.gif} ({frames} frames, {size[0]}x{size[1]})", file=out)
+            rendered = progress.total
+            if args.gif.lower().endswith(".gif"):
+                # A GIF stores a run of identical frames once, with a longer delay: say so,
+                # so the count printed is the count in the file.
+                what = f"{frames} GIF frames from {rendered} rendered at {args.fps} fps"
+                seconds = f", {rendered / args.fps:.1f} s"
+            else:
+                what, seconds = f"{frames} PNG frames at {args.fps} fps", ""
+            print(f"wrote {args.gif} ({what}{seconds}, {size[0]}x{size[1]})", file=out)
     except OSError as exc:
         raise CliError(exc.strerror or str(exc), args.output or args.gif) from None
     return 0
@@ -875,6 +887,12 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--step", metavar="K", help="the canvas at playback step K (0-based) or 'last'")
     p.add_argument("--window", action="store_true", help="the whole main window, not the canvas")
     p.add_argument("--fps", type=int, default=20, help="frames per second of --gif (20)")
+    p.add_argument(
+        "--mode",
+        choices=("reverse", "forward", "both"),
+        default="reverse",
+        help="reverse mode (backprop, the default), forward mode (carrying ∂aˡ/∂x), or both",
+    )
     _add_sample_options(p)
     return parser
 

@@ -164,6 +164,19 @@ def format_value(values: np.ndarray) -> str:
     return "×".join(str(d) for d in arr.shape) + " matrix"
 
 
+MAX_MATRIX_SHOWN = 4  # a matrix with at most this many rows and columns shows its entries
+
+
+def format_matrix(values: np.ndarray) -> str:
+    """A small matrix (≤ 4 × 4) row by row, "[a, b; c, d]"; anything else as
+    `format_value` writes it."""
+    arr = np.asarray(values)
+    if arr.ndim == 2 and max(arr.shape) <= MAX_MATRIX_SHOWN:
+        rows = (", ".join(format_number(v) for v in row) for row in arr)
+        return "[" + "; ".join(rows) + "]"
+    return format_value(arr)
+
+
 # -- the display: one notation and one precision for every view ---------------------------
 NOTATIONS = {
     "seed": "The seed's (Wikipedia's): (fˡ)′ and ⊙",

@@ -25,11 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from visualizer.engine import forward_mode
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.backprop import Trace
 from visualizer.engine.losses import LOSSES, from_logits, is_fused
 from visualizer.engine.network import Network
-from visualizer.notation import format_value, render, t_delta
+from visualizer.notation import format_matrix, format_number, format_value, render, t_delta
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -42,7 +43,13 @@ KINDS = (
     "activation_grad",
     "weight_grad",
     "transpose",
+    "seed",
+    "forward_product",
 )
+# What a timeline shows: reverse mode (backprop: the forward pass, then δ flowing back),
+# forward mode (the forward pass carrying ∂aˡ/∂x, then dC/dx at the loss end), or both
+# (the forward pass carrying ∂aˡ/∂x, the backward pass, then forward mode's dC/dx).
+MODES = ("reverse", "forward", "both")
 PHASES = ("forward", "loss", "backward")
 _PHASE_OF = {
     "linear": "forward",
@@ -52,6 +59,8 @@ _PHASE_OF = {
     "activation_grad": "backward",
     "weight_grad": "backward",
     "transpose": "backward",
+    "seed": "forward",
+    "forward_product": "loss",
 }
 
 
@@ -59,9 +68,11 @@ _PHASE_OF = {
 @dataclass(frozen=True, eq=False)
 class VectorRef:
     """A named value of the computation: `name` is one of "a", "z", "b", "delta", "grad_a",
-    "dW", "db", "C", "y"; `layer` its layer l ("grad_a" at layer 0 is ∇ₓC; "C" and "y"
-    carry layer L). `values` is a read-only float64 view: (n,) for vectors, () for C,
-    (nˡ, nˡ⁻¹) for dW."""
+    "dW", "db", "C", "y", and in forward mode "dz_dx", "da_dx" (the carried matrices
+    ∂zˡ/∂x, ∂aˡ/∂x; "da_dx" at layer 0 is ∂x/∂x = I) and "dC_dx" (the row dC/dx, layer 0);
+    `layer` its layer l ("grad_a" at layer 0 is ∇ₓC; "C" and "y" carry layer L). `values`
+    is a read-only float64 view: (n,) for vectors, () for C, (nˡ, nˡ⁻¹) for dW, (nˡ, n⁰)
+    for the carried matrices."""
 
     name: str
     layer: int
@@ -82,6 +93,10 @@ class Step:
     `fused` marks the output δᴸ = aᴸ − y of softmax + cross-entropy or sigmoid + binary
     cross-entropy. `equation_*` is symbolic; `numbers_*` gives each written value, with
     the same left-hand side, to 4 significant digits.
+
+    `mode` is the timeline's mode (see MODES). `mults` counts the scalar multiplications
+    the step spends on dC/dx (as the chain view counts: an elementwise f′ as ⊙) and
+    `counts_for` names the counter they go to: "reverse", "forward" or "" (none).
     """
 
     index: int
@@ -100,6 +115,9 @@ class Step:
     title_html: str
     activation: str = ""
     fused: bool = False
+    mode: str = "reverse"
+    mults: int = 0
+    counts_for: str = ""
 
     @property
     def equation(self) -> str:
@@ -112,6 +130,9 @@ class Step:
             if ref.key == (name, layer):
                 return ref
         raise KeyError((name, layer))
+
+
+_CARRIED = frozenset({"dz_dx", "da_dx", "dC_dx"})
 
 
 # -- templates ---------------------------------------------------------------------------
@@ -133,6 +154,9 @@ def _lhs(name: str, layer: int) -> str:
         "dW": f"∂C/∂{_up('W', layer)}",
         "db": f"∂C/∂{_up('b', layer)}",
         "C": "C",
+        "dz_dx": f"∂{_up('z', layer)}/∂x",
+        "da_dx": "∂x/∂x" if layer == 0 else f"∂{_up('a', layer)}/∂x",
+        "dC_dx": "dC/dx",
     }[name]
 
 
@@ -154,26 +178,51 @@ def _check(network: Network, trace: Trace) -> None:
         )
 
 
-def step_count(depth: int) -> int:
-    """How many steps `build` makes for a network of `depth` layers: 5L + 2."""
-    return 5 * depth + 2
+def step_count(depth: int, mode: str = "reverse") -> int:
+    """How many steps `build` makes for a network of `depth` layers in `mode`: 5L + 2 in
+    reverse mode, 2L + 4 in forward mode (the seed ∂x/∂x = I, two steps per layer, the
+    loss, ∂C/∂aᴸ and dC/dx), 5L + 4 for both."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
+    return {"reverse": 5 * depth + 2, "forward": 2 * depth + 4, "both": 5 * depth + 4}[mode]
 
 
-def build(network: Network, trace: Trace) -> list[Step]:
-    """The 5L + 2 steps of one forward and backward pass, in playing order (see the
-    module docstring). Every value a step writes is the Trace's own array (as a read-only
-    view), so the timeline shows exactly what the engine computed.
+def build(network: Network, trace: Trace, mode: str = "reverse") -> list[Step]:
+    """The steps of one pass in playing order (see the module docstring), in `mode`:
 
-    ValueError if `trace` is of a batch ("timeline needs one sample") or does not have
-    `network`'s layer sizes.
+    - "reverse" (5L + 2 steps): the forward pass, the loss, then δ flowing back.
+    - "forward" (2L + 4): the seed ∂x/∂x = I, then each linear and activation step also
+      carries the matrix ∂zˡ/∂x or ∂aˡ/∂x (nˡ × n⁰) left to right, then the loss, ∂C/∂aᴸ,
+      and the row dC/dx = ∂C/∂aᴸ · ∂aᴸ/∂x (kind "forward_product").
+    - "both" (5L + 4): forward mode's steps up to ∂C/∂aᴸ, reverse mode's backward pass,
+      then forward mode's dC/dx, which the last step compares with ∇ₓC.
+
+    Every value a step writes is the Trace's own array (or the engine's forward-mode
+    matrix) as a read-only view, so the timeline shows exactly what the engine computed.
+
+    ValueError if `trace` is of a batch ("timeline needs one sample"), does not have
+    `network`'s layer sizes, or for an unknown mode.
     """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
     _check(network, trace)
     big_l = network.depth
     loss = network.loss
     out_act = network.layer(big_l).activation
     fused = is_fused(out_act, loss)
+    carries = mode != "reverse"  # the forward pass carries ∂aˡ/∂x
+    tangents = forward_mode.tangents(network, trace) if carries else None
+    act_mults, transpose_mults = forward_mode.reverse_mults(network)
+    n0 = network.sizes[0]
 
     def ref(name: str, layer: int) -> VectorRef:
+        if tangents is not None:
+            if name == "dz_dx":
+                return VectorRef(name, layer, tangents.dz_dx[layer - 1])
+            if name == "da_dx":
+                return VectorRef(name, layer, tangents.da_dx[layer])
+            if name == "dC_dx":
+                return VectorRef(name, layer, tangents.dC_dx)
         # bˡ is a parameter, not part of the pass; every other value is the Trace's own.
         if name == "b":
             return VectorRef(name, layer, _ro(network.layer(layer).biases))
@@ -193,13 +242,24 @@ def build(network: Network, trace: Trace) -> list[Step]:
         activation: str = "",
         is_fused: bool = False,
         note: str = "",
+        mults: int = 0,
+        counts_for: str = "",
+        extra_numbers: str = "",
     ) -> None:
         phase = _PHASE_OF[kind]
         eq_text, eq_html = render(equation)
         written = tuple(ref(n, l) for n, l in writes)
-        numbers = "; ".join(f"{_lhs(r.name, r.layer)} = {format_value(r.values)}" for r in written)
+        numbers = "; ".join(
+            f"{_lhs(r.name, r.layer)} = "
+            + (format_matrix(r.values) if r.name in _CARRIED else format_value(r.values))
+            for r in written
+        )
+        numbers += extra_numbers
         num_text, num_html = render(numbers)
-        where = f"{phase} · " if phase == "loss" else f"{phase} · layer {layer} · "
+        if phase == "loss":
+            where = f"{phase} · "
+        else:
+            where = f"{phase} · " + ("input · " if layer == 0 else f"layer {layer} · ")
         title_text, title_html = render(where + equation + note)
         steps.append(
             Step(
@@ -219,6 +279,9 @@ def build(network: Network, trace: Trace) -> list[Step]:
                 title_html=title_html,
                 activation=activation,
                 fused=is_fused,
+                mode=mode,
+                mults=mults,
+                counts_for=counts_for,
             )
         )
 
@@ -230,24 +293,49 @@ def build(network: Network, trace: Trace) -> list[Step]:
             return f" ({_up('f', l)} = {act.symbol}, computed from the logits)"
         return f" ({_up('f', l)} = {act.symbol})"
 
+    if carries:
+        add(
+            "seed",
+            0,
+            reads=[("a", 0)],
+            writes=[("da_dx", 0)],
+            equation=f"∂x/∂x = I  ({n0}×{n0}: forward mode starts at the input)",
+        )
     for l in range(1, big_l + 1):
         act = network.layer(l).activation
+        z_eq = f"{_up('z', l)} = {_up('W', l)} {_up('a', l - 1)} + {_up('b', l)}"
+        a_eq = f"{_up('a', l)} = {_up('f', l)}({_up('z', l)})"
+        if not carries:
+            add("linear", l, [("a", l - 1), ("b", l)], [("z", l)], z_eq, matrices=[("W", l)])
+            add("activation", l, [("z", l)], [("a", l)], a_eq, activation=act, note=act_note(l))
+            continue
+        assert tangents is not None
+        prev = "∂x/∂x" if l == 1 else f"∂{_up('a', l - 1)}/∂x"
         add(
             "linear",
             l,
-            reads=[("a", l - 1), ("b", l)],
-            writes=[("z", l)],
-            equation=f"{_up('z', l)} = {_up('W', l)} {_up('a', l - 1)} + {_up('b', l)}",
+            reads=[("a", l - 1), ("b", l), ("da_dx", l - 1)],
+            writes=[("z", l), ("dz_dx", l)],
+            equation=f"{z_eq};  ∂{_up('z', l)}/∂x = {_up('W', l)} {prev}",
             matrices=[("W", l)],
+            mults=tangents.mults_dz[l - 1],
+            counts_for="forward",
+            note=" (W¹ · I = W¹: nothing to multiply)" if l == 1 else "",
         )
+        if ACTIVATIONS[act].elementwise:
+            carry = f"{_up('f', l)}′({_up('z', l)}) ⊙ ∂{_up('z', l)}/∂x"
+        else:
+            carry = f"J_{{{_up('f', l)}}}({_up('z', l)}) ∂{_up('z', l)}/∂x"
         add(
             "activation",
             l,
-            reads=[("z", l)],
-            writes=[("a", l)],
-            equation=f"{_up('a', l)} = {_up('f', l)}({_up('z', l)})",
+            reads=[("z", l), ("dz_dx", l)],
+            writes=[("a", l), ("da_dx", l)],
+            equation=f"{a_eq};  ∂{_up('a', l)}/∂x = {carry}",
             activation=act,
             note=act_note(l),
+            mults=tangents.mults_da[l - 1],
+            counts_for="forward",
         )
 
     a_out = _up("a", big_l)
@@ -267,7 +355,7 @@ def build(network: Network, trace: Trace) -> list[Step]:
         equation=f"{_grad(big_l)} = ∂C/∂{_up('a', big_l)} = {grad_template}",
     )
 
-    for l in range(big_l, 0, -1):
+    for l in range(big_l, 0, -1) if mode != "forward" else ():
         act = network.layer(l).activation
         delta = _up("δ", l)
         if l == big_l and fused:
@@ -280,6 +368,8 @@ def build(network: Network, trace: Trace) -> list[Step]:
                 activation=act,
                 is_fused=True,
                 note=f" ({ACTIVATIONS[act].symbol} + {loss.replace('_', ' ')}, from the logits)",
+                mults=act_mults[l - 1],  # counted as the chain applies J_fᴸ, like the chain view
+                counts_for="reverse",
             )
         elif ACTIVATIONS[act].elementwise:
             add(
@@ -290,6 +380,8 @@ def build(network: Network, trace: Trace) -> list[Step]:
                 equation=f"{delta} = {t_delta(l, True)}",
                 activation=act,
                 note=act_note(l, backward=True),
+                mults=act_mults[l - 1],
+                counts_for="reverse",
             )
         else:  # softmax: a full Jacobian, applied transposed to the incoming gradient
             add(
@@ -301,6 +393,8 @@ def build(network: Network, trace: Trace) -> list[Step]:
                 matrices=[("J", l)],
                 activation=act,
                 note=act_note(l, backward=True),
+                mults=act_mults[l - 1],
+                counts_for="reverse",
             )
         add(
             "weight_grad",
@@ -321,8 +415,38 @@ def build(network: Network, trace: Trace) -> list[Step]:
             equation=f"{_grad(l - 1)} = ({_up('W', l)})^{{T}} {delta}",
             matrices=[("W", l)],
             transposed=True,
+            mults=transpose_mults[l - 1],
+            counts_for="reverse",
+        )
+    if carries:
+        assert tangents is not None
+        diff = float(np.max(np.abs(tangents.dC_dx - trace.dx), initial=0.0))
+        extra = f";  (∇_{{x}}C)^{{T}} from reverse mode = {format_value(trace.dx)}"
+        extra += f", largest difference {format_number(diff, 2)}"
+        add(
+            "forward_product",
+            0,
+            # In "both", reverse mode's ∇ₓC is on screen to be compared with.
+            reads=[("grad_a", big_l), ("da_dx", big_l)]
+            + ([("grad_a", 0)] if mode == "both" else []),
+            writes=[("dC_dx", 0)],
+            equation=f"dC/dx = ∂C/∂{_up('a', big_l)} · ∂{_up('a', big_l)}/∂x",
+            note=" (forward mode's result: the transpose of ∇ₓC)",
+            mults=tangents.mults_out,
+            counts_for="forward",
+            extra_numbers=extra,
         )
     return steps
+
+
+def counters(steps: Sequence[Step], k: int) -> dict[str, int]:
+    """The running multiplication counters after steps 0..k (k = −1: none done), per
+    mode: {"reverse": …, "forward": …}, counting only the steps that count for each."""
+    totals = {"reverse": 0, "forward": 0}
+    for step in steps[: k + 1]:
+        if step.counts_for:
+            totals[step.counts_for] += step.mults
+    return totals
 
 
 # -- what is on screen -------------------------------------------------------------------

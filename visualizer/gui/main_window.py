@@ -50,6 +50,7 @@ from visualizer.gui.shortcuts import KeyboardHelp
 from visualizer.gui.tour import QuickTour
 from visualizer.notation import fmt_short
 from visualizer.paths import EXAMPLES
+from visualizer.timeline import MODES
 from visualizer.timeline import build as build_timeline
 
 APP_TITLE = "Backprop Visualizer"
@@ -64,6 +65,14 @@ def key_list(*keys: str) -> list[QKeySequence]:
     another, Quit has none offscreen), and a sequence bound twice is ambiguous to Qt, which
     then does nothing at all."""
     return [QKeySequence(key) for key in dict.fromkeys(keys)]
+
+
+MODE_CHOICES = (
+    ("reverse", "&Reverse Mode (backprop)", "The forward pass, then δ flowing back from the loss"),
+    ("forward", "&Forward Mode", "Carry the Jacobian ∂aˡ/∂x (nˡ × n⁰) from the input to the loss"),
+    ("both", "&Both", "Forward mode's pass, reverse mode's way back, and both counts compared"),
+)
+MODE_NAMES = (("reverse", "reverse mode"), ("forward", "forward mode"), ("both", "both modes"))
 
 
 def new_network() -> Network:
@@ -102,6 +111,8 @@ class MainWindow(QMainWindow):
         # Playback: the equation of the current step above the player bar, across the
         # whole bottom of the window.
         self.player = Player(parent=self)
+        mode = str(self.settings.value("playback_mode", "reverse"))
+        self.mode = mode if mode in MODES else "reverse"
         self.player_bar = PlayerBar(self.player)
         self.equation = EquationPanel()
         self.equation.follow(self.player)
@@ -364,6 +375,19 @@ class MainWindow(QMainWindow):
             action = self.player_bar.actions()[key]
             playback.addAction(action)
             self.addAction(action)  # window-wide shortcuts
+        playback.addSeparator()
+        self.mode_menu = playback.addMenu("&Mode")
+        self.mode_group = QActionGroup(self)
+        self.mode_actions: dict[str, QAction] = {}
+        for mode, text, tip in MODE_CHOICES:
+            act = self.mode_menu.addAction(text)
+            act.setCheckable(True)
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+            act.setChecked(mode == self.mode)
+            act.triggered.connect(lambda _=False, m=mode: self.set_mode(m))
+            self.mode_group.addAction(act)
+            self.mode_actions[mode] = act
         view.addAction(self.playback_dock.toggleViewAction())
         view.addSeparator()
         view.addActions([self.act_next_area, self.act_previous_area])
@@ -416,7 +440,7 @@ class MainWindow(QMainWindow):
         # Every view redraws: the canvas and the timeline's equations now, the chain view
         # if it was built (it reads the display when it refreshes).
         self.view.network_scene.restyle()
-        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace))
+        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace, self.mode))
         if "chain" in self._panels:
             self.chain.refresh()
         self._update_summary()
@@ -461,9 +485,25 @@ class MainWindow(QMainWindow):
             f"{position_text(self.player.steps, state.step)}: {step.title}" if step else ""
         )
 
+    def set_mode(self, mode: str) -> None:
+        """Play reverse mode (backprop), forward mode, or both; persisted. The player goes
+        back to the start: the steps of another mode are another story."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.mode_actions[mode].setChecked(True)
+        if mode == self.mode:
+            return
+        self.mode = mode
+        self.settings.setValue("playback_mode", mode)
+        self.player.pause()
+        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace, mode))
+        self.player.first()
+        self._show_position()
+        self.statusBar().showMessage(f"Playback mode: {dict(MODE_NAMES)[mode]}", 6000)
+
     def _network_changed(self) -> None:
         # Editing during playback recomputes the timeline and keeps the current step.
-        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace))
+        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace, self.mode))
         self.loss_combo.setCurrentText(self.doc.network.loss)
         self._update_summary()
         self._update_actions()
@@ -642,8 +682,7 @@ class MainWindow(QMainWindow):
         # A recovery folder we cannot write must not stop anyone working: say it, once it
         # matters, and carry on without the safety net.
         self.statusBar().showMessage(
-            f"Crash recovery is off: cannot write {self.recovery.folder}: "
-            f"{exc.strerror or exc}",
+            f"Crash recovery is off: cannot write {self.recovery.folder}: {exc.strerror or exc}",
             0,
         )
 
@@ -666,7 +705,7 @@ class MainWindow(QMainWindow):
         return True
 
     def ask_recovery(self, found: recovery.Recovered, index: int, count: int) -> str:
-        """"restore", "discard" or "later" for one orphaned session (tests replace this)."""
+        """ "restore", "discard" or "later" for one orphaned session (tests replace this)."""
         box = QMessageBox(self)
         box.setWindowTitle(APP_TITLE)
         box.setIcon(QMessageBox.Icon.Question)
@@ -723,8 +762,7 @@ class MainWindow(QMainWindow):
                 orphan.keep()
         if left:
             self.statusBar().showMessage(
-                f"{left} more unsaved session{'s' * (left != 1)} will be offered at the next "
-                "start",
+                f"{left} more unsaved session{'s' * (left != 1)} will be offered at the next start",
                 0,
             )
         return restored

@@ -125,11 +125,11 @@ def widget_picture(widget: QWidget, size: tuple[int, int], fmt: str, title: str)
     return png_bytes(image)
 
 
-def _steps(doc) -> list:
-    """The timeline of `doc`'s network on its sample."""
+def _steps(doc, mode: str = "reverse") -> list:
+    """The timeline of `doc`'s network on its sample, in `mode`."""
     from visualizer.timeline import build
 
-    return build(doc.network, doc.trace)
+    return build(doc.network, doc.trace, mode)
 
 
 def _step_index(step: int | str, count: int) -> int:
@@ -145,12 +145,14 @@ def render_network(
     out_path: str | os.PathLike[str],
     size: tuple[int, int] = (1600, 900),
     step: int | str | None = None,
+    mode: str = "reverse",
 ) -> None:
     """Write a picture of `network`'s canvas, fitted to `size` pixels, to `out_path` (.png
     or .svg, by suffix; ValueError otherwise). With `step` (0..count − 1, or "last") the
-    canvas shows that step of the forward and backward pass fully done, as the player
-    would (ValueError for another step). The file is replaced atomically: it is either
-    the old file or the new one. (The whole main window: `window_render.render_window`.)"""
+    canvas shows that step of the pass fully done, as the player would (ValueError for
+    another step), in `mode` ("reverse", "forward" or "both": see timeline.build). The
+    file is replaced atomically: it is either the old file or the new one. (The whole
+    main window: `window_render.render_window`.)"""
     fmt = format_of(out_path)
     size = check_size(size)
     ensure_app()
@@ -161,7 +163,7 @@ def render_network(
     title = network.name or "network"
     with _canvas(doc, size, vector=fmt == ".svg") as canvas:
         if step is not None:
-            steps = _steps(doc)
+            steps = _steps(doc, mode)
             canvas.show(steps, _step_index(step, len(steps)), 1.0)
         if fmt == ".svg":
             data = _svg_bytes(canvas.paint, size, title)
@@ -232,6 +234,7 @@ def render_animation(
     step_seconds: float = 0.6,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    mode: str = "reverse",
 ) -> int:
     """Animate one forward and backward pass of `network` on its sample, as the canvas
     plays it: a moment of the resting network, then every step of the timeline over
@@ -267,7 +270,7 @@ def render_animation(
     from visualizer.gui.document import Document
 
     doc = Document(network)
-    steps = _steps(doc)
+    steps = _steps(doc, mode)
     plan = frame_plan(len(steps), fps, step_seconds)
     frame_ms = 1000.0 / fps
 
@@ -287,8 +290,9 @@ def render_animation(
             # One palette for all frames, from a few that hold every kind of colour: the
             # resting network, a backward step mid-pulse, and the end.
             samples = []
-            backward = next(s.index for s in steps if s.kind == "weight_grad")
-            for k, p in ((-1, 1.0), (backward, 0.35), (len(steps) - 1, 1.0)):
+            # (Forward mode has no backward step: its middle step stands in.)
+            busy = next((s.index for s in steps if s.kind == "weight_grad"), len(steps) // 2)
+            for k, p in ((-1, 1.0), (busy, 0.35), (len(steps) - 1, 1.0)):
                 canvas.show(steps, k, p)
                 samples.append(_rgb(canvas.image()))
             return _write_gif(path, frames(canvas), frame_ms, _palette(samples))

@@ -379,3 +379,60 @@ def compute_layout(sizes: Sequence[int]) -> Layout:
         row=row,
         bounds=bounds,
     )
+
+
+# -- forward mode: the matrices ∂zˡ/∂x and ∂aˡ/∂x carried under the columns -----------------
+CARRIED_GAP = 34.0  # from the lowest button or band to the carried matrices' labels
+CARRIED_LABEL_H = 20.0  # the label ("∂a¹/∂x  4×2") above each carried matrix
+NUMBER_CELL_W, NUMBER_CELL_H = 46.0, 20.0  # a cell that shows its number
+MAX_NUMBERED_COLUMNS = 3  # n⁰ up to this (and nˡ up to MAX_NUMBERED_ROWS): numbers shown
+MAX_NUMBERED_ROWS = 8
+HEAT_MAX_W, HEAT_MAX_H = 120.0, 200.0  # a bigger matrix is a heatmap within this box
+COUNTER_H = 30.0  # the multiplication counters, under the matrices
+
+
+@dataclass(frozen=True)
+class CarriedSlot:
+    """Where a carried matrix (nˡ × n⁰) goes: `rect` holds the cells, the label sits above
+    it; `numbers` says whether the cells are big enough for their values."""
+
+    rect: Rect
+    numbers: bool
+
+
+def carried_cell(rows: int, cols: int) -> tuple[float, float, bool]:
+    """(cell width, cell height, numbers shown) for a rows × cols carried matrix."""
+    if cols <= MAX_NUMBERED_COLUMNS and rows <= MAX_NUMBERED_ROWS:
+        return NUMBER_CELL_W, NUMBER_CELL_H, True
+    side = min(16.0, HEAT_MAX_W / cols, HEAT_MAX_H / rows)
+    return side, side, False
+
+
+def carried_slots(lay: Layout) -> dict[tuple[str, int], CarriedSlot]:
+    """Slots for forward mode's matrices, in one row under the network: ("da_dx", l) under
+    column aˡ (l = 0..L; ∂x/∂x under x), ("dz_dx", l) under zˡ, and ("dC_dx", 0), the
+    final 1 × n⁰ row, under the C band."""
+    n0 = lay.sizes[0]
+    top = lay.bounds.bottom - MARGIN + CARRIED_GAP + CARRIED_LABEL_H
+    slots: dict[tuple[str, int], CarriedSlot] = {}
+
+    def put(key: tuple[str, int], cx: float, rows: int) -> None:
+        cw, ch, numbers = carried_cell(rows, n0)
+        w, h = cw * n0, ch * rows
+        slots[key] = CarriedSlot(Rect(cx - w / 2, top, w, h), numbers)
+
+    for col in lay.a:
+        put(("da_dx", col.layer), col.x, lay.sizes[col.layer])
+    for col in lay.z:
+        put(("dz_dx", col.layer), col.x, lay.sizes[col.layer])
+    put(("dC_dx", 0), lay.loss_band.cx, 1)
+    return slots
+
+
+def carried_bounds(lay: Layout) -> Rect:
+    """The layout's bounds grown to hold the carried matrices and the counters."""
+    slots = carried_slots(lay).values()
+    bottom = max(s.rect.bottom for s in slots) + COUNTER_H + MARGIN
+    left = min(lay.bounds.left, min(s.rect.left for s in slots) - MARGIN)
+    right = max(lay.bounds.right, max(s.rect.right for s in slots) + MARGIN)
+    return Rect(left, lay.bounds.top, right - left, bottom - lay.bounds.top)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from visualizer import timeline
 from visualizer.gui.canvas.state import BundleShow, ColumnShow, OperatorShow, Overlay
 from visualizer.timeline import Key, Step, step_count, visible_values
 
@@ -37,6 +38,12 @@ _WEIGHT_KINDS = frozenset({"linear", "transpose"})
 _BUNDLE_KINDS = frozenset({"linear", "weight_grad", "transpose"})
 _ACTIVATION_KINDS = frozenset({"activation", "activation_grad"})
 _LOSS_KINDS = frozenset({"loss", "loss_grad"})
+
+
+def fits(steps: Sequence[Step], depth: int) -> bool:
+    """Whether `steps` has the length of a timeline of `depth` layers, in its own mode."""
+    mode = steps[0].mode if steps else "reverse"
+    return len(steps) == step_count(depth, mode)
 
 
 def revealed(progress: float) -> bool:
@@ -54,8 +61,11 @@ def travel(progress: float) -> float | None:
 
 
 def reads_backward(step: Step) -> bool:
-    """Whether the operators read backward during `step` (from loss_grad on)."""
-    return step.kind == "loss_grad" or step.phase == "backward"
+    """Whether the operators read backward during `step`: from loss_grad on in reverse
+    mode; in forward mode (which never goes back) not at all."""
+    if step.phase == "backward":
+        return True
+    return step.kind == "loss_grad" and step.mode == "reverse"
 
 
 def overlay_for(steps: Sequence[Step], k: int, progress: float, depth: int) -> Overlay:
@@ -64,7 +74,7 @@ def overlay_for(steps: Sequence[Step], k: int, progress: float, depth: int) -> O
 
     ValueError if `steps` is not a timeline of `depth` layers or k is out of range.
     """
-    if len(steps) != step_count(depth):
+    if not fits(steps, depth):
         raise ValueError(f"{len(steps)} steps do not make the timeline of {depth} layers")
     if not -1 <= k < len(steps):
         raise ValueError(f"step {k} out of range −1..{len(steps) - 1}")
@@ -107,7 +117,32 @@ def overlay_for(steps: Sequence[Step], k: int, progress: float, depth: int) -> O
         bundles=tuple(bundles),
         loss_shown=bool(visible.get(("C", depth))),
         phase=step.phase,
+        **_forward_mode(steps, k, progress, visible, reads, writes),
     )
+
+
+_CARRIED = ("da_dx", "dz_dx", "dC_dx")
+
+
+def _forward_mode(
+    steps: Sequence[Step], k: int, progress: float, visible: dict, reads: set, writes: set
+) -> dict:
+    """The Overlay fields of forward mode: the carried matrices computed so far (what the
+    step writes active, what it reads normal, the rest dim) and the counters."""
+    mode = steps[k].mode
+    if mode == "reverse":
+        return {}
+    carried = []
+    for key, shown in visible.items():
+        if key[0] in _CARRIED and shown:
+            emphasis = "active" if key in writes else "normal" if key in reads else "dim"
+            carried.append((key, emphasis))
+    counts = timeline.counters(steps, k if revealed(progress) else k - 1)
+    return {
+        "mode": mode,
+        "carried": tuple(sorted(carried)),
+        "counters": (counts["reverse"], counts["forward"]),
+    }
 
 
 def frame_plan(

@@ -21,6 +21,7 @@ from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.limits import MAX_LAYER_SIZE
 from visualizer.engine.losses import LOSSES
 from visualizer.gui import style
+from visualizer.gui.canvas.carried import CarriedMatrixItem, CounterItem, counter_text
 from visualizer.gui.canvas.edges import EdgeBundleItem, edge_pen, edge_steps
 from visualizer.gui.canvas.hover import FADED_OPACITY, HoverItem, hover_shapes, line_pens
 from visualizer.gui.canvas.items import (
@@ -34,9 +35,18 @@ from visualizer.gui.canvas.items import (
     WeightsBoxItem,
     qrect,
 )
-from visualizer.gui.canvas.layout import Hit, Layout, compute_layout
+from visualizer.gui.canvas.layout import (
+    COUNTER_H,
+    MARGIN,
+    Hit,
+    Layout,
+    Rect,
+    carried_bounds,
+    carried_slots,
+    compute_layout,
+)
 from visualizer.gui.canvas.legend import LegendEntry
-from visualizer.gui.canvas.playback import overlay_for, travel
+from visualizer.gui.canvas.playback import fits, overlay_for, travel
 from visualizer.gui.canvas.pulses import PulseItem, Pulses, pulses_for
 from visualizer.gui.canvas.state import (
     GRADIENTS,
@@ -47,7 +57,7 @@ from visualizer.gui.canvas.state import (
 )
 from visualizer.gui.document import Document
 from visualizer.notation import fmt_full, render, sub, sup, t_delta
-from visualizer.timeline import Step, step_count
+from visualizer.timeline import Step
 
 REFINE_DELAY_MS = 150
 
@@ -59,13 +69,14 @@ def _max_abs(arrays: list[np.ndarray]) -> float:
 def _fits(steps: Sequence[Step], sizes: list[int]) -> bool:
     """Whether `steps` is a timeline of a network with layer sizes `sizes`."""
     depth = len(sizes) - 1
-    if len(steps) != step_count(depth):
+    if not fits(steps, depth):
         return False
     return all(
         ref.values.shape == (sizes[ref.layer],)
         for step in steps
         if step.kind == "linear"
         for ref in step.writes
+        if ref.name == "z"
     )
 
 
@@ -98,6 +109,10 @@ class NetworkScene(QGraphicsScene):
         self._pulses: Pulses | None = None
         self._legend: list[LegendEntry] = []
         self.rebuild_count = 0
+        # Forward mode: the timeline's mode, and the carried matrices its steps wrote.
+        self.mode = "reverse"
+        self._carried_values: dict[tuple[str, int], np.ndarray] = {}
+        self.carried_range = 1.0
         # Big bundles are drawn as quick drafts while edits come in (and stretched while
         # zooming); this timer redraws them properly once that pauses.
         self._refine_timer = QTimer(self)
@@ -132,6 +147,13 @@ class NetworkScene(QGraphicsScene):
             ButtonsItem(lay.button(c.layer, -1), lay.button(c.layer, +1), MAX_LAYER_SIZE)
             for c in lay.a
         ]
+        self.carried_items = {
+            key: CarriedMatrixItem(key, slot) for key, slot in carried_slots(lay).items()
+        }
+        bottom = max(item.slot.rect.bottom for item in self.carried_items.values())
+        self.counter_item = CounterItem(
+            Rect(lay.bounds.left + MARGIN, bottom + 8, lay.bounds.w - 2 * MARGIN, COUNTER_H - 8)
+        )
         self.selection_item = SelectionItem()
         self.hover_item = HoverItem("marks")
         self.hover_lines_item = HoverItem("lines")
@@ -140,7 +162,7 @@ class NetworkScene(QGraphicsScene):
         self._pulse_step, self._pulses = None, None
         for item in self.all_items():
             self.addItem(item)
-        b = lay.bounds
+        b = self.content_bounds()
         self.setSceneRect(QRectF(b.x, b.y, b.w, b.h))
 
     def all_items(self) -> list[CanvasItem | PulseItem]:
@@ -154,6 +176,8 @@ class NetworkScene(QGraphicsScene):
             self.loss_item,
             self.flow_item,
             *self.button_items,
+            *self.carried_items.values(),
+            self.counter_item,
             self.selection_item,
             self.hover_item,
             self.hover_lines_item,
@@ -163,7 +187,7 @@ class NetworkScene(QGraphicsScene):
     def set_caching(self, enabled: bool) -> None:
         """Turn Qt's item caches on or off (off for vector output such as SVG)."""
         for item in self.all_items():
-            if isinstance(item, SelectionItem | HoverItem | ButtonsItem | PulseItem):
+            if isinstance(item, SelectionItem | HoverItem | ButtonsItem | PulseItem | CounterItem):
                 continue
             if isinstance(item, EdgeBundleItem) and not item.bundle.image:
                 item.caching = enabled  # lines keep their own cache
@@ -190,6 +214,7 @@ class NetworkScene(QGraphicsScene):
         net = self.document.network
         if steps is not None and not -1 <= k < len(steps):
             raise ValueError(f"step {k} out of range −1..{len(steps) - 1}")
+        self._set_mode(steps)
         if steps is None or k == -1 or not _fits(steps, net.sizes):
             overlay, pulses, t = None, None, None
         else:
@@ -203,6 +228,30 @@ class NetworkScene(QGraphicsScene):
         if overlay != self.overlay:
             self.set_overlay(overlay)
         self.pulse_item.show(pulses, t)
+
+    def _set_mode(self, steps: Sequence[Step] | None) -> None:
+        """Follow the timeline's mode: forward mode makes room for the carried matrices
+        under the network (the view refits) and keeps its steps' matrices at hand."""
+        mode = steps[0].mode if steps else "reverse"
+        if mode != "reverse" and steps is not None:
+            self._carried_values = {
+                ref.key: ref.values
+                for step in steps
+                for ref in step.writes
+                if ref.name in ("da_dx", "dz_dx", "dC_dx")
+            }
+        else:
+            self._carried_values = {}
+        if mode != self.mode:
+            self.mode = mode
+            b = self.content_bounds()
+            self.setSceneRect(QRectF(b.x, b.y, b.w, b.h))
+            self.layout_changed.emit()
+
+    def content_bounds(self) -> Rect:
+        """What the view fits: the network, and in forward mode the carried matrices."""
+        assert self.layout is not None
+        return carried_bounds(self.layout) if self.mode != "reverse" else self.layout.bounds
 
     def current_overlay(self) -> Overlay:
         depth = self.document.network.depth
@@ -261,6 +310,7 @@ class NetworkScene(QGraphicsScene):
         self.flow_item.set_direction(op.direction)
         for item, n in zip(self.button_items, net.sizes, strict=True):
             item.set_size(n)
+        self._sync_carried(overlay, accent)
         self.sync_selection()
         if shape_changed:
             self.layout_changed.emit()
@@ -275,6 +325,24 @@ class NetworkScene(QGraphicsScene):
         for item in self.items():
             item.update()
         self.sync()
+
+    def _sync_carried(self, overlay: Overlay, accent) -> None:
+        """Forward mode: the carried matrices computed so far, and the counters."""
+        shown = dict(overlay.carried)
+        values = self._carried_values
+        self.carried_range = style.nice_range(_max_abs(list(values.values())))
+        for key, item in self.carried_items.items():
+            matrix = values.get(key) if key in shown else None
+            if matrix is not None:
+                item.set_values(matrix, self.carried_range)
+                item.set_emphasis(shown[key], accent)
+            else:
+                item.set_values(None, self.carried_range)
+        if overlay.counters is None:
+            self.counter_item.set_text("")
+        else:
+            finished = ("dC_dx", 0) in shown
+            self.counter_item.set_text(counter_text(overlay.counters, overlay.mode, finished))
 
     def edge_values(self, layer: int) -> tuple[np.ndarray, float]:
         """(values, ±range) that bundle `layer` draws: Wˡ, or ∂C/∂Wˡ during playback's
@@ -377,6 +445,8 @@ class NetworkScene(QGraphicsScene):
             entries.append(LegendEntry("gradients", self.gradient_range))
         if self._shows_weight_gradients:
             entries.append(LegendEntry("∂C/∂W", self.weight_gradient_range))
+        if self.current_overlay().carried:
+            entries.append(LegendEntry("∂/∂x (forward mode)", self.carried_range))
         return entries
 
     def legend_note(self) -> str:

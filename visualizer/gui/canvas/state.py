@@ -59,6 +59,12 @@ class Overlay:
     bundles: tuple[BundleShow, ...] | None = None
     loss_shown: bool = True  # False: C is not computed yet (an empty slot, not a number)
     phase: str | None = None  # the current step's phase, which colours what is active
+    # Forward mode: the timeline's mode, the carried matrices computed so far as
+    # ((name, layer), emphasis) with name "da_dx", "dz_dx" or "dC_dx", and the running
+    # multiplication counters (reverse, forward); None outside forward mode.
+    mode: str = "reverse"
+    carried: tuple[tuple[tuple[str, int], str], ...] = ()
+    counters: tuple[int, int] | None = None
 
     def bundle(self, layer: int) -> BundleShow:
         """What bundle `layer` (1..L) shows."""

@@ -181,7 +181,7 @@ class NetworkView(QGraphicsView):
         lay = self.network_scene.layout
         if lay is None:
             return
-        b = lay.bounds
+        b = self.network_scene.content_bounds()
         vw = self.viewport().width() - 2 * FIT_MARGIN
         vh = self.viewport().height() - 2 * FIT_MARGIN - LEGEND_HEIGHT
         zoom = min(max(vw, 1) / b.w, max(vh, 1) / b.h, MAX_FIT_ZOOM)
@@ -196,7 +196,7 @@ class NetworkView(QGraphicsView):
         lay = self.network_scene.layout
         if lay is None:
             return
-        b = lay.bounds
+        b = self.network_scene.content_bounds()
         self.setSceneRect(QRectF(b.x, b.y, b.w, b.h + LEGEND_HEIGHT / max(self.zoom, 1e-9)))
 
     def _on_layout_changed(self) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLay
 from visualizer.gui.player import Player
 from visualizer.gui.style import NEUTRAL_COLOR, PHASE_COLORS
 from visualizer.notation import render, t_fprime_applied
-from visualizer.timeline import Step
+from visualizer.timeline import Step, counters
 
 EQUATION_POINT_SIZE = 15.0
 NUMBERS_POINT_SIZE = 11.5
@@ -74,6 +74,10 @@ class EquationPanel(QWidget):
         text.addWidget(self.title_label)
         text.addWidget(self.equation_label)
         text.addWidget(self.numbers_label)
+        # Forward mode and "both": the running multiplication counters of each mode.
+        self.counters_label = self._label()
+        text.addWidget(self.counters_label)
+        self.counters_label.hide()
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -125,7 +129,33 @@ class EquationPanel(QWidget):
         # A rebuilt timeline (new values, or a new notation or precision): always redraw.
         if self._player is not None:
             self.show_step(self._player.current_step)
+            self._update_counters()
+
+    def show_counters(self, mode: str, counts: dict[str, int] | None, finished: bool) -> None:
+        """The multiplications each mode has spent on dC/dx so far (hidden in reverse
+        mode, where the chain view has the counts); at the end of "both", their ratio."""
+        if mode == "reverse" or counts is None:
+            self.counters_label.hide()
+            return
+        forward, reverse = counts["forward"], counts["reverse"]
+        text = f"<b>×</b> multiplications for dC/dx · forward mode: <b>{forward}</b>"
+        if mode == "both":
+            text += f" · reverse mode: <b>{reverse}</b>"
+            if finished and reverse:
+                text += f" · forward / reverse = <b>{forward / reverse:.2f}×</b>"
+        self.counters_label.setText(text)
+        self.counters_label.show()
 
     def _refresh(self, *_args: object) -> None:
-        if self._player is not None and self._player.current_step is not self._step:
+        if self._player is None:
+            return
+        if self._player.current_step is not self._step:
             self.show_step(self._player.current_step)
+        self._update_counters()
+
+    def _update_counters(self) -> None:
+        assert self._player is not None
+        steps = self._player.steps
+        k = self._player.state.step
+        mode = steps[0].mode if steps else "reverse"
+        self.show_counters(mode, counters(steps, k), k == len(steps) - 1)

@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer.gui import style
-from visualizer.gui.canvas.playback import REVEAL_AT
+from visualizer.gui.canvas.playback import REVEAL_AT, fits
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.panels.plots import ColorBar, Heatmap, Strip, max_abs
 from visualizer.gui.player import Player
 from visualizer.notation import fmt_full, sub, sup
-from visualizer.timeline import Key, Step, step_count, visible_values
+from visualizer.timeline import Key, Step, visible_values
 
 MUTED_CSS = "color:#64748b"
 HINT = (
@@ -58,7 +58,7 @@ def values_shown(
     timeline that does not belong to a network of `depth` layers, e.g. one not rebuilt
     yet). Otherwise the canvas's rule: what steps 0..k−1 wrote, plus what step k writes
     once progress ≥ REVEAL_AT; playing from the start shows only the inputs."""
-    if len(steps) != step_count(depth):
+    if not fits(steps, depth):
         return None
     if k < 0:
         return visible_values(steps, -1) if playing else None

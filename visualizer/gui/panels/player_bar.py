@@ -64,7 +64,10 @@ def position_text(steps: Sequence[Step], step: int) -> str:
     if not 0 <= step < count:
         return f"step 0 / {count} · start"
     s = steps[step]
-    where = "loss" if s.phase == "loss" else f"{s.phase} · layer {s.layer}"
+    if s.phase == "loss":
+        where = "loss"
+    else:
+        where = f"{s.phase} · " + ("input" if s.layer == 0 else f"layer {s.layer}")
     return f"step {step + 1} / {count} · {where}"
 
 
