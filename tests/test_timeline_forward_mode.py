@@ -169,3 +169,17 @@ def test_unknown_mode_is_refused():
     net = _net(*NETWORKS[0])
     with pytest.raises(ValueError, match="unknown mode 'sideways'"):
         timeline.build(net, backprop.run(net), "sideways")
+
+
+@pytest.mark.parametrize("spec", NETWORKS)
+def test_counters_at_the_end_equal_the_chain_views_costs(spec):
+    """The step-by-step counters add up to the chain view's totals (engine/chain.py)."""
+    from visualizer.engine.chain import network_costs
+
+    net = _net(*spec)
+    steps = timeline.build(net, backprop.run(net), "both")
+    costs = network_costs(net)
+    assert timeline.counters(steps, len(steps) - 1) == {
+        "reverse": costs.loss_end,
+        "forward": costs.input_end,
+    }
