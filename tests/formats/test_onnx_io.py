@@ -274,3 +274,18 @@ def test_layers_that_do_not_fit_together_are_refused(tmp_path) -> None:
     ]
     message = _refused(tmp_path, nodes, {"W1": np.ones((4, 3)), "W2": np.ones((2, 5))})
     assert message == "node 'fc2' (Gemm): weights for 5 inputs, but the value it gets has 4"
+
+
+def test_sizes_beyond_the_apps_limits_are_refused_in_one_line(tmp_path) -> None:
+    nodes = [helper.make_node("Gemm", ["x", "W"], ["y"], name="fc", transB=1)]
+    wide = _save(_model(nodes, {"W": np.zeros((5000, 2), dtype=np.float32)}, 2), tmp_path)
+    with pytest.raises(FormatError, match=r"^layer 1: 5000 neurons, at most 4096 are allowed$"):
+        open_model(wide)
+    deep_nodes = [
+        helper.make_node("Gemm", [f"h{i}" if i else "x", "W"], [f"h{i + 1}" if i < 16 else "y"],
+                         transB=1)
+        for i in range(17)
+    ]  # fmt: skip
+    deep = _save(_model(deep_nodes, {"W": np.eye(2)}, 2), tmp_path, "deep.onnx")
+    with pytest.raises(FormatError, match=r"^17 layers: at most 16 are allowed$"):
+        open_model(deep)
