@@ -12,9 +12,11 @@ from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface, qGray
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QHeaderView,
     QLabel,
     QLayout,
     QLineEdit,
@@ -240,16 +242,19 @@ def test_the_player_keeps_left_and_right_when_the_canvas_is_not_focused(qtbot, w
 def test_every_control_has_an_accessible_name_and_labels_are_buddies(window):
     for key in ("gradients", "check", "chain", "training"):
         window.panel(key)
-    controls = (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QTabBar)
+    controls = (QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QTabBar, QAbstractItemView)
     unnamed = []
     found = [w for kind in controls for w in window.findChildren(kind)]
     for w in found:
-        if w.objectName().startswith("qt_"):
+        if w.objectName().startswith("qt_") or isinstance(w, QHeaderView):
             continue  # Qt's own parts of a control (a spin box's line edit, …)
+        if w.window() is not window:
+            continue  # a combo box's pop-up list: the combo box is the control
         iface: QAccessibleInterface | None = QAccessible.queryAccessibleInterface(w)
         name = iface.text(QAccessible.Text.Name) if iface is not None else ""
         if not name.strip():
-            unnamed.append(f"{type(w).__name__} {w.objectName()!r} {w.toolTip()!r}")
+            parent = type(w.parentWidget()).__name__
+            unnamed.append(f"{type(w).__name__} in {parent} {w.toolTip()!r}")
         if isinstance(w, QTabBar):
             for k in range(w.count()):
                 assert w.tabText(k).strip()

@@ -103,9 +103,9 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock(
             "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.history_dock = self._dock(
-            "History", QUndoView(document.undo_stack), Qt.DockWidgetArea.RightDockWidgetArea
-        )
+        history = QUndoView(document.undo_stack)
+        history.setAccessibleName("History of edits")
+        self.history_dock = self._dock("History", history, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_dock.hide()
 
         # Playback: the equation of the current step above the player bar, across the

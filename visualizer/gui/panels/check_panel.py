@@ -206,6 +206,7 @@ class CheckPanel(QWidget):
 
         # -- table -----------------------------------------------------------------------
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Errors of each array")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         for c, tip in enumerate(COLUMN_TIPS):
             if tip:
