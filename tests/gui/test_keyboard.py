@@ -360,6 +360,8 @@ def test_the_view_scrolls_to_keep_the_keyboard_selection_visible(qtbot, view, do
     assert view.cursor == Cursor("y", 3, 0)
     qtbot.keyClick(view, Qt.Key.Key_Down)
     assert visible().contains(view.cursor_rect(view.cursor).center())
+    doc.set_selection(Selection("edge", 1, 3, 0))  # picked in another panel
+    assert visible().contains(view.cursor_rect(view.cursor).center())
 
 
 def test_the_selection_shows_in_greyscale_as_a_wide_dark_rimmed_ring(qtbot, view, doc):

@@ -435,6 +435,9 @@ class NetworkView(QGraphicsView):
             self.network_scene.set_cursor_node(
                 (node.part, node.layer) if node is not None and node.is_operator else None
             )
+            rect = self.cursor_rect(node) if node is not None else None
+            if rect is not None:
+                self.ensureVisible(rect, 24, 24)  # picked in a panel: show it here too
             self.viewport().update()
         self._describe()
 
