@@ -38,14 +38,14 @@ def test_notation_menu_switches_canvas_equation_panel_and_chain_view(qtbot, sett
     assert band.title() == "(f²)′ ⊙"
     assert w.equation.equation_label.text() == render("δ^{2} = (f^{2})′(z^{2}) ⊙ ∇_{a^{2}}C")[1]
     chain = w.chain
-    assert "(f<sup>2</sup>)′" in chain.derivative_title.text()
+    assert "(f<sup>2</sup>)′" in chain.forms_label.text()
 
     w.notation_actions["jacobian"].trigger()
     assert notation.display().notation == "jacobian"
     assert band.title() == "(J_{f²})ᵀ"
     assert w.equation.equation_label.text() == render("δ^{2} = (J_{f^{2}})^{T} ∇_{a^{2}}C")[1]
-    assert "J<sub>f<sup>2</sup></sub>" in chain.derivative_title.text()
-    assert "(f<sup>2</sup>)′" not in chain.derivative_title.text()
+    assert "J<sub>f<sup>2</sup></sub>" in chain.forms_label.text()
+    assert "(f<sup>2</sup>)′" not in chain.forms_label.text()
     # Softmax keeps its matrix in both notations.
     w.player.seek(step_of(w, "activation_grad", 3))
     assert scene.f_items[2].title() == "(J_{f³})ᵀ"
@@ -68,7 +68,7 @@ def test_precision_menu_sets_the_digits_of_every_view_and_is_saved(qtbot, settin
     assert notation.format_number(delta[0], 4) not in numbers
     loss = w.doc.trace.loss
     assert f"C = {notation.format_number(loss, 2)} ·" in w.summary.text()
-    cell = w.chain.derivative_strip.cell_text(0.123456)
+    cell = w.chain.table.cell_text(0.123456)
     assert cell == "0.12"
     notation.set_display(digits=4)
     make_window(qtbot, settings)

@@ -38,7 +38,7 @@ from visualizer.gui import commands, display, export, model_files, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.focus import FocusAreas
-from visualizer.gui.panels.chain_view import ChainView
+from visualizer.gui.panels.chain_view import ChainView, hit_to_link, link_to_hit
 from visualizer.gui.panels.check_panel import CheckPanel
 from visualizer.gui.panels.equation import EquationPanel
 from visualizer.gui.panels.gradients import GradientPanel
@@ -132,12 +132,13 @@ class MainWindow(QMainWindow):
         self._factories: dict[str, Callable[[], QWidget]] = {
             "gradients": lambda: GradientPanel(document, self.player),
             "check": self._make_check_panel,
-            "chain": lambda: ChainView(document, self.player),
+            "chain": self._make_chain_view,
             "training": self._make_training_panel,
         }
         self.gradients_dock = self._lazy_dock("Gradients", "gradients")
         self.check_dock = self._lazy_dock("Check", "check")
         self.chain_dock = self._lazy_dock("Chain", "chain")
+        self.chain_dock.visibilityChanged.connect(lambda visible: visible and self._widen_chain())
         self.training_dock = self._lazy_dock("Training", "training")
         self.tabifyDockWidget(self.inspector_dock, self.gradients_dock)
         self.tabifyDockWidget(self.gradients_dock, self.check_dock)
@@ -214,6 +215,22 @@ class MainWindow(QMainWindow):
             )
         )
         return check
+
+    def _widen_chain(self) -> None:
+        """Give the chain its width when its tab is shown: its row and column forms sit side
+        by side and are unreadable behind a scroll bar (at most 45 % of the window)."""
+        want = min(self.chain.preferred_width(), int(0.45 * self.width()))
+        if self.chain_dock.width() < want:
+            self.resizeDocks([self.chain_dock], [want], Qt.Orientation.Horizontal)
+
+    def _make_chain_view(self) -> ChainView:
+        chain = ChainView(self.doc, self.player)
+        # Linked both ways: an entry of the chain lights its edge or neuron on the canvas,
+        # and hovering the canvas marks the entries that item is in the chain.
+        scene = self.view.network_scene
+        chain.hovered.connect(lambda link: scene.set_hover(link_to_hit(link)))
+        scene.hover_changed.connect(lambda hit: chain.show_link(hit_to_link(hit)))
+        return chain
 
     def _make_training_panel(self) -> TrainingPanel:
         training = TrainingPanel(self.doc)

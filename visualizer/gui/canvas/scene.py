@@ -86,6 +86,7 @@ class NetworkScene(QGraphicsScene):
 
     layout_changed = Signal()  # the network's shape changed and the scene was rebuilt
     legend_changed = Signal()  # a colour range changed: the view redraws its colour bars
+    hover_changed = Signal(object)  # the hovered Hit (or None): other views mark the same
 
     def __init__(self, document: Document, parent: QObject | None = None):
         super().__init__(parent)
@@ -500,6 +501,7 @@ class NetworkScene(QGraphicsScene):
         if hit == self.hover:
             return
         self.hover = hit
+        self.hover_changed.emit(hit)
         assert self.layout is not None
         shapes = hover_shapes(self.layout, hit)
         values = {}

@@ -1,54 +1,42 @@
 """The "why transposed?" panel: the chain rule of dC/dx multiplied out both ways, with the
-same numbers, and what each order of multiplication costs.
+same numbers, why the two forms are each other's transpose, and what each order costs.
 
-    derivative form   ∂C/∂x = ∂C/∂aᴸ · J_fᴸ · Wᴸ ⋯ J_f¹ · W¹          row vector, left to right
-    gradient form     ∇ₓC  = (W¹)ᵀ (J_f¹)ᵀ ⋯ (Wᴸ)ᵀ (J_fᴸ)ᵀ ∇ₐC       column vector, right to left
+    row form      ∂C/∂x = ∂C/∂aᴸ · (fᴸ)′ · Wᴸ ⋯ (f¹)′ · W¹           left to right (a row)
+    column form   ∇ₓC  = (W¹)ᵀ · (f¹)′ ⋯ (Wᴸ)ᵀ · (fᴸ)′ · ∇_{aᴸ}C      right to left (a column)
 
-Each form is a `ChainStrip`: the factors in written order, and under each factor the
-running vector after multiplying by it (a row under the derivative form's factors, a column
-under the gradient form's). Below: the results side by side in full precision with their
-largest difference, then the cost of each order in scalar multiplications and a plot of
-both costs as the hidden layers widen. Everything comes from `engine.chain`; the panel
-computes nothing itself. During playback the factor that the current backward step applies
-is highlighted, and running vectors that backprop has not reached yet are empty slots.
+(in the seed's notation; View → Notation writes J_fˡ instead). Sections, each collapsible:
+the δ recursion once; the two forms side by side, factor beside transposed factor, running
+row beside running column (`chain_table.ChainTable`, which follows playback and links its
+entries to the canvas both ways); (AB)ᵀ = BᵀAᵀ worked on two factors of this network; the
+layout conventions; the results in full precision; and the costs of each order with a plot
+over one width of this network's shape. Everything comes from `engine.chain`.
 """
 
 from __future__ import annotations
 
 import html
 import math
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontDatabase,
-    QFontMetricsF,
-    QHelpEvent,
-    QPainter,
-    QPaintEvent,
-    QPen,
-    QTextDocument,
-)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QCheckBox,
     QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QSizePolicy,
-    QToolTip,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
 
+from visualizer import notation
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.chain import (
     C_MEANING,
@@ -62,20 +50,12 @@ from visualizer.engine.chain import (
     network_costs,
 )
 from visualizer.engine.network import Network
-from visualizer.gui import style
+from visualizer.gui.canvas.layout import Hit
 from visualizer.gui.document import Document
+from visualizer.gui.panels.chain_table import ChainTable, Link, chain_lines, dot_product_html
 from visualizer.gui.player import Player
 from visualizer.gui.style import PHASE_COLORS
-from visualizer.notation import (
-    fmt_full,
-    fmt_short,
-    render,
-    sup,
-    t_fprime,
-    t_fprime_t,
-    t_grad,
-    t_row,
-)
+from visualizer.notation import fmt_full, fmt_short, render, t_fprime, t_fprime_t, t_grad, t_row
 from visualizer.timeline import Step
 
 Array = np.ndarray
@@ -85,20 +65,12 @@ Array = np.ndarray
 MAX_MATRIX_FIRST_MULTS = 50_000_000
 MAX_VECTOR_FIRST_MULTS = 10_000_000
 
-NUMERIC_MAX = 8  # matrices up to 8 × 8 show their numbers; bigger ones are heatmaps only
-HEATMAP_SIDE = 120.0  # the longer side of a heatmap, in pixels
-HEATMAP_CELL = 12.0  # largest cell of a heatmap
-MIN_THICKNESS = 8.0  # a 1 × 784 row still gets a visible bar
-CELL_HEIGHT = 20.0
-MIN_CELL_WIDTH = 38.0
-ITEM_GAP = 18.0  # room for the "·" and arrow between items
-CONTINUE_GAP = 20.0  # the margin arrow of a continued line
-LINE_GAP = 18.0
-LABEL_GAP = 4.0
-MARGIN = 8.0
 SHOWN_RESULTS = 8  # components of dC/dx listed in the results table
+DEMO_MAX = 6  # (AB)ᵀ = BᵀAᵀ is written out for factors up to 6 × 6
 PLOT_MAX_WIDTH = 256
 PLOT_MAX_DEPTH = 16
+PLOT_HEIGHT = 230
+WIDE_LAYOUT = 1000  # from this width, results and costs sit side by side
 AXIS_CHOICES = (
     ("as the input grows (n⁰)", "input"),
     ("as the hidden layers widen", "hidden"),
@@ -111,551 +83,132 @@ AXIS_LABELS = {
     "depth": "layers L (the last hidden layer repeated)",
     "output": "output width nᴸ (dotted: the Jacobian ∂aᴸ/∂x, as if C were the vector aᴸ)",
 }
-PLOT_HEIGHT = 230
-WIDE_LAYOUT = 1000  # from this width, results and costs sit side by side
 
-INK = QColor("#263238")
-MUTED = QColor("#78909c")
-GRID = QColor("#ffffff")
-EMPTY = QColor("#b0bec5")
+INK = "#263238"
+MUTED = "#78909c"
+EMPTY = "#b0bec5"
 
-
-_FACTOR_NAME = re.compile(r"(J_f|W|dC_da|grad_a)([0-9]+)(T?)")
-
-
-# -- symbols -----------------------------------------------------------------------------
-def factor_html(name: str, elementwise: bool = True) -> str:
-    """Rich text for a chain factor called `name` by engine.chain, in the current notation:
-    "W2" → W², "J_f2" → (f²)′ or J_f², "W2T" → (W²)ᵀ, "J_f2T" → (f²)′ or (J_f²)ᵀ,
-    "dC_da3" → ∂C/∂a³, "grad_a3" → ∇_{a³}C."""
-    match = _FACTOR_NAME.fullmatch(name)
-    if match is None:
-        return html.escape(name)
-    base, layer, transposed = match.groups()
-    l = int(layer)
-    if base == "J_f":
-        template = (t_fprime_t if transposed else t_fprime)(l, elementwise)
-        return render(template)[1]
-    text = {"W": f"W{sup(l)}", "dC_da": render(t_row(l))[1], "grad_a": render(t_grad(l))[1]}[base]
-    return f"({text})ᵀ" if transposed else text
+CONVENTIONS_HTML = (
+    "<b>Numerator layout</b> (Wikipedia's derivative, and the row form here): the derivative "
+    "of a scalar C by an n-vector is a 1 × n <b>row</b>, and ∂a/∂z has one row per output, "
+    "so the chain rule multiplies left to right in the order it is written: ∂C/∂a<sup>L</sup>"
+    " · ∂a<sup>L</sup>/∂z<sup>L</sup> · ∂z<sup>L</sup>/∂a<sup>L−1</sup> ⋯ "
+    "<b>Denominator layout</b> writes every derivative transposed: ∂C/∂x is an n × 1 "
+    "<b>column</b> — the gradient ∇<sub>x</sub>C — and the same chain rule runs right to "
+    "left with every factor transposed. The layout is bookkeeping: it decides whether you "
+    "see the row or the column, and (ABC)<sup>T</sup> = C<sup>T</sup>B<sup>T</sup>A<sup>T"
+    "</sup> turns one into the other. The entries are the same; what costs less is where you "
+    "start multiplying — from the loss end a vector meets each factor (backprop), from the "
+    "input end whole Jacobians meet each other."
+)
 
 
-def vector_html(name: str) -> str:
-    """Rich text for a running vector called `name` by engine.chain ("dC_dz2" → ∂C/∂z²,
-    "delta2" → δ², "grad_a1" → ∇_{a¹}C, "grad_x" → ∇ₓC, "dC_dx" → ∂C/∂x)."""
-    if name == "dC_dx":
-        return "∂C/∂x"
-    if name == "grad_x":
-        return "∇<sub>x</sub>C"
-    for prefix, template in (
-        ("dC_dz", "∂C/∂z{}"),
-        ("dC_da", "∂C/∂a{}"),
-        ("delta", "δ{}"),
-        ("grad_a", "∇<sub>a{}</sub>C"),
-    ):
-        if name.startswith(prefix):
-            return template.format(sup(name[len(prefix) :]))
-    return html.escape(name)
-
-
-# -- the strips ----------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class StripItem:
-    """One column of a strip: a factor of the chain (None for the starting vector) and the
-    running vector after multiplying by it. `order` is when that vector is computed in
-    backprop's order (0 = the loss gradient, where both forms start)."""
-
-    name: str
-    symbol: str
-    matrix: Array | None
-    vector: Array
-    vector_name: str
-    vector_symbol: str
-    order: int
-    group: int
-
-
-@dataclass
-class _Placed:
-    """Where an item sits in the strip, for painting and tooltips."""
-
-    item: StripItem
-    column: QRectF  # the whole column (symbol to vector symbol), for the highlight
-    symbol_pos: QPointF
-    matrix: QRectF | None
-    vector: QRectF
-    vector_symbol_pos: QPointF
-    line: int
-
-
-@dataclass
-class _Box:
-    """An item's measured parts, before it is placed."""
-
-    item: StripItem
-    matrix_size: QSize
-    vector_size: QSize
-    symbol_doc: QTextDocument | None
-    vector_doc: QTextDocument
-    width: float
-
-
-def _is_numeric(shape: tuple[int, ...]) -> bool:
-    return shape[0] <= NUMERIC_MAX and shape[1] <= NUMERIC_MAX
-
-
-class ChainStrip(QWidget):
-    """One form of the chain, painted: factors in a band on top, the running vectors in a
-    band below, wrapped onto as many lines as the width needs. `kind` "row" reads left to
-    right (vectors are rows), "column" right to left (vectors are columns)."""
-
-    def __init__(self, kind: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        if kind not in ("row", "column"):
-            raise ValueError(f"kind must be 'row' or 'column', got {kind!r}")
-        self.kind = kind
-        self._items: list[StripItem] = []
-        self._highlight: str = ""
-        self._accent = QColor(PHASE_COLORS["backward"])
-        self._computed: int | None = None  # None: every vector shown
-        self._placed: list[_Placed] = []
-        self._layout_width = -1.0
-        self.number_font = QFont(self.font())
-        self.number_font.setPointSizeF(8.0)
-        self.symbol_font = QFont(self.font())
-        self.symbol_font.setPointSizeF(10.5)
-        self._cell_width = MIN_CELL_WIDTH
-        self._docs: dict[str, QTextDocument] = {}
-        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-        self.setMouseTracking(True)
-
-    # -- content -------------------------------------------------------------------------
-    @property
-    def items(self) -> list[StripItem]:
-        return list(self._items)
-
-    def set_items(self, items: Sequence[StripItem]) -> None:
-        self._items = list(items)
-        self._docs = {}
-        texts = [
-            fmt_short(v)
-            for item in self._items
-            for arr in (item.matrix, item.vector)
-            if arr is not None and _is_numeric(arr.shape)
-            for v in arr.ravel()
-        ]
-        metrics = QFontMetricsF(self.number_font)
-        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0.0)
-        self._cell_width = max(MIN_CELL_WIDTH, math.ceil(widest + 7))
-        self._relayout()
-
-    def set_state(self, highlight: str, computed: int | None, accent: str) -> None:
-        """Highlight the item whose factor is called `highlight` ("" for none) in the
-        colour `accent`; show the running vectors of order < `computed` (None: all)."""
-        if (highlight, computed, accent) != (self._highlight, self._computed, self._accent.name()):
-            self._highlight, self._computed, self._accent = highlight, computed, QColor(accent)
-            self.update()
-
-    @property
-    def highlighted(self) -> str:
-        return self._highlight
-
-    def is_computed(self, item: StripItem) -> bool:
-        return self._computed is None or item.order < self._computed
-
-    def cell_text(self, value: float) -> str:
-        """How a cell shows `value`: the display's significant digits, a true minus sign."""
-        return fmt_short(value)
-
-    # -- geometry ------------------------------------------------------------------------
-    def _doc(self, text: str) -> QTextDocument:
-        doc = self._docs.get(text)
-        if doc is None:
-            doc = QTextDocument()
-            doc.setDocumentMargin(0)
-            doc.setDefaultFont(self.symbol_font)
-            doc.setHtml(f'<span style="color:{INK.name()}">{text}</span>')
-            self._docs[text] = doc
-        return doc
-
-    def _matrix_size(self, shape: tuple[int, int]) -> QSize:
-        rows, cols = shape
-        if _is_numeric(shape):
-            return QSize(int(cols * self._cell_width), int(rows * CELL_HEIGHT))
-        cell = max(1.0, min(HEATMAP_CELL, HEATMAP_SIDE / max(rows, cols)))
-        w = max(MIN_THICKNESS, min(HEATMAP_SIDE, cols * cell))
-        h = max(MIN_THICKNESS, min(HEATMAP_SIDE, rows * cell))
-        return QSize(round(w), round(h))
-
-    def _box(self, item: StripItem) -> _Box:
-        msize = self._matrix_size(item.matrix.shape) if item.matrix is not None else QSize()
-        vsize = self._matrix_size(item.vector.shape)
-        sdoc = self._doc(item.symbol) if item.symbol else None
-        vdoc = self._doc(item.vector_symbol)
-        width = max(
-            msize.width(),
-            vsize.width(),
-            sdoc.size().width() if sdoc else 0.0,
-            vdoc.size().width(),
-        )
-        return _Box(item, msize, vsize, sdoc, vdoc, width)
-
-    def _lines(self, boxes: list[_Box], width: float) -> list[list[_Box]]:
-        """Split `boxes` into lines that fit `width` pixels, breaking between layers when
-        a whole layer fits on a line (within a layer only when it does not). The row form
-        fills lines from the loss end, which is its start; the column form starts at its
-        end, so it fills lines from the end and lists them loss end first — each line of
-        either form then holds the same layers."""
-        groups: list[list[_Box]] = []
-        for box in boxes:
-            if groups and groups[-1][0].item.group == box.item.group:
-                groups[-1].append(box)
-            else:
-                groups.append([box])
-        if self.kind == "column":
-            groups.reverse()
-
-        def span(line: list[_Box]) -> float:
-            return sum(b.width for b in line) + ITEM_GAP * (len(line) - 1)
-
-        lines: list[list[_Box]] = []
-        current: list[_Box] = []
-
-        def room() -> float:  # continued lines leave space for their margin arrow
-            return max(width - 2 * MARGIN - (CONTINUE_GAP if lines else 0.0), 1.0)
-
-        for group in groups:
-            joined = current + group if self.kind == "row" else group + current
-            if not current or span(joined) <= room():
-                current = joined
-            else:
-                lines.append(current)
-                current = group
-            # A layer wider than the line on its own: split it between items.
-            while span(current) > room() and len(current) > 1:
-                if self.kind == "row":
-                    k = next(
-                        k
-                        for k in range(len(current), 0, -1)
-                        if span(current[:k]) <= room() or k == 1
-                    )
-                    lines.append(current[:k])
-                    current = current[k:]
-                else:
-                    k = next(
-                        k
-                        for k in range(len(current))
-                        if span(current[k:]) <= room() or k == len(current) - 1
-                    )
-                    lines.append(current[k:])
-                    current = current[:k]
-        if current:
-            lines.append(current)
-        return lines
-
-    def _place(self, width: float) -> tuple[list[_Placed], float]:
-        """Lay the items out in lines no wider than `width`; return them and the height.
-        Row-form lines are left-aligned (read left to right), column-form lines
-        right-aligned (read right to left); a continued line gets an arrow in the margin."""
-        placed: list[_Placed] = []
-        if not self._items:
-            return placed, 0.0
-        boxes = [self._box(item) for item in self._items]
-        y = MARGIN
-        for number, line in enumerate(self._lines(boxes, width)):
-            sym_h = max((b.symbol_doc.size().height() for b in line if b.symbol_doc), default=0.0)
-            mat_h = max(
-                (b.matrix_size.height() for b in line if b.item.matrix is not None), default=0.0
-            )
-            vec_h = max(b.vector_size.height() for b in line)
-            vsym_h = max(b.vector_doc.size().height() for b in line)
-            vec_top = y + (sym_h + LABEL_GAP + mat_h + 3 * LABEL_GAP if mat_h else 0.0)
-            line_width = sum(b.width for b in line) + ITEM_GAP * (len(line) - 1)
-            if self.kind == "row":
-                x = MARGIN + (CONTINUE_GAP if number else 0.0)
-            else:
-                x = width - MARGIN - line_width - (CONTINUE_GAP if number else 0.0)
-            for b in line:
-                w = b.width
-                matrix = None
-                symbol_pos = QPointF(x, y)
-                if b.item.matrix is not None:
-                    # Matrices sit on the bottom of their band, right above their result.
-                    mx = x + (w - b.matrix_size.width()) / 2
-                    my = y + sym_h + LABEL_GAP + (mat_h - b.matrix_size.height())
-                    matrix = QRectF(mx, my, b.matrix_size.width(), b.matrix_size.height())
-                    symbol_pos = QPointF(x + (w - b.symbol_doc.size().width()) / 2, my - LABEL_GAP)
-                vx = x + (w - b.vector_size.width()) / 2
-                vector = QRectF(vx, vec_top, b.vector_size.width(), b.vector_size.height())
-                vsym = QPointF(
-                    x + (w - b.vector_doc.size().width()) / 2, vector.bottom() + LABEL_GAP
-                )
-                bottom = vec_top + vec_h + LABEL_GAP + vsym_h
-                column = QRectF(x - 6, y - 4, w + 12, bottom - y + 8)
-                placed.append(_Placed(b.item, column, symbol_pos, matrix, vector, vsym, number))
-                x += w + ITEM_GAP
-            y = vec_top + vec_h + LABEL_GAP + vsym_h + LINE_GAP
-        return placed, y - LINE_GAP + MARGIN
-
-    def _relayout(self) -> None:
-        self._placed, _height = self._place(float(max(self.width(), 1)))
-        self._layout_width = float(self.width())
-        self.updateGeometry()
-        self.update()
-
-    def hasHeightForWidth(self) -> bool:
-        return True
-
-    def heightForWidth(self, width: int) -> int:
-        return math.ceil(self._place(float(width))[1]) if self._items else 0
-
-    def sizeHint(self) -> QSize:
-        # Everything on one line if there is room for it.
-        widths = [
-            max(
-                self._matrix_size(i.matrix.shape).width() if i.matrix is not None else 0,
-                self._matrix_size(i.vector.shape).width(),
-                self._doc(i.vector_symbol).size().width(),
-                self._doc(i.symbol).size().width() if i.symbol else 0,
-            )
-            for i in self._items
-        ]
-        w = int(sum(widths) + ITEM_GAP * max(len(widths) - 1, 0) + 2 * MARGIN)
-        return QSize(max(w, 200), self.heightForWidth(max(w, 200)))
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(160, 40)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if float(self.width()) != self._layout_width:
-            self._relayout()
-
-    # -- painting ------------------------------------------------------------------------
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        if float(self.width()) != self._layout_width:
-            self._placed, _height = self._place(float(max(self.width(), 1)))
-            self._layout_width = float(self.width())
-        p = QPainter(self)
-        p.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
-        self.paint_on(p)
-        p.end()
-
-    def paint_on(self, p: QPainter) -> None:
-        """Paint the strip with `p` (also used to render it into an image)."""
-        for placed in self._placed:
-            if placed.item.name and placed.item.name == self._highlight:
-                fill = QColor(self._accent)
-                fill.setAlpha(46)
-                p.setPen(QPen(self._accent, 2.0))
-                p.setBrush(fill)
-                p.drawRoundedRect(placed.column, 7, 7)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        previous: _Placed | None = None
-        for placed in self._placed:
-            if previous is not None and previous.line == placed.line:
-                self._paint_operators(p, previous, placed)
-            elif previous is not None:
-                self._paint_continued(p, placed)
-            previous = placed
-        for placed in self._placed:
-            self._paint_item(p, placed)
-
-    def _paint_operators(self, p: QPainter, left: _Placed, right: _Placed) -> None:
-        p.setPen(QPen(MUTED, 1.4))
-        p.setFont(self.symbol_font)
-        gap = QRectF(left.column.right() - 6, 0, right.column.left() - left.column.right() + 12, 0)
-        if left.matrix is not None and right.matrix is not None:
-            y = max(left.matrix.center().y(), right.matrix.center().y())
-            if self.kind == "row":
-                y = right.matrix.bottom() - min(right.matrix.height(), left.matrix.height()) / 2
-            rect = QRectF(gap.left(), y - 10, gap.width(), 20)
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "·")
-        y = left.vector.top() + min(CELL_HEIGHT, left.vector.height(), right.vector.height()) / 2
-        x0, x1 = left.vector.right() + 5, right.vector.left() - 5
-        if x1 - x0 < 6:
-            return
-        # The running vector moves left to right in the derivative form, right to left in
-        # the gradient form: the arrow says which, not only the layout.
-        tip, tail = (x1, x0) if self.kind == "row" else (x0, x1)
-        self._arrow(p, tail, tip, y)
-
-    def _paint_continued(self, p: QPainter, first: _Placed) -> None:
-        """The margin arrow of a continued line: the running vector comes in from the line
-        above (row form, at the left) or goes on to it (column form, at the right)."""
-        line = [q for q in self._placed if q.line == first.line]
-        y = first.vector.top() + min(CELL_HEIGHT, first.vector.height()) / 2
-        if self.kind == "row":
-            x0, x1 = MARGIN, line[0].vector.left() - 5
-        else:
-            x0, x1 = line[-1].vector.right() + 5, self.width() - MARGIN
-        if x1 - x0 >= 8:
-            p.setPen(QPen(MUTED, 1.4))
-            tip, tail = (x1, x0) if self.kind == "row" else (x0, x1)
-            self._arrow(p, tail, tip, y)
-
-    @staticmethod
-    def _arrow(p: QPainter, tail: float, tip: float, y: float) -> None:
-        p.drawLine(QPointF(tail, y), QPointF(tip, y))
-        head = 4.0 if tip > tail else -4.0
-        p.drawLine(QPointF(tip, y), QPointF(tip - head, y - 3.5))
-        p.drawLine(QPointF(tip, y), QPointF(tip - head, y + 3.5))
-
-    def _paint_item(self, p: QPainter, placed: _Placed) -> None:
-        item = placed.item
-        if item.matrix is not None and placed.matrix is not None:
-            self._paint_label(p, item.symbol, placed.symbol_pos, above=True)
-            self._paint_matrix(p, placed.matrix, item.matrix)
-        if self.is_computed(item):
-            self._paint_matrix(p, placed.vector, item.vector)
-        else:
-            pen = QPen(EMPTY, 1.2, Qt.PenStyle.DashLine)
-            p.setPen(pen)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRoundedRect(placed.vector.adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
-        self._paint_label(p, item.vector_symbol, placed.vector_symbol_pos, above=False)
-
-    def _paint_label(self, p: QPainter, text: str, pos: QPointF, above: bool) -> None:
-        doc = self._doc(text)
-        p.save()
-        y = pos.y() - doc.size().height() if above else pos.y()
-        p.translate(pos.x(), y)
-        doc.drawContents(p)
-        p.restore()
-
-    def _paint_matrix(self, p: QPainter, rect: QRectF, values: Array) -> None:
-        vmax = style.nice_range(float(np.max(np.abs(values), initial=0.0)))
-        rows, cols = values.shape
-        if _is_numeric(values.shape):
-            fills = style.rgb(values, vmax)
-            light = style.text_is_light(values, vmax)
-            cw, ch = rect.width() / cols, rect.height() / rows
-            p.setFont(self.number_font)
-            p.setPen(Qt.PenStyle.NoPen)
-            for i in range(rows):
-                for j in range(cols):
-                    r, g, b = (int(c) for c in fills[i, j])
-                    cell = QRectF(rect.left() + j * cw, rect.top() + i * ch, cw, ch)
-                    p.fillRect(cell.adjusted(0.5, 0.5, -0.5, -0.5), QColor(r, g, b))
-            for i in range(rows):
-                for j in range(cols):
-                    v = float(values[i, j])
-                    cell = QRectF(rect.left() + j * cw, rect.top() + i * ch, cw, ch)
-                    ink = QColor("#ffffff") if light[i, j] else INK
-                    if v == 0.0:
-                        ink = MUTED
-                    p.setPen(ink)
-                    p.drawText(cell, Qt.AlignmentFlag.AlignCenter, self.cell_text(v))
-        else:
-            side = int(max(rect.width(), rect.height()))
-            image = style.image(values, vmax, max_side=max(side, 1))
-            p.save()
-            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-            p.drawImage(rect, image)
-            p.restore()
-        # Matrix brackets: the factors read as maths, and a row reads as a row.
-        p.setPen(QPen(INK, 1.2))
-        tick = 3.0
-        left, right = rect.left() - 2.5, rect.right() + 2.5
-        top, bottom = rect.top() - 1.5, rect.bottom() + 1.5
-        p.drawLine(QPointF(left, top), QPointF(left, bottom))
-        p.drawLine(QPointF(left, top), QPointF(left + tick, top))
-        p.drawLine(QPointF(left, bottom), QPointF(left + tick, bottom))
-        p.drawLine(QPointF(right, top), QPointF(right, bottom))
-        p.drawLine(QPointF(right, top), QPointF(right - tick, top))
-        p.drawLine(QPointF(right, bottom), QPointF(right - tick, bottom))
-
-    # -- tooltips ------------------------------------------------------------------------
-    def value_at(self, pos: QPointF) -> tuple[str, int, int, float] | None:
-        """(name, row, column, value) of the matrix or vector entry under `pos` (0-based
-        indices into the full array, also for a thinned heatmap), or None."""
-        for placed in self._placed:
-            item = placed.item
-            targets = [(placed.vector, item.vector, item.vector_symbol)]
-            if placed.matrix is not None and item.matrix is not None:
-                targets.append((placed.matrix, item.matrix, item.symbol))
-            for rect, values, name in targets:
-                if values is item.vector and not self.is_computed(item):
-                    continue
-                if rect.contains(pos):
-                    rows, cols = values.shape
-                    i = min(rows - 1, int((pos.y() - rect.top()) / rect.height() * rows))
-                    j = min(cols - 1, int((pos.x() - rect.left()) / rect.width() * cols))
-                    return name, i, j, float(values[i, j])
+# -- the canvas link -------------------------------------------------------------------------
+def link_to_hit(link: Link | None) -> Hit | None:
+    """The canvas item that a chain entry is: an edge, a neuron aˡᵢ (or xᵢ) or zˡᵢ."""
+    if link is None:
         return None
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
-            help_event: QHelpEvent = event  # type: ignore[assignment]
-            hit = self.value_at(QPointF(help_event.pos()))
-            if hit is None:
-                QToolTip.hideText()
-                event.ignore()
-                return True
-            name, i, j, value = hit
-            QToolTip.showText(
-                help_event.globalPos(),
-                f"{name}<sub>{i + 1},{j + 1}</sub> = {fmt_full(value)}",
-                self,
-            )
-            return True
-        return super().event(event)
+    if link.kind == "edge":
+        return Hit("edge", link.layer, link.i, link.j)
+    return Hit("neuron" if link.kind == "a" else "z", link.layer, link.i)
 
 
-def _layer_of(name: str) -> int:
-    match = _FACTOR_NAME.fullmatch(name)
-    if match is None:
-        raise ValueError(f"not a chain factor name: {name!r}")
-    return int(match.group(2))
+def hit_to_link(hit: Hit | None) -> Link | None:
+    """The chain entries that a canvas item is (None for boxes, buttons, y)."""
+    if hit is None:
+        return None
+    if hit.kind == "edge":
+        return Link("edge", hit.layer, hit.i, hit.j)
+    if hit.kind in ("neuron", "z"):
+        return Link("a" if hit.kind == "neuron" else "z", hit.layer, hit.i)
+    return None
 
 
-def _start_item(name: str, vector: Array) -> StripItem:
-    """Where a form starts: the loss gradient, a vector with no factor above it."""
-    return StripItem(name, "", None, vector, name, factor_html(name), 0, _layer_of(name))
-
-
-def _factor_item(factor, step, order: int) -> StripItem:
-    """One factor of a form, with the running vector after multiplying by it."""
-    return StripItem(
-        factor.name,
-        factor_html(factor.name, factor.diagonal),
-        factor.matrix,
-        step.value,
-        step.name,
-        vector_html(step.name),
-        order,
-        _layer_of(factor.name),
+# -- (AB)ᵀ = BᵀAᵀ -----------------------------------------------------------------------------
+def _matrix_html(values: Array) -> str:
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td align='right' style='padding:0 5px'>{fmt_short(v)}</td>" for v in row)
+        + "</tr>"
+        for row in np.atleast_2d(values)
+    )
+    return (
+        "<table cellspacing='0' style='border-left:1px solid #263238; border-right:1px solid "
+        f"#263238'>{rows}</table>"
     )
 
 
-def derivative_items(result: ChainResult) -> list[StripItem]:
-    """The derivative form as strip items: ∂C/∂aᴸ (a row, where the product starts), then
-    each factor J_fᴸ, Wᴸ, …, W¹ with the running row after it."""
-    start = result.factors[0]
-    items = [_start_item(start.name, start.matrix)]
-    for k, (factor, step) in enumerate(
-        zip(result.factors[1:], result.steps_derivative_row, strict=True), start=1
-    ):
-        items.append(_factor_item(factor, step, k))
-    return items
+def transpose_demo_html(result: ChainResult) -> str:
+    """(AB)ᵀ = BᵀAᵀ on the first two factors after ∂C/∂aᴸ in the row form, A = J_fᴸ and
+    B = Wᴸ, with this network's numbers (or a note when they are too big to write out)."""
+    depth = len(result.sizes) - 1
+    a = result.factors[1].matrix
+    b = result.factors[2].matrix
+    if max(*a.shape, *b.shape) > DEMO_MAX:
+        return (
+            f"(AB)<sup>T</sup> = B<sup>T</sup>A<sup>T</sup> holds for any A and B; this "
+            f"network's factors are too big to write out here (over {DEMO_MAX} × {DEMO_MAX})."
+        )
+    elementwise = result.factors[1].diagonal
+    a_sym = render(t_fprime(depth, elementwise, "jacobian"))[1]
+    at_sym = render(t_fprime_t(depth, elementwise, "jacobian"))[1]
+    w, wt = f"W<sup>{depth}</sup>", f"(W<sup>{depth}</sup>)<sup>T</sup>"
+    ab, ab_t, bt_at = a @ b, (a @ b).T, b.T @ a.T
+    same = (
+        "bit for bit"
+        if np.array_equal(ab_t, bt_at)
+        else f"to {fmt_full(float(np.max(np.abs(ab_t - bt_at))))}"
+    )
+    cell = "style='padding:0 6px; vertical-align:middle'"
+    row = (
+        f"Two adjacent factors of the row form: A = {a_sym}, B = {w}."
+        f"<table><tr><td {cell}>A =</td><td {cell}>{_matrix_html(a)}</td>"
+        f"<td {cell}>B =</td><td {cell}>{_matrix_html(b)}</td>"
+        f"<td {cell}>AB =</td><td {cell}>{_matrix_html(ab)}</td></tr></table>"
+        f"<table><tr><td {cell}>(AB)<sup>T</sup> =</td><td {cell}>{_matrix_html(ab_t)}</td>"
+        f"<td {cell}>B<sup>T</sup>A<sup>T</sup> = {wt} {at_sym} =</td>"
+        f"<td {cell}>{_matrix_html(bt_at)}</td></tr></table>"
+    )
+    note = (
+        f"Equal ({same}). Transposing a product transposes each factor <i>and reverses their "
+        "order</i>: row i of AB is row i of A times B, which is column i of B<sup>T</sup>A"
+        "<sup>T</sup>. Applied to the whole chain, that turns the row form into the column "
+        "form."
+    )
+    if elementwise:
+        note += " Here A is diagonal, so A<sup>T</sup> = A; only the order changes."
+    return row + note
 
 
-def gradient_items(result: ChainResult) -> list[StripItem]:
-    """The gradient form as strip items in written order, (W¹)ᵀ, (J_f¹)ᵀ, …, (J_fᴸ)ᵀ, then
-    ∇ₐC (a column, where the product starts); each factor with the running column after
-    multiplying by it, which is computed right to left."""
-    factors = result.gradient_factors
-    steps = result.steps_gradient
-    count = len(steps)  # 2L
-    items = []
-    for k, factor in enumerate(factors[:-1]):
-        step = steps[count - 1 - k]
-        items.append(_factor_item(factor, step, count - k))
-    start = factors[-1]
-    items.append(_start_item(start.name, start.matrix))
-    return items
+class _Section(QWidget):
+    """A titled, collapsible part of the panel: the title is a button that folds it."""
+
+    def __init__(self, title: str, body: QWidget, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.button = QToolButton()
+        self.button.setText(title)
+        self.button.setCheckable(True)
+        self.button.setChecked(True)
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.setArrowType(Qt.ArrowType.DownArrow)
+        self.button.setAutoRaise(True)
+        self.button.setStyleSheet("QToolButton { font-weight: bold; border: none; }")
+        self.button.toggled.connect(self.set_open)
+        self.body = body
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(self.button)
+        box.addWidget(body)
+
+    def set_open(self, open_: bool) -> None:
+        self.button.setChecked(open_)
+        self.button.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+        self.body.setVisible(open_)
+
+    @property
+    def is_open(self) -> bool:
+        return self.button.isChecked()
 
 
 @dataclass(frozen=True)
@@ -673,7 +226,7 @@ class ChainFocus:
 def focus_for(step: Step | None, depth: int) -> ChainFocus:
     """The chain factor that `step` applies, in both forms, and how far backprop has got:
     loss_grad → ∇ₐC; activation_grad of layer l → J_fˡ (and (J_fˡ)ᵀ); transpose of layer l →
-    Wˡ (and (Wˡ)ᵀ); weight_grad leaves the chain where it was; forward steps come before
+    Wˡ (and (Wˡ)ᵀ); weight_grad stays on J_fˡ, whose δˡ it uses; forward steps come before
     any of it. None (before the first step) shows everything."""
     rest = PHASE_COLORS["backward"]
     if step is None:
@@ -683,20 +236,22 @@ def focus_for(step: Step | None, depth: int) -> ChainFocus:
     if step.kind == "loss_grad":
         return ChainFocus(f"dC_da{depth}", f"grad_a{depth}", 1, accent)
     if step.kind in ("activation_grad", "weight_grad"):
-        done = 2 + 2 * (depth - l)
-        if step.kind == "weight_grad":
-            return ChainFocus("", "", done, accent)
-        return ChainFocus(f"J_f{l}", f"J_f{l}T", done, accent)
+        # ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ uses the δˡ just computed: the chain stays on its line.
+        return ChainFocus(f"J_f{l}", f"J_f{l}T", 2 + 2 * (depth - l), accent)
     if step.kind == "transpose":
         return ChainFocus(f"W{l}", f"W{l}T", 3 + 2 * (depth - l), accent)
     return ChainFocus("", "", 0, accent)
 
 
 class ChainView(QWidget):
-    """The chain of dC/dx for the document's network and sample: both forms with their
-    numbers, the results side by side, and the cost of each order. Follows
+    """The chain of dC/dx for the document's network and sample. Follows
     `document.network_changed` (recomputing only while visible, else when next shown) and,
-    given a player, highlights the factor the current backward step applies."""
+    given a player, highlights and scrolls to the line of the current backward step.
+
+    Linked with the canvas by the main window: `hovered(Link | None)` when the mouse is on
+    an entry, `show_link(link)` to mark the entries that a canvas item is."""
+
+    hovered = Signal(object)
 
     def __init__(self, document: Document, player: Player | None = None, parent=None):
         super().__init__(parent)
@@ -713,26 +268,33 @@ class ChainView(QWidget):
         self.intro = self._label(
             "The derivative of the scalar C is a <b>row</b> vector; the gradient is the "
             "<b>column</b> of the same numbers. Transposing a product reverses its order and "
-            "transposes every factor — that is why backprop multiplies by (W<sup>l</sup>)ᵀ, "
-            "from the loss back to the input."
+            "transposes every factor — that is why backprop multiplies by (W<sup>l</sup>)"
+            "<sup>T</sup>, from the loss back to the input."
         )
-        self.derivative_title = self._label("")
-        self.derivative_strip = ChainStrip("row")
-        self.gradient_title = self._label("")
-        self.gradient_strip = ChainStrip("column")
+        self.forms_label = self._label("")
+        self.recursion_label = self._label("")
         self.big_note = self._label("")
         self.big_note.setStyleSheet(
             "QLabel { background: #fff8e1; border: 1px solid #e39b12; border-radius: 4px;"
             " padding: 6px; }"
         )
+        self.table = ChainTable()
+        self.table.hovered.connect(self.hovered)
+        self.table.entry_clicked.connect(self.show_dot_product)
+        self.single_box = QCheckBox("One layer at a time (large)")
+        self.single_box.setToolTip("Show only the current step's layer, drawn large")
+        self.single_box.toggled.connect(self._single_toggled)
+        self.dot_label = self._label(
+            f"<span style='color:{MUTED}'>Click an entry of a running row or column to see "
+            "the dot product that computes it.</span>"
+        )
+        self.demo_label = self._label("")
+        self.conventions_label = self._label(CONVENTIONS_HTML)
         self.results_label = self._label("")
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(9.0)
         self.results_label.setFont(mono)
-        self.results_title = self._label("<b>③ The same numbers</b>")
         self.results_note = self._label("")
-
-        self.costs_title = self._label("<b>④ What each order costs</b>")
         self.costs_label = self._label("")
         self.vary_combo = QComboBox()
         for text, axis in AXIS_CHOICES:
@@ -744,31 +306,18 @@ class ChainView(QWidget):
         self.vary_combo.currentIndexChanged.connect(lambda _i: self._update_plot(force=True))
         self.plot = self._make_plot()
 
-        content = QWidget()
-        column = QVBoxLayout(content)
-        column.setContentsMargins(10, 8, 10, 10)
-        column.setSpacing(6)
-        column.addWidget(self.intro)
-        column.addWidget(self.big_note)
-        column.addSpacing(4)
-        column.addWidget(self.derivative_title)
-        column.addWidget(self.derivative_strip)
-        column.addWidget(_rule())
-        column.addWidget(self.gradient_title)
-        column.addWidget(self.gradient_strip)
-        column.addWidget(_rule())
-
-        results = QWidget()
-        results_box = QVBoxLayout(results)
-        results_box.setContentsMargins(0, 0, 0, 0)
-        results_box.addWidget(self.results_title)
-        results_box.addWidget(self.results_label)
-        results_box.addWidget(self.results_note)
-        results_box.addStretch(1)
+        recursion = self._stack(self.recursion_label)
+        table = QWidget()
+        table_box = QVBoxLayout(table)
+        table_box.setContentsMargins(0, 0, 0, 0)
+        table_box.addWidget(self.forms_label)
+        table_box.addWidget(self.single_box)
+        table_box.addWidget(self.table)
+        table_box.addWidget(self.dot_label)
+        results = self._stack(self.results_label, self.results_note)
         costs = QWidget()
         costs_box = QVBoxLayout(costs)
         costs_box.setContentsMargins(0, 0, 0, 0)
-        costs_box.addWidget(self.costs_title)
         costs_box.addWidget(self.costs_label)
         vary_row = QHBoxLayout()
         vary_label = QLabel("Plot the cost")
@@ -778,10 +327,30 @@ class ChainView(QWidget):
         vary_row.addStretch(1)
         costs_box.addLayout(vary_row)
         costs_box.addWidget(self.plot)
+        self.sections = {
+            "recursion": _Section("The δ recursion, written once", recursion),
+            "forms": _Section("① Row form ↔ column form, factor by factor", table),
+            "transpose": _Section("② (AB)ᵀ = BᵀAᵀ with this network's numbers",
+                                  self._stack(self.demo_label)),
+            "conventions": _Section("③ Row or column? The layout conventions",
+                                    self._stack(self.conventions_label)),
+            "results": _Section("④ The same numbers", results),
+            "costs": _Section("⑤ What each order costs", costs),
+        }  # fmt: skip
+
+        self.content = QWidget()
+        column = QVBoxLayout(self.content)
+        column.setContentsMargins(10, 8, 10, 10)
+        column.setSpacing(6)
+        column.addWidget(self.intro)
+        column.addWidget(self.big_note)
+        for key in ("recursion", "forms", "transpose", "conventions"):
+            column.addWidget(self.sections[key])
+            column.addWidget(_rule())
         self.bottom = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self.bottom.setSpacing(14)
-        self.bottom.addWidget(results, 1)
-        self.bottom.addWidget(costs, 1)
+        self.bottom.addWidget(self.sections["results"], 1)
+        self.bottom.addWidget(self.sections["costs"], 1)
         column.addLayout(self.bottom)
         column.addStretch(1)
 
@@ -789,7 +358,7 @@ class ChainView(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.scroll.setWidget(content)
+        self.scroll.setWidget(self.content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
@@ -809,6 +378,15 @@ class ChainView(QWidget):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
+    @staticmethod
+    def _stack(*widgets: QWidget) -> QWidget:
+        holder = QWidget()
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(0, 0, 0, 0)
+        for w in widgets:
+            box.addWidget(w)
+        return holder
+
     def _make_plot(self) -> pg.PlotWidget:
         plot = pg.PlotWidget(background="w")
         plot.setMinimumHeight(PLOT_HEIGHT)
@@ -822,23 +400,16 @@ class ChainView(QWidget):
         for axis in ("left", "bottom"):
             item.getAxis(axis).setPen(pg.mkPen(MUTED))
             item.getAxis(axis).setTextPen(pg.mkPen(INK))
-        item.setLabel("left", "multiplications", color=INK.name())
-        legend = item.addLegend(offset=(6, 4), labelTextColor=INK.name())
+        item.setLabel("left", "multiplications", color=INK)
+        self.legend = legend = item.addLegend(offset=(6, 4), labelTextColor=INK)
         legend.setBrush(pg.mkBrush(255, 255, 255, 220))
         backward, forward = PHASE_COLORS["backward"], PHASE_COLORS["forward"]
         self.curve_vector = item.plot(
-            pen=pg.mkPen(backward, width=2.5), name="vector first: from the loss (backprop)"
+            pen=pg.mkPen(backward, width=2.5), name="from the loss end (backprop)"
         )
         self.curve_matrix = item.plot(
             pen=pg.mkPen(forward, width=2.5, style=Qt.PenStyle.DashLine),
-            name="matrix first: from the input",
-        )
-        self.here = item.plot(
-            pen=None,
-            symbol="o",
-            symbolSize=9,
-            symbolBrush=[pg.mkBrush(backward), pg.mkBrush(forward)],
-            symbolPen=pg.mkPen("w", width=1.5),
+            name="from the input end",
         )
         # Only on the output axis: the Jacobian ∂aᴸ/∂x, as if C were the vector aᴸ.
         self.curve_jacobian_loss = item.plot(
@@ -849,12 +420,19 @@ class ChainView(QWidget):
             pen=pg.mkPen(forward, width=1.2, style=Qt.PenStyle.DashDotLine),
             name="∂aᴸ/∂x from the input end",
         )
+        self.here = item.plot(
+            pen=None,
+            symbol="o",
+            symbolSize=9,
+            symbolBrush=[pg.mkBrush(backward), pg.mkBrush(forward)],
+            symbolPen=pg.mkPen("w", width=1.5),
+        )
         self.marker = pg.InfiniteLine(
             angle=90,
             movable=False,
             pen=pg.mkPen(MUTED, width=1, style=Qt.PenStyle.DotLine),
             label="this network",
-            labelOpts={"position": 0.1, "color": INK.name()},
+            labelOpts={"position": 0.1, "color": INK},
         )
         item.addItem(self.marker, ignoreBounds=True)
         return plot
@@ -862,12 +440,22 @@ class ChainView(QWidget):
     # -- state ---------------------------------------------------------------------------
     @property
     def highlighted(self) -> tuple[str, str]:
-        """The factor highlighted in the derivative form and in the gradient form."""
-        return self.derivative_strip.highlighted, self.gradient_strip.highlighted
+        """The factor highlighted in the row form and in the column form."""
+        return self._focus.derivative, self._focus.gradient
+
+    @property
+    def current_line(self) -> int:
+        """The order of the highlighted line of the table (−1: none)."""
+        return self.table.current
 
     def sizeHint(self) -> QSize:
         # Modest: a dock asks for this much, and the canvas keeps the rest of the window.
         return QSize(560, 640)
+
+    def preferred_width(self) -> int:
+        """The width that shows the two forms side by side without a scroll bar."""
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        return max(self.table.sizeHint().width(), 360) + 20 + bar + 4
 
     def minimumSizeHint(self) -> QSize:
         return QSize(280, 200)
@@ -899,8 +487,33 @@ class ChainView(QWidget):
 
     def _apply_focus(self) -> None:
         f = self._focus
-        self.derivative_strip.set_state(f.derivative, f.computed, f.accent)
-        self.gradient_strip.set_state(f.gradient, f.computed, f.accent)
+        order = next((line.order for line in self.table.lines if line.name == f.derivative), -1)
+        self.table.set_state(order, f.computed, f.accent)
+        if order >= 0:
+            self._scroll_to(order)
+
+    def _scroll_to(self, order: int) -> None:
+        """Bring line `order` of the table into view (the current playback step)."""
+        rect = self.table.line_rect(order)
+        if rect is None or not self.sections["forms"].is_open:
+            return
+        top = self.table.mapTo(self.content, rect.topLeft().toPoint())
+        half = int(rect.height() / 2)
+        self.scroll.ensureVisible(
+            self.scroll.horizontalScrollBar().value(), top.y() + half, 0, half + 8
+        )
+
+    def _single_toggled(self, on: bool) -> None:
+        self.table.set_single(on)
+        self._apply_focus()
+
+    def show_link(self, link: Link | None) -> None:
+        """Mark the entries that are `link` on the canvas (a hovered edge or neuron)."""
+        self.table.set_linked(link)
+
+    def show_dot_product(self, order: int, k: int) -> None:
+        """Write out entry k of the running vector of line `order` as its dot product."""
+        self.dot_label.setText(dot_product_html(self.table.lines, order, k))
 
     # -- content -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -916,18 +529,21 @@ class ChainView(QWidget):
         self.result = None if self.too_big else chain_forms(network)
         self._show_titles(network)
         if self.result is None:
-            self.derivative_strip.set_items([])
-            self.gradient_strip.set_items([])
-            self.derivative_strip.hide()
-            self.gradient_strip.hide()
+            self.table.set_lines([], {})
+            self.table.hide()
+            self.single_box.hide()
             self.big_note.setText(self._big_note_html(self.costs))
             self.big_note.show()
+            self.demo_label.setText("")
         else:
-            self.derivative_strip.set_items(derivative_items(self.result))
-            self.gradient_strip.set_items(gradient_items(self.result))
-            self.derivative_strip.show()
-            self.gradient_strip.show()
+            names = {network.depth + 1: f"the loss: {network.loss.replace('_', ' ')}"}
+            for l, layer in enumerate(network.layers, start=1):
+                names[l] = f"layer {l}: {layer.activation}, {layer.size} neurons"
+            self.table.set_lines(chain_lines(self.result, notation.display().notation), names)
+            self.table.show()
+            self.single_box.show()
             self.big_note.hide()
+            self.demo_label.setText(transpose_demo_html(self.result))
         self._show_results()
         self._show_costs(network)
         self._update_plot()
@@ -940,26 +556,28 @@ class ChainView(QWidget):
             for l, layer in enumerate(network.layers, start=1)
         }
         row = " · ".join(
-            [factor_html(f"dC_da{L}")]
-            + [f"{factor_html(f'J_f{l}', ew[l])} · {factor_html(f'W{l}')}" for l in range(L, 0, -1)]
+            [render(t_row(L))[1]]
+            + [f"{render(t_fprime(l, ew[l]))[1]} · W<sup>{l}</sup>" for l in range(L, 0, -1)]
         )
         col = " · ".join(
-            [f"{factor_html(f'W{l}T')} · {factor_html(f'J_f{l}T', ew[l])}" for l in range(1, L + 1)]
-            + [factor_html(f"grad_a{L}")]
+            [f"(W<sup>{l}</sup>)<sup>T</sup> · {render(t_fprime_t(l, ew[l]))[1]}"
+             for l in range(1, L + 1)]
+            + [render(t_grad(L))[1]]
+        )  # fmt: skip
+        self.forms_label.setText(
+            f"<span style='font-size:11pt'>∂C/∂x = {row}</span><br>"
+            f"<span style='font-size:11pt'>∇<sub>x</sub>C = {col}</span><br>"
+            f"<span style='color:{MUTED}'>One line per multiplication, in backprop's order "
+            "(from the loss end): each factor beside its transpose (#k is its place in its "
+            "written form: the first of one is the last of the other), each running row "
+            "beside the equal running column — the δ<sup>l</sup> and ∇<sub>a<sup>l</sup></sub>"
+            "C the canvas shows at the same playback step. Hover an entry to find it on the "
+            "canvas; click a running entry for its dot product.</span>"
         )
-        self.derivative_title.setText(
-            "<b>① Derivative form</b> — a row vector times matrices, <b>left to right</b>:"
-            f"<br><span style='font-size:12pt'>∂C/∂x = {row}</span>"
-            f"<br><span style='color:{MUTED.name()}'>Top: each factor. Below it: the running "
-            "row after multiplying by it.</span>"
-        )
-        self.gradient_title.setText(
-            "<b>② Gradient form</b> — the same factors transposed, in <b>reverse order</b>, "
-            "times a column vector, <b>right to left</b>:"
-            f"<br><span style='font-size:12pt'>∇<sub>x</sub>C = {col}</span>"
-            f"<br><span style='color:{MUTED.name()}'>Below each factor: the running column "
-            "after multiplying by it — δ<sup>l</sup> after (J<sub>f</sub><sup>l</sup>)ᵀ, "
-            "exactly backprop's steps.</span>"
+        recursion = "<br>".join(render(t)[1] for t in notation.t_recursion())
+        self.recursion_label.setText(
+            f"<span style='font-size:11.5pt'>{recursion}</span><br>"
+            f"<span style='color:{MUTED}'>{render(notation.MEETING_NOTE)[1]}</span>"
         )
 
     def _big_note_html(self, costs: ChainCosts) -> str:
@@ -1020,11 +638,11 @@ class ChainView(QWidget):
         for start in range(0, shown, per_block):
             part = range(start, min(shown, start + per_block))
             head = "".join(
-                f"<td align='right' style='{cell}; color:{MUTED.name()}'>x<sub>{i + 1}</sub></td>"
+                f"<td align='right' style='{cell}; color:{MUTED}'>x<sub>{i + 1}</sub></td>"
                 for i in part
             )
             body = "".join(
-                f"<tr><td style='{cell}; color:{MUTED.name()}'>{label}</td>"
+                f"<tr><td style='{cell}; color:{MUTED}'>{label}</td>"
                 + "".join(f"<td align='right' style='{cell}'>{fmt_full(vs[i])}</td>" for i in part)
                 + "</tr>"
                 for label, vs in rows
@@ -1032,7 +650,7 @@ class ChainView(QWidget):
             blocks.append(f"<tr><td></td>{head}</tr>{body}")
         spacer = f"<tr><td colspan='{per_block + 1}' style='font-size:4pt'>&nbsp;</td></tr>"
         more = (
-            f"<tr><td colspan='{per_block + 1}' style='color:{MUTED.name()}'>… and "
+            f"<tr><td colspan='{per_block + 1}' style='color:{MUTED}'>… and "
             f"{n - SHOWN_RESULTS:,} more components</td></tr>"
             if n > SHOWN_RESULTS
             else ""
@@ -1059,7 +677,7 @@ class ChainView(QWidget):
     def _show_costs(self, network: Network) -> None:
         costs = self.costs
         assert costs is not None
-        muted = MUTED.name()
+        muted = MUTED
         cell = "padding:1px 8px 1px 0"
         text = (
             f"<table cellspacing='0'>"
@@ -1109,19 +727,23 @@ class ChainView(QWidget):
         self.curve_vector.setData(xs, [c.loss_end for c in curve])
         self.curve_matrix.setData(xs, [c.input_end for c in curve])
         vector_output = axis == "output"
-        for item, values in (
-            (self.curve_jacobian_loss, [c.jacobian_loss_end for c in curve]),
-            (self.curve_jacobian_input, [c.jacobian_input_end for c in curve]),
+        for item, values, name in (
+            (self.curve_jacobian_loss, [c.jacobian_loss_end for c in curve], "output"),
+            (self.curve_jacobian_input, [c.jacobian_input_end for c in curve], "input"),
         ):
             item.setData(xs, values) if vector_output else item.setData([], [])
             item.setVisible(vector_output)
+            # The legend names these curves only while they are drawn.
+            self.legend.removeItem(item)
+            if vector_output:
+                self.legend.addItem(item, f"if C were aᴸ: ∂aᴸ/∂x from the {name} end")
         self.here.setData([here, here], [costs.loss_end, costs.input_end])
         self.marker.setValue(math.log10(here))  # the view is in log10 units
         # The label goes on the side of the line with room for it.
         right_half = math.log10(here) > math.log10(top) / 2
         self.marker.label.setAnchor((1.05, 0.5) if right_half else (-0.05, 0.5))
         item = self.plot.getPlotItem()
-        item.setLabel("bottom", AXIS_LABELS[axis], color=INK.name())
+        item.setLabel("bottom", AXIS_LABELS[axis], color=INK)
         item.setXRange(0.0, math.log10(top), padding=0.02)
         # Powers of two: the widths people give layers, and labels that never collide.
         ticks = [2**k for k in range(int(math.log2(top)) + 1)]
@@ -1131,5 +753,5 @@ class ChainView(QWidget):
 def _rule() -> QFrame:
     line = QFrame()
     line.setFrameShape(QFrame.Shape.HLine)
-    line.setStyleSheet(f"color: {EMPTY.name()};")
+    line.setStyleSheet(f"color: {EMPTY};")
     return line
