@@ -590,11 +590,11 @@ class ChainTable(QWidget):
         p.setFont(self._font(9.5))
         p.setPen(INK)
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
-        p.drawText(head, flags, "Row form: dC/dx, left to right\n(vector × matrix)")
+        p.drawText(head, flags, "Row form: ∂C/∂x, left to right\n(vector × matrix)")
         p.drawText(
             QRectF(col_x, MARGIN, col_w, HEADER * s - 8),
             flags,
-            "Column form: ∇C, right to left\n(matrix × vector) — backprop",
+            "Column form: ∇ₓC, right to left\n(matrix × vector) — backprop",
         )
         p.setPen(QPen(RULE, 1.0))
         x = col_x - SIDE_GAP * s / 2
