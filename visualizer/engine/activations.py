@@ -7,8 +7,9 @@ along the last axis. All are stable for |z| up to 1e4 (no overflow warnings, no 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -125,10 +126,19 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+T = TypeVar("T")
+
+
+def lookup(registry: Mapping[str, T], name: str, what: str) -> T:
+    """registry[name]; ValueError naming the known ones otherwise (every registry of the
+    engine — activations, losses — refuses an unknown name in the same words)."""
+    try:
+        return registry[name]
+    except KeyError:
+        known = ", ".join(registry)
+        raise ValueError(f"unknown {what} {name!r} (known: {known})") from None
+
+
 def get_activation(name: str) -> Activation:
     """The activation called `name`; ValueError naming the known ones otherwise."""
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        known = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {name!r} (known: {known})") from None
+    return lookup(ACTIVATIONS, name, "activation")

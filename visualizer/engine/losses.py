@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from visualizer.engine.activations import ACTIVATIONS
+from visualizer.engine.activations import ACTIVATIONS, lookup
 from visualizer.notation import format_number, sub, sup
 
 Array = np.ndarray
@@ -102,11 +102,7 @@ LOSSES: dict[str, Loss] = {
 
 def get_loss(name: str) -> Loss:
     """The loss called `name`; ValueError naming the known ones otherwise."""
-    try:
-        return LOSSES[name]
-    except KeyError:
-        known = ", ".join(LOSSES)
-        raise ValueError(f"unknown loss {name!r} (known: {known})") from None
+    return lookup(LOSSES, name, "loss")
 
 
 # -- the output stage ------------------------------------------------------------------------
