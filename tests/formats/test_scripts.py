@@ -58,6 +58,8 @@ CASES = [
     *[(["tanh", act], "half_squared_error") for act in ACTIVATIONS if act != "softmax"],
     *[(["silu", "softmax"], loss) for loss in LOSSES if loss != "binary_cross_entropy"],
     (["gelu", "sigmoid"], "binary_cross_entropy"),
+    (["tanh", "sigmoid"], "cross_entropy"),
+    (["tanh", "softmax"], "binary_cross_entropy"),
     (["leaky_relu", "identity"], "mean_squared_error"),
 ]
 
@@ -94,3 +96,23 @@ def test_torch_script_is_python_and_matches_the_engine_when_torch_is_there(
     assert "nn.Sequential(" in text and "loss.backward()" in text
     if HAS_TORCH:  # torch is not a dependency; where it is installed, run the script
         _assert_matches(_run(path), net)
+
+
+@pytest.mark.parametrize(
+    ("output", "loss", "bias"),
+    [
+        ("sigmoid", "cross_entropy", [-700.0, 3.0]),
+        ("softmax", "binary_cross_entropy", [900.0, -400.0]),
+    ],
+)
+def test_numpy_script_computes_saturated_outputs_from_the_logits_as_the_engine(
+    tmp_path, output, loss, bias
+) -> None:
+    net = _network(["tanh", output], loss)
+    last = net.layers[-1]
+    net = net.replace(layers=(net.layers[0], type(last)(last.weights, bias, output)))
+    path = tmp_path / "saturated.py"
+    scripts.save_script(net, path, "numpy")
+    got = _run(path)
+    assert float(got["C"]) > 300  # exact, not capped at 690.78 per unit nor zero-gradient
+    _assert_matches(got, net)

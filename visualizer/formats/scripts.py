@@ -50,10 +50,11 @@ _NUMPY_ACTIVATIONS = {
 _LOSS_CODE = {
     "half_squared_error": ("0.5 * np.sum((a - y) ** 2)", "a - y"),
     "mean_squared_error": ("np.mean((a - y) ** 2)", "(2 / a.size) * (a - y)"),
-    "cross_entropy": ("-np.sum(y * np.log(np.maximum(a, 1e-300)))", "-y / np.maximum(a, 1e-300)"),
+    # No clamp (as in the engine): an output a cross-entropy cannot take gives inf/NaN.
+    "cross_entropy": ("-np.sum(y * np.log(a))", "-y / a"),
     "binary_cross_entropy": (
-        "-np.sum(y * np.log(np.maximum(a, 1e-300)) + (1 - y) * np.log(np.maximum(1 - a, 1e-300)))",
-        "-y / np.maximum(a, 1e-300) + (1 - y) / np.maximum(1 - a, 1e-300)",
+        "-np.sum(y * np.log(a) + (1 - y) * np.log(1 - a))",
+        "-y / a + (1 - y) / (1 - a)",
     ),
 }
 
@@ -162,6 +163,26 @@ def numpy_script(network: Network, weights_file: str | None = None) -> str:
             f"C = np.sum(y * np.logaddexp(0, -z{depth}) + (1 - y) * np.logaddexp(0, z{depth}))",
             f"delta{depth} = a - y",
         ]
+    elif last == "sigmoid" and network.loss == "cross_entropy":
+        lines += [
+            "# sigmoid + cross-entropy from the logits: -y log sigmoid(z) = y softplus(-z)",
+            f"C = np.sum(y * np.logaddexp(0, -z{depth}))",
+            f"delta{depth} = -y * sigmoid(-z{depth})",
+        ]
+    elif last == "softmax" and network.loss == "binary_cross_entropy":
+        z = f"z{depth}"
+        lines += [
+            "# softmax + binary cross-entropy from the logits: log(1 - s_i) is the log-sum-exp",
+            "# of the other logits minus that of all of them (exact where s_i rounds to 1)",
+            f"others = np.where(np.eye({z}.size, dtype=bool), -np.inf, {z})  # row i: j != i",
+            "top = np.max(others, axis=1, keepdims=True)",
+            "lse_rest = top[:, 0] + np.log(np.sum(np.exp(others - top), axis=1))",
+            f"log_s = {z} - np.max({z}) - np.log(np.sum(np.exp({z} - np.max({z}))))",
+            f"log_rest = lse_rest - ({z} - log_s)",
+            "C = -np.sum(y * log_s + (1 - y) * log_rest)",
+            "ratios = np.exp(others - lse_rest[:, None])  # s_k / (1 - s_i), 0 for k = i",
+            f"delta{depth} = {z}.size * a - y - np.sum((1 - y)[:, None] * ratios, axis=0)",
+        ]
     else:
         lines.append(f"C = {loss_value}")
         lines.append(_delta_line(last, depth, f"dC_da{depth}"))
@@ -264,14 +285,27 @@ def torch_script(network: Network, weights_file: str | None = None) -> str:
             "logits = model[:-1](x)  # sigmoid + binary cross-entropy from the logits",
             "loss = nn.functional.binary_cross_entropy_with_logits(logits, y, reduction='sum')",
         ]
+    elif last == "sigmoid" and network.loss == "cross_entropy":
+        lines += [
+            "logits = model[:-1](x)  # sigmoid + cross-entropy from the logits",
+            "loss = -(y * nn.functional.logsigmoid(logits)).sum()",
+        ]
+    elif last == "softmax" and network.loss == "binary_cross_entropy":
+        lines += [
+            "logits = model[:-1](x)  # softmax + binary cross-entropy from the logits",
+            "eye = torch.eye(logits.numel(), dtype=torch.bool)",
+            "others = logits.expand(logits.numel(), -1).masked_fill(eye, float('-inf'))",
+            "log_rest = torch.logsumexp(others, dim=-1) - torch.logsumexp(logits, dim=-1)",
+            "loss = -(y * torch.log_softmax(logits, dim=-1) + (1 - y) * log_rest).sum()",
+        ]
     else:
         lines.append("a = model(x)")
         lines.append({
             "half_squared_error": "loss = 0.5 * ((a - y) ** 2).sum()",
             "mean_squared_error": "loss = ((a - y) ** 2).mean()",
-            "cross_entropy": "loss = -(y * torch.log(a.clamp_min(1e-300))).sum()",
-            "binary_cross_entropy": "loss = nn.functional.binary_cross_entropy(a, y, "
-            "reduction='sum')",
+            # No clamp, as in the app (torch's binary_cross_entropy caps log at −100).
+            "cross_entropy": "loss = -(y * torch.log(a)).sum()",
+            "binary_cross_entropy": "loss = -(y * torch.log(a) + (1 - y) * torch.log(1 - a)).sum()",
         }[network.loss])  # fmt: skip
     lines += ["loss.backward()", "", 'print(f"C = {loss.item()!r}")']
     for l in range(1, depth + 1):
