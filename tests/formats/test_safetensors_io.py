@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from visualizer.engine.network import Sample, make_network
+from visualizer.engine.activations import ACTIVATIONS
+from visualizer.engine.network import InitSpec, Sample, make_network
 from visualizer.formats.errors import FormatError
 from visualizer.formats.models import LOGITS_NOTE, ActivationsNeeded, open_model
 from visualizer.formats.safetensors_io import read_safetensors, save_safetensors
@@ -27,6 +28,13 @@ def _state_dict(sizes=(3, 5, 2), dtype=np.float32, prefix: str = "") -> dict[str
         tensors[f"{prefix}{2 * i}.weight"] = RNG.normal(size=(n_out, n_in)).astype(dtype)
         tensors[f"{prefix}{2 * i}.bias"] = RNG.normal(size=n_out).astype(dtype)
     return tensors
+
+
+@pytest.mark.parametrize("act", list(ACTIVATIONS))
+def test_every_activation_survives_the_round_trip(tmp_path, act: str) -> None:
+    net = make_network([3, 4, 2], ["silu", act], "mean_squared_error", InitSpec(seed=5))
+    save_safetensors(net, tmp_path / "n.safetensors")
+    assert open_model(tmp_path / "n.safetensors").network == net
 
 
 def test_app_to_safetensors_to_app_is_bit_for_bit(tmp_path) -> None:

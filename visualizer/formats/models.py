@@ -169,7 +169,7 @@ def open_model(
 
     if snapshot.is_snapshot(file):
         if activations is not None:
-            raise FormatError("--activations applies to .onnx and .safetensors files")
+            raise FormatError("--activations applies to .safetensors files; this file has its own")
         network, note = snapshot.open_snapshot(file)
         return _opened(network, [note] if note else [], loss)
     if suffix != ".json":
@@ -177,7 +177,7 @@ def open_model(
         what = f"unknown suffix {file.suffix!r}" if file.suffix else "no suffix"
         raise FormatError(f"{what}: the app opens {known}")
     if activations is not None:
-        raise FormatError("--activations applies to .onnx and .safetensors files")
+        raise FormatError("--activations applies to .safetensors files; this file has its own")
     return _opened(load_network(file), [], loss, native=True)
 
 
