@@ -610,8 +610,12 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _check_output(args.gif, (".gif",))
     if args.window and step is not None:
         raise CliError("--step applies to the canvas, not to --window")
+    if args.window and (args.controls or args.no_caption or args.crop):
+        raise CliError("--controls, --no-caption and --crop apply to the canvas, not to --window")
     # Qt is loaded only now: the other commands never pay for it.
-    from visualizer.gui.render import render_animation, render_network
+    from visualizer.gui.render import SlideOptions, render_animation, render_network
+
+    options = SlideOptions(controls=args.controls, caption=not args.no_caption, crop=args.crop)
 
     try:
         if args.output is not None:
@@ -622,7 +626,9 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
                 render_window(network, args.output, size)
             else:
-                render_network(network, args.output, size, step=step, mode=args.mode)
+                size = render_network(
+                    network, args.output, size, step=step, mode=args.mode, options=options
+                )
             print(f"wrote {args.output} ({size[0]}x{size[1]})", file=out)
         else:
             progress = Progress(1, err, label="render: rendering frame")
@@ -633,7 +639,13 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
             try:
                 frames = render_animation(
-                    network, args.gif, size, fps=args.fps, progress=report, mode=args.mode
+                    network,
+                    args.gif,
+                    size,
+                    fps=args.fps,
+                    progress=report,
+                    mode=args.mode,
+                    options=options,
                 )
             finally:
                 progress.finish()
@@ -645,7 +657,8 @@ def cmd_render(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 seconds = f", {rendered / args.fps:.1f} s"
             else:
                 what, seconds = f"{frames} PNG frames at {args.fps} fps", ""
-            print(f"wrote {args.gif} ({what}{seconds}, {size[0]}x{size[1]})", file=out)
+            shape = "" if args.crop else f", {size[0]}x{size[1]}"  # a crop decides the size
+            print(f"wrote {args.gif} ({what}{seconds}{shape})", file=out)
     except OSError as exc:
         raise CliError(exc.strerror or str(exc), args.output or args.gif) from None
     return 0
@@ -893,6 +906,13 @@ def _command_parser() -> argparse.ArgumentParser:
         default="reverse",
         help="reverse mode (backprop, the default), forward mode (carrying ∂aˡ/∂x), or both",
     )
+    p.add_argument(
+        "--controls", action="store_true", help="keep the editing controls (− n + buttons)"
+    )
+    p.add_argument(
+        "--no-caption", action="store_true", help="leave out the caption (the step's equation)"
+    )
+    p.add_argument("--crop", action="store_true", help="crop the empty margins (PNG, --gif)")
     _add_sample_options(p)
     return parser
 

@@ -34,7 +34,13 @@ from PySide6.QtWidgets import (
 from visualizer.engine.network import Network
 from visualizer.formats.atomic import atomic_write
 from visualizer.formats.snapshot import write_snapshot
-from visualizer.gui.render import png_bytes, render_animation, render_network
+from visualizer.gui.render import (
+    DEFAULT_SLIDES,
+    SlideOptions,
+    png_bytes,
+    render_animation,
+    render_network,
+)
 
 PathLike = str | os.PathLike[str]
 
@@ -73,25 +79,28 @@ def write_image(
     size: tuple[int, int] = CANVAS_SIZE,
     scale: int = 1,
     step: int | str | None = None,
+    mode: str = "reverse",
+    options: SlideOptions = DEFAULT_SLIDES,
 ) -> None:
     """Write the canvas of `network` (optionally at a playback `step`, as
     `render_network` takes it) to `path`: .svg as vector graphics at `size`, .png at
     `size` × `scale` pixels (1..4). A scaled PNG is the same picture as the 1× one, only
     sharper: it is drawn from the vector rendering, not laid out again at the bigger
-    size. ValueError for another suffix or scale; OSError if it cannot be written."""
+    size. `mode` and `options` as `render_network` takes them (a scaled PNG is never
+    cropped). ValueError for another suffix or scale; OSError if it cannot be written."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ValueError(f"cannot export an image as {Path(path).name!r}: use .png or .svg")
     if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= MAX_SCALE:
         raise ValueError(f"scale must be a whole number 1..{MAX_SCALE}, got {scale!r}")
     if suffix == ".svg" or scale == 1:
-        render_network(network, path, size, step=step)
+        render_network(network, path, size, step=step, mode=mode, options=options)
         return
     from PySide6.QtSvg import QSvgRenderer  # only scaled PNGs need it
 
     with tempfile.TemporaryDirectory() as folder:
         svg = Path(folder) / "canvas.svg"
-        render_network(network, svg, size, step=step)
+        render_network(network, svg, size, step=step, mode=mode, options=options)
         renderer = QSvgRenderer(str(svg))
         if not renderer.isValid():
             raise OSError("could not read back the vector rendering of the canvas")
@@ -125,13 +134,17 @@ def write_animation(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     size: tuple[int, int] | None = None,
+    mode: str = "reverse",
+    options: SlideOptions = DEFAULT_SLIDES,
 ) -> int:
     """The forward and backward pass of `network` as a GIF (`path` ending in .gif) or a
     new folder of PNG frames, as `render_animation` writes them; returns the frames
     written, 0 if `cancelled()` became true (and then nothing is left on disk). `size`
     defaults to ANIMATION_SIZE."""
     size = size or ANIMATION_SIZE
-    return render_animation(network, path, size, progress=progress, cancelled=cancelled)
+    return render_animation(
+        network, path, size, progress=progress, cancelled=cancelled, mode=mode, options=options
+    )
 
 
 # -- the dialogs (tests replace these) -------------------------------------------------------
@@ -255,6 +268,8 @@ def export_image(
     view: QWidget | None = None,
     settings: QSettings | None = None,
     step: int | str | None = None,
+    mode: str = "reverse",
+    options: SlideOptions = DEFAULT_SLIDES,
 ):
     """File → Export Image…: the canvas as PNG at 1×, 2× or 3× the size of `view` (the
     live canvas; 1600×900 without one), or as SVG; at playback `step` when given (a step
@@ -283,7 +298,8 @@ def export_image(
     if step is not None and step != "last" and int(step) < 0:
         step = None
     try:
-        write_image(path, document.network, size, scale if path.suffix == ".png" else 1, step)
+        scale = scale if path.suffix == ".png" else 1
+        write_image(path, document.network, size, scale, step, mode, options)
     except (OSError, ValueError) as exc:
         _failed(parent, "the image", path, exc)
         return None
@@ -311,7 +327,13 @@ def export_widget_png(
     return path
 
 
-def export_animation(parent: QWidget | None, document, settings: QSettings | None = None):
+def export_animation(
+    parent: QWidget | None,
+    document,
+    settings: QSettings | None = None,
+    mode: str = "reverse",
+    options: SlideOptions = DEFAULT_SLIDES,
+):
     """File → Export Animation…: the forward and backward pass as a GIF, or as PNG frames
     in a new folder, with a progress dialog whose Cancel stops the export and leaves
     nothing behind. Returns the path written, or None (cancelled or failed)."""
@@ -348,7 +370,9 @@ def export_animation(parent: QWidget | None, document, settings: QSettings | Non
         QApplication.processEvents()  # keeps the Cancel button alive
 
     try:
-        written = write_animation(path, document.network, progress, dialog.wasCanceled)
+        written = write_animation(
+            path, document.network, progress, dialog.wasCanceled, mode=mode, options=options
+        )
     except (OSError, ValueError) as exc:
         _failed(parent, "the animation", path, exc)
         return None

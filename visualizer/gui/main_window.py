@@ -46,6 +46,7 @@ from visualizer.gui.panels.inspector import Inspector
 from visualizer.gui.panels.player_bar import PlayerBar, position_text
 from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.player import Player
+from visualizer.gui.render import SlideOptions
 from visualizer.gui.shortcuts import KeyboardHelp
 from visualizer.gui.tour import QuickTour
 from visualizer.notation import fmt_short
@@ -71,6 +72,12 @@ MODE_CHOICES = (
     ("reverse", "&Reverse Mode (backprop)", "The forward pass, then δ flowing back from the loss"),
     ("forward", "&Forward Mode", "Carry the Jacobian ∂aˡ/∂x (nˡ × n⁰) from the input to the loss"),
     ("both", "&Both", "Forward mode's pass, reverse mode's way back, and both counts compared"),
+)
+# File → Export Options: (settings key, menu text, default, tip).
+SLIDE_CHOICES = (
+    ("caption", "&Caption (the step's equation)", True, "Write the step's equation under it"),
+    ("crop", "&Tight Crop", False, "Crop the empty margins around the network"),
+    ("controls", "&Editing Controls", False, "Keep the − n + buttons and the selection"),
 )
 MODE_NAMES = (("reverse", "reverse mode"), ("forward", "forward mode"), ("both", "both modes"))
 
@@ -277,7 +284,13 @@ class MainWindow(QMainWindow):
             "Export &Image…",
             lambda: self._exported(
                 export.export_image(
-                    self, self.doc, self.view, self.settings, step=self.player.state.step
+                    self,
+                    self.doc,
+                    self.view,
+                    self.settings,
+                    step=self.player.state.step,
+                    mode=self.mode,
+                    options=self.slide_options(),
                 )
             ),
             "Ctrl+Shift+E",
@@ -290,7 +303,11 @@ class MainWindow(QMainWindow):
         )
         self.act_export_animation = self._action(
             "Export &Animation…",
-            lambda: self._exported(export.export_animation(self, self.doc, self.settings)),
+            lambda: self._exported(
+                export.export_animation(
+                    self, self.doc, self.settings, mode=self.mode, options=self.slide_options()
+                )
+            ),
             tip="The whole forward/backward pass as a GIF or a folder of PNG frames",
         )
         self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
@@ -360,6 +377,15 @@ class MainWindow(QMainWindow):
                 self.act_export_model,
             ]
         )
+        slides = file.addMenu("Export Opt&ions")
+        self.slide_actions: dict[str, QAction] = {}
+        for key, text, default, tip in SLIDE_CHOICES:
+            act = slides.addAction(text)
+            act.setCheckable(True)
+            act.setChecked(self.settings.value(f"export/{key}", default, type=bool))
+            act.setStatusTip(tip)
+            act.toggled.connect(lambda on, k=key: self.settings.setValue(f"export/{k}", on))
+            self.slide_actions[key] = act
         panels = file.addMenu("Export &Panel as PNG")
         for key in ("gradients", "check", "chain", "training"):
             act = panels.addAction(f"{key.title()}…")
@@ -501,6 +527,11 @@ class MainWindow(QMainWindow):
         self.view.set_playback_words(
             f"{position_text(self.player.steps, state.step)}: {step.title}" if step else ""
         )
+
+    def slide_options(self) -> SlideOptions:
+        """What File → Export Options says images and animations include."""
+        on = {key: act.isChecked() for key, act in self.slide_actions.items()}
+        return SlideOptions(controls=on["controls"], caption=on["caption"], crop=on["crop"])
 
     def set_mode(self, mode: str) -> None:
         """Play reverse mode (backprop), forward mode, or both; persisted. The player goes

@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
 from visualizer.engine.network import Network
@@ -140,19 +141,84 @@ def _step_index(step: int | str, count: int) -> int:
     return int(step)
 
 
+@dataclass(frozen=True)
+class SlideOptions:
+    """How an exported picture or animation is made for slides: `controls` keeps the
+    editing controls (the − n + buttons, selection and hover marks; off by default),
+    `caption` writes the step's equation and numbers in a band under the canvas (on by
+    default), `crop` trims the empty margins around the network (PNG and animations)."""
+
+    controls: bool = False
+    caption: bool = True
+    crop: bool = False
+
+
+DEFAULT_SLIDES = SlideOptions()  # no editing controls, a caption, no crop
+CROP_PAD = 16  # pixels kept around the content when cropping
+
+
+def caption_height(height: int) -> int:
+    """The caption band's height for a picture `height` pixels tall (about 8 %)."""
+    return max(30, min(96, round(height * 0.08)))
+
+
+def caption_lines(step) -> tuple[str, str, str | None]:
+    """(first line, second line, phase) of the caption for a timeline step (None: the
+    network at rest)."""
+    if step is None:
+        return "The network at rest: every forward value", "", None
+    return step.title, step.numbers_text, step.phase
+
+
+def paint_caption(painter: QPainter, rect: QRectF, step) -> None:
+    """The caption band: an accent bar in the step's phase colour (the scrubber's), the
+    step's title with its equation, and the values it computed (elided to fit)."""
+    from visualizer.gui import style
+
+    first, second, phase = caption_lines(step)
+    painter.save()
+    painter.fillRect(rect, style.BACKGROUND)
+    painter.setPen(QColor(style.FAINT))
+    painter.drawLine(rect.topLeft(), rect.topRight())
+    h = rect.height()
+    bar = QRectF(rect.left() + 0.25 * h, rect.top() + 0.15 * h, max(4.0, 0.06 * h), 0.7 * h)
+    painter.fillRect(bar, QColor(style.PHASE_COLORS.get(phase or "", style.NEUTRAL_COLOR)))
+    left = bar.right() + 0.25 * h
+    width = rect.right() - left - 0.25 * h
+    lines = [(first, round(0.34 * h), style.INK)]
+    if second:
+        lines.append((second, round(0.26 * h), style.MUTED))
+    else:
+        lines = [(first, round(0.4 * h), style.INK)]
+    total = sum(px for _, px, _ in lines) * 1.25
+    y = rect.top() + (h - total) / 2
+    for text, px, colour in lines:
+        font = style.font(px)
+        painter.setFont(font)
+        painter.setPen(QColor(colour))
+        shown = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, width)
+        line = QRectF(left, y, width, px * 1.25)
+        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+        y += px * 1.25
+    painter.restore()
+
+
 def render_network(
     network: Network,
     out_path: str | os.PathLike[str],
     size: tuple[int, int] = (1600, 900),
     step: int | str | None = None,
     mode: str = "reverse",
-) -> None:
+    options: SlideOptions = DEFAULT_SLIDES,
+) -> tuple[int, int]:
     """Write a picture of `network`'s canvas, fitted to `size` pixels, to `out_path` (.png
     or .svg, by suffix; ValueError otherwise). With `step` (0..count − 1, or "last") the
     canvas shows that step of the pass fully done, as the player would (ValueError for
     another step), in `mode` ("reverse", "forward" or "both": see timeline.build). The
     file is replaced atomically: it is either the old file or the new one. (The whole
-    main window: `window_render.render_window`.)"""
+    main window: `window_render.render_window`.) `options` (see SlideOptions): by
+    default no editing controls, a caption with the step's equation, no crop; an SVG is
+    never cropped. Returns the (width, height) written (smaller than `size` when cropped)."""
     fmt = format_of(out_path)
     size = check_size(size)
     ensure_app()
@@ -161,65 +227,136 @@ def render_network(
 
     doc = Document(network)
     title = network.name or "network"
-    with _canvas(doc, size, vector=fmt == ".svg") as canvas:
+    with _canvas(doc, size, options, vector=fmt == ".svg") as canvas:
         if step is not None:
             steps = _steps(doc, mode)
             canvas.show(steps, _step_index(step, len(steps)), 1.0)
+        if options.crop and fmt != ".svg":
+            canvas.crop_to_content([canvas.canvas_image()])
         if fmt == ".svg":
             data = _svg_bytes(canvas.paint, size, title)
+            written = size
         else:
-            data = png_bytes(canvas.image())
+            image = canvas.image()
+            data = png_bytes(image)
+            written = (image.width(), image.height())
     atomic_write(out_path, data)
+    return written
 
 
 class _Canvas:
-    """A NetworkView laid out off screen at a fixed size, painted on demand."""
+    """A NetworkView laid out off screen, painted on demand: the canvas over the top of a
+    `size` picture and, with a caption, the caption band under it (see SlideOptions)."""
 
-    def __init__(self, view, size: tuple[int, int]):
+    def __init__(self, view, size: tuple[int, int], options: SlideOptions):
         self.view = view
         self.size = size
-        self.target = QRectF(0, 0, *size)
-        self._image: QImage | None = None
+        self.options = options
+        self.caption_h = caption_height(size[1]) if options.caption else 0
+        self.canvas_size = (size[0], size[1] - self.caption_h)
+        self.crop: QRect | None = None
+        self.step = None  # the step shown (None: at rest), for the caption
+        self._canvas_image: QImage | None = None
 
     def show(self, steps, k: int, progress: float) -> None:
         """Move the canvas to step k at `progress` of the timeline `steps`."""
         scene = self.view.network_scene
         scene.set_playback(steps, k, progress)
         scene.refine_now()  # no quick drafts in an export
+        self.step = steps[k] if k >= 0 else None
 
-    def paint(self, painter: QPainter) -> None:
+    def _paint_canvas(self, painter: QPainter) -> None:
         painter.setRenderHints(
             QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
         )
-        painter.fillRect(self.target, self.view.backgroundBrush())
+        target = QRectF(0, 0, *self.canvas_size)
+        painter.fillRect(target, self.view.backgroundBrush())
         source = self.view.viewport().rect()
-        self.view.render(painter, self.target, source, Qt.AspectRatioMode.IgnoreAspectRatio)
+        self.view.render(painter, target, source, Qt.AspectRatioMode.IgnoreAspectRatio)
 
-    def image(self) -> QImage:
-        """The canvas as it is now (the same QImage object, repainted, on every call)."""
-        if self._image is None:
-            self._image = QImage(*self.size, QImage.Format.Format_ARGB32_Premultiplied)
-        self._image.fill(Qt.GlobalColor.white)
-        painter = QPainter(self._image)
+    def paint(self, painter: QPainter) -> None:
+        """The whole picture (uncropped) on any painter, SVG included."""
+        self._paint_canvas(painter)
+        if self.caption_h:
+            band = QRectF(0, self.canvas_size[1], self.size[0], self.caption_h)
+            paint_caption(painter, band, self.step)
+
+    def canvas_image(self) -> QImage:
+        """The canvas alone as it is now, uncropped (the same QImage, repainted)."""
+        if self._canvas_image is None:
+            self._canvas_image = QImage(
+                *self.canvas_size, QImage.Format.Format_ARGB32_Premultiplied
+            )
+        self._canvas_image.fill(Qt.GlobalColor.white)
+        painter = QPainter(self._canvas_image)
         try:
-            self.paint(painter)
+            self._paint_canvas(painter)
         finally:
             painter.end()
-        return self._image
+        return self._canvas_image
+
+    def crop_to_content(self, images: list[QImage]) -> None:
+        """Crop every later image to what differs from the background in any of the
+        canvas `images` (e.g. the first and last frames), plus CROP_PAD pixels."""
+        box: QRect | None = None
+        for image in images:
+            rgb = image.convertToFormat(QImage.Format.Format_RGB32)
+            pixels = np.frombuffer(bytes(rgb.constBits()), dtype=np.uint32)
+            pixels = pixels.reshape(rgb.height(), rgb.bytesPerLine() // 4)[:, : rgb.width()]
+            # The top-left corner is always empty canvas (the colour bars sit bottom-left).
+            content = (pixels & 0xFFFFFF) != (pixels[0, 0] & 0xFFFFFF)
+            rows, cols = np.flatnonzero(content.any(axis=1)), np.flatnonzero(content.any(axis=0))
+            if rows.size == 0:
+                continue
+            found = QRect(int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1),
+                          int(rows[-1] - rows[0] + 1))  # fmt: skip
+            box = found if box is None else box.united(found)
+        if box is not None:
+            pad = CROP_PAD
+            whole = QRect(0, 0, *self.canvas_size)
+            self.crop = box.adjusted(-pad, -pad, pad, pad).intersected(whole)
+
+    def image(self) -> QImage:
+        """The picture as it is now: the canvas (cropped, if asked), then the caption."""
+        canvas = self.canvas_image()
+        if self.crop is not None:
+            canvas = canvas.copy(self.crop)
+        if not self.caption_h:
+            return canvas
+        out = QImage(
+            canvas.width(), canvas.height() + self.caption_h,
+            QImage.Format.Format_ARGB32_Premultiplied,
+        )  # fmt: skip
+        out.fill(Qt.GlobalColor.white)
+        painter = QPainter(out)
+        try:
+            painter.drawImage(0, 0, canvas)
+            painter.setRenderHints(
+                QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+            )
+            band = QRectF(0, canvas.height(), canvas.width(), self.caption_h)
+            paint_caption(painter, band, self.step)
+        finally:
+            painter.end()
+        return out
 
 
 @contextlib.contextmanager
-def _canvas(doc, size: tuple[int, int], vector: bool = False) -> Iterator[_Canvas]:
+def _canvas(
+    doc, size: tuple[int, int], options: SlideOptions = DEFAULT_SLIDES, vector: bool = False
+) -> Iterator[_Canvas]:
     from visualizer.gui.canvas.view import NetworkView
 
     view = NetworkView(doc)
     try:
         view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        _prepare(view, size)
+        canvas = _Canvas(view, size, options)
+        _prepare(view, canvas.canvas_size)
         view.fit()
         view.network_scene.prepare_export(vector=vector)
-        yield _Canvas(view, size)
+        view.network_scene.set_controls_visible(options.controls)
+        yield canvas
     finally:
         view.close()
         view.deleteLater()
@@ -235,6 +372,7 @@ def render_animation(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     mode: str = "reverse",
+    options: SlideOptions = DEFAULT_SLIDES,
 ) -> int:
     """Animate one forward and backward pass of `network` on its sample, as the canvas
     plays it: a moment of the resting network, then every step of the timeline over
@@ -248,7 +386,9 @@ def render_animation(
     written under temporary names and renamed only when complete). Returns the number of
     frames written (a GIF merges identical consecutive frames into one longer frame); 0
     when cancelled. ValueError for another suffix, a folder that is not empty, fps
-    outside 1..50, or a non-positive step_seconds; nothing is written then.
+    outside 1..50, or a non-positive step_seconds; nothing is written then. `options`
+    as for `render_network` (a crop is the same for every frame: it holds the resting
+    network, the busiest step and the end).
     """
     from visualizer.gui.canvas.playback import frame_plan
 
@@ -284,15 +424,23 @@ def render_animation(
                 progress(done + 1, len(plan))
 
     try:
-        with _canvas(doc, size) as canvas:
+        with _canvas(doc, size, options) as canvas:
+            # Positions that hold every kind of colour and the widest content: the resting
+            # network, a busy step mid-pulse (a backward one; forward mode has none, so its
+            # middle step stands in) and the end.
+            busy = next((s.index for s in steps if s.kind == "weight_grad"), len(steps) // 2)
+            telling = ((-1, 1.0), (busy, 0.35), (len(steps) - 1, 1.0))
+            if options.crop:
+                shots = []
+                for k, p in telling:
+                    canvas.show(steps, k, p)
+                    shots.append(canvas.canvas_image().copy())
+                canvas.crop_to_content(shots)
             if not gif:
                 return _write_png_folder(path, frames(canvas))
-            # One palette for all frames, from a few that hold every kind of colour: the
-            # resting network, a backward step mid-pulse, and the end.
+            # One palette for all frames, from the telling positions.
             samples = []
-            # (Forward mode has no backward step: its middle step stands in.)
-            busy = next((s.index for s in steps if s.kind == "weight_grad"), len(steps) // 2)
-            for k, p in ((-1, 1.0), (busy, 0.35), (len(steps) - 1, 1.0)):
+            for k, p in telling:
                 canvas.show(steps, k, p)
                 samples.append(_rgb(canvas.image()))
             return _write_gif(path, frames(canvas), frame_ms, _palette(samples))

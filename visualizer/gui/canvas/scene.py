@@ -370,6 +370,18 @@ class NetworkScene(QGraphicsScene):
         if vector:
             self.set_caching(False)
 
+    def set_controls_visible(self, visible: bool) -> None:
+        """Show or hide the editing controls: the − n + buttons under the columns, the
+        selection rings and the hover marks (a slide has no use for them)."""
+        self.controls_visible = visible
+        for item in (*self.button_items, self.selection_item, self.hover_item):
+            item.setVisible(visible)
+        self.hover_lines_item.setVisible(visible)
+
+    def controls(self) -> list:
+        """The editing controls' items (see `set_controls_visible`)."""
+        return [*self.button_items, self.selection_item, self.hover_item, self.hover_lines_item]
+
     def refine_now(self) -> None:
         """Redraw draft or stretched bundles properly now (exports call this first)."""
         self._refine_timer.stop()
