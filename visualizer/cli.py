@@ -149,7 +149,7 @@ def _load(path: str, args: argparse.Namespace | None = None, err: TextIO | None 
         raise CliError("is a folder, not a network file", path) from None
     except OSError as exc:
         raise CliError(exc.strerror or str(exc), path) from None
-    except (FormatError, NetworkError, ValueError) as exc:
+    except (FormatError, NetworkError, ValueError, OverflowError) as exc:
         raise CliError(str(exc), path) from None
     for note in opened.notes:
         print(f"note: {note}", file=err or sys.stderr)
@@ -209,6 +209,12 @@ def _positive_finite(value: float, flag: str) -> None:
 
 def _warn_if_not_finite(network: Network, trace: backprop.Trace, err: TextIO) -> None:
     if math.isfinite(trace.loss):
+        # The loss can be finite while a gradient (δ (a)ᵀ, a batch's sum of δ) overflows.
+        overflowed = trace.non_finite()
+        if overflowed is not None:
+            print(
+                f"warning: {overflowed} overflowed to ±∞ or NaN (weights too large?)", file=err
+            )
         return
     out = network.layers[-1].activation
     problem = domain_problem(out, network.loss, trace.output, trace.y, network.depth)
@@ -965,7 +971,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # of stdout from failing again.
         _silence_stdout()
         return 1
-    except (FormatError, NetworkError, ValueError) as exc:
+    except (FormatError, NetworkError, ValueError, OverflowError) as exc:
+        # OverflowError: NumPy's own, for arithmetic beyond the largest float.
         print(CliError(str(exc)).line(), file=err)
     except OSError as exc:
         print(CliError(exc.strerror or str(exc), exc.filename).line(), file=err)

@@ -91,7 +91,12 @@ class Trace:
         named = [(f"z{sup(l)}", z) for l, z in enumerate(self.z, start=1)]
         named += [(f"a{sup(l)}", a) for l, a in enumerate(self.a[1:], start=1)]
         named += [(f"δ{sup(l)}", d) for l, d in enumerate(self.delta, start=1)]
+        named += [(f"∂C/∂a{sup(l)}", g) for l, g in enumerate(self.grad_a[1:], start=1)]
         named += [("∇ₓC", self.dx)]
+        # δ and a can be finite while their product δˡ (aˡ⁻¹)ᵀ overflows, and a batch's
+        # ∂C/∂b sums δ over the samples: both are checked too.
+        named += [(f"∂C/∂W{sup(l)}", g) for l, g in enumerate(self.dW, start=1)]
+        named += [(f"∂C/∂b{sup(l)}", g) for l, g in enumerate(self.db, start=1)]
         for name, values in named:
             if not np.all(np.isfinite(values)):
                 return name

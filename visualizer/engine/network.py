@@ -284,13 +284,24 @@ def init_layer(
     elif scheme == "he_normal":
         w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
     elif scheme == "uniform":
-        w = rng.uniform(init.low, init.high, size=(n_out, n_in))
-        b = rng.uniform(init.low, init.high, size=n_out)
+        w = _uniform(rng, init.low, init.high, (n_out, n_in))
+        b = _uniform(rng, init.low, init.high, (n_out,))
     elif scheme == "zeros":
         w = np.zeros((n_out, n_in))
     else:
         raise NetworkError(f"unknown init scheme {scheme!r}")
     return w, b
+
+
+def _uniform(
+    rng: np.random.Generator, low: float, high: float, shape: tuple[int, ...]
+) -> Array:
+    """rng.uniform(low, high), also for a range wider than the largest float (NumPy raises
+    OverflowError when high − low overflows, e.g. [−1e308, 1e308])."""
+    if np.isfinite(high - low):
+        return rng.uniform(low, high, size=shape)
+    u = rng.random(size=shape)
+    return low * (1.0 - u) + high * u  # each term is within the range: no overflow
 
 
 def init_parameters(sizes: Sequence[int], init: InitSpec) -> list[tuple[Array, Array]]:

@@ -128,7 +128,7 @@ class Document(QObject):
         the document stays as it was."""
         try:
             command = make()
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # OverflowError: NumPy's, near float max
             self.status_message.emit(f"Not applied: {exc}")
             return False
         self.edit(command)

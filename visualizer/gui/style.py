@@ -137,19 +137,25 @@ def nice_range(max_abs: float) -> float:
     for mantissa in _NICE:
         # A relative tolerance keeps 0.3 from being rounded up to 0.4 by float noise.
         if mantissa * base >= m * (1 - 1e-12):
-            return mantissa * base
-    return 10.0 * base  # unreachable: 10 × 10ᵏ > m by construction
+            nice = mantissa * base
+            # Near the float limit the nice number overflows: the value itself is the scale.
+            return nice if math.isfinite(nice) else m
+    return m  # unreachable: 10 × 10ᵏ > m by construction
 
 
 def lut_index(values: np.ndarray | float, vmax: float) -> np.ndarray:
     """LUT entries (int, 0..255) for `values` on the symmetric range ±`vmax`."""
     v = np.asarray(values, dtype=np.float64)
     half = LUT_SIZE // 2  # entries half−1 and half straddle 0
-    if not vmax > 0:
+    if not vmax > 0:  # also NaN
         return np.full(v.shape, half, dtype=np.intp)
     # Mirror-symmetric bins: v and −v land on entries k and 255 − k (0 itself on `half`),
     # so equal magnitudes of either sign always get equally strong colours.
-    k = np.minimum(np.abs(v) * (half / vmax), half - 1).astype(np.intp)  # floor: u ≥ 0
+    # |v| / vmax, not |v| · (half / vmax): half / vmax overflows for a denormal vmax. The
+    # ratio is clipped before it is scaled, so any float (±max, denormals) gives 0..half−1.
+    with np.errstate(all="ignore"):
+        u = np.nan_to_num(np.abs(v) / vmax, nan=0.0, posinf=1.0)
+    k = np.minimum(np.floor(np.minimum(u, 1.0) * half), half - 1).astype(np.intp)
     negative = np.signbit(v) & (v != 0)
     return half + k - negative * (2 * k + 1)
 

@@ -76,3 +76,52 @@ class LogSpinBox(QAbstractSpinBox):
         if self._value / 10 >= self._min:
             flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
         return flags
+
+
+class SeedSpinBox(QAbstractSpinBox):
+    """A seed: a non-negative integer of any size. QSpinBox stops at 2³¹ − 1 (and raises
+    OverflowError beyond), but a network file may hold any seed NumPy accepts. Emits
+    `valueChanged(int)` like QSpinBox (as an object: Qt's int is 32 bits)."""
+
+    valueChanged = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._value = 0
+        self.setKeyboardTracking(False)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
+        self.lineEdit().setText("0")
+        self.editingFinished.connect(self._commit_text)
+        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("8888888888") + 34)
+
+    def value(self) -> int:
+        return self._value
+
+    def setValue(self, value: int) -> None:
+        value = max(0, int(value))
+        self.lineEdit().setText(str(value))
+        if value != self._value:
+            self._value = value
+            self.valueChanged.emit(value)
+
+    def validate(self, text: str, pos: int):
+        if text == "":
+            return QValidator.State.Intermediate, text, pos
+        ok = text.isascii() and text.isdigit()
+        return (QValidator.State.Acceptable if ok else QValidator.State.Invalid), text, pos
+
+    def fixup(self, text: str) -> str:
+        return str(self._value)
+
+    def _commit_text(self) -> None:
+        text = self.lineEdit().text()
+        self.setValue(int(text) if text.isascii() and text.isdigit() else self._value)
+
+    def stepBy(self, steps: int) -> None:
+        self.setValue(self._value + steps)
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        flags = QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self._value > 0:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags

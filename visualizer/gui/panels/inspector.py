@@ -28,6 +28,7 @@ from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import INIT_SCHEMES, InitSpec
 from visualizer.gui import commands
 from visualizer.gui.document import Document
+from visualizer.gui.widgets import SeedSpinBox
 from visualizer.notation import bias_name, fmt_full, parse_number, sub, sup, weight_name
 
 
@@ -178,8 +179,7 @@ class Inspector(QScrollArea):
         net.addRow("loss", self.loss_combo)
         self.scheme_combo = QComboBox()
         self.scheme_combo.addItems(list(INIT_SCHEMES))
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin = SeedSpinBox()  # any seed a file may hold, not just < 2³¹
         init_row = QHBoxLayout()
         init_row.addWidget(self.scheme_combo, 1)
         seed_label = QLabel("seed")

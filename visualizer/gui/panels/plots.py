@@ -91,14 +91,18 @@ class IndexAxis(pg.AxisItem):
 
 
 class ValueAxis(pg.AxisItem):
-    """A value axis for short strips: about three labelled ticks on a 1-2-5 step."""
+    """A value axis for short strips: about three labelled ticks on a 1-2-5 step. The
+    plotted numbers are the values divided by `factor` (see `plot_factor`); the labels
+    show the values themselves."""
+
+    factor = 1.0
 
     def tickValues(self, minVal: float, maxVal: float, size: float):
         lo, hi = sorted((minVal, maxVal))
         span = hi - lo
-        if not (span > 0 and math.isfinite(span)):
-            return []
         wanted = span / 4.0
+        if not (wanted > 0 and math.isfinite(span)):  # a denormal span / 4 is 0
+            return []
         base = 10.0 ** math.floor(math.log10(wanted))
         step = next(m * base for m in (1.0, 2.0, 5.0, 10.0) if m * base >= wanted)
         first = math.ceil(lo / step)
@@ -106,7 +110,22 @@ class ValueAxis(pg.AxisItem):
         return [(step, values)]
 
     def tickStrings(self, values, scale, spacing):
-        return [fmt_short(v) for v in values]
+        return [fmt_short(v * self.factor) for v in values]
+
+
+# Beyond these magnitudes a plot's range arithmetic (hi − lo, 1 / span) overflows or
+# underflows: such values are plotted divided by their largest magnitude.
+PLOT_LARGEST = 1e300
+PLOT_SMALLEST = 1e-300
+
+
+def plot_factor(largest: float) -> float:
+    """What to divide values by before plotting, so any finite float64 draws: 1 for the
+    usual magnitudes, the largest magnitude itself near the float limits or for
+    denormals."""
+    if PLOT_SMALLEST <= largest <= PLOT_LARGEST or not math.isfinite(largest) or largest <= 0:
+        return 1.0
+    return largest
 
 
 def _style_plot(plot: pg.PlotItem) -> None:
@@ -250,9 +269,16 @@ class Heatmap(_Plot):
             self.placeholder.show()
         else:
             self.placeholder.hide()
-            self.image.setImage(
-                values, levels=levels if levels is not None else (-vmax, vmax), autoLevels=False
-            )
+            if levels is None:
+                # Normalised here: pyqtgraph's own scaling (255 / (2·vmax)) overflows for
+                # a denormal vmax, and 2·vmax for one near the float limit.
+                with np.errstate(all="ignore"):
+                    shown = np.clip(np.nan_to_num(values / vmax), -1.0, 1.0) if vmax > 0 else (
+                        np.zeros_like(values)
+                    )
+                self.image.setImage(shown, levels=(-1.0, 1.0), autoLevels=False)
+            else:
+                self.image.setImage(values, levels=levels, autoLevels=False)
             self.image.setRect(rect)
             self.image.show()
         if reframe:
@@ -373,11 +399,14 @@ class Strip(_Plot):
             self.values_axis.setStyle(showValues=False)  # no scale for absent numbers
         else:
             vmax = style.nice_range(max_abs(values))
-            self.bars.setOpts(x=x, height=values, brushes=value_brushes(values, vmax))
+            factor = plot_factor(max_abs(values))
+            shown = values / factor
+            self.values_axis.factor = factor
+            self.bars.setOpts(x=x, height=shown, brushes=value_brushes(values, vmax))
             self.bars.show()
             self.placeholder.hide()
             self.values_axis.setStyle(showValues=True)
-            lo, hi = min(0.0, float(np.min(values))), max(0.0, float(np.max(values)))
+            lo, hi = min(0.0, float(np.min(shown))), max(0.0, float(np.max(shown)))
             if hi - lo <= 0.0:
                 lo, hi = -1.0, 1.0
             self.view_box.setYRange(lo, hi, padding=0.08)

@@ -45,6 +45,7 @@ from visualizer.gui.document import Document
 from visualizer.gui.panels.batch_view import BatchView
 from visualizer.gui.panels.output_view import OutputView
 from visualizer.gui.trainer import OPTIMIZERS, Trainer, TrainSettings
+from visualizer.gui.widgets import SeedSpinBox
 from visualizer.notation import MINUS, format_number
 
 import pyqtgraph as pg  # isort: skip  (after the Qt binding, so pyqtgraph picks PySide6)
@@ -132,8 +133,7 @@ class TrainingPanel(QWidget):
         self.noise_spin.setToolTip(
             "Standard deviation of the Gaussian noise on the inputs (on y for the curves)"
         )
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin = SeedSpinBox()  # any seed a file may hold, not just < 2³¹
         self.seed_spin.setToolTip("Seed of the data (and of the mini-batch shuffles)")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Put this data set into the network (undoable)")
