@@ -269,16 +269,17 @@ class Heatmap(_Plot):
             self.placeholder.show()
         else:
             self.placeholder.hide()
-            if levels is None:
-                # Normalised here: pyqtgraph's own scaling (255 / (2·vmax)) overflows for
-                # a denormal vmax, and 2·vmax for one near the float limit.
+            factor = plot_factor(vmax) if levels is None else 1.0
+            if factor != 1.0:
+                # pyqtgraph's own scaling (255 / (2·vmax)) overflows for a denormal vmax,
+                # and 2·vmax for one near the float limit: such values are drawn divided.
                 with np.errstate(all="ignore"):
-                    shown = np.clip(np.nan_to_num(values / vmax), -1.0, 1.0) if vmax > 0 else (
-                        np.zeros_like(values)
-                    )
-                self.image.setImage(shown, levels=(-1.0, 1.0), autoLevels=False)
+                    shown = np.clip(values / factor, -1.0, 1.0)
+                self.image.setImage(shown, levels=(-vmax / factor, vmax / factor), autoLevels=False)
             else:
-                self.image.setImage(values, levels=levels, autoLevels=False)
+                self.image.setImage(
+                    values, levels=levels if levels is not None else (-vmax, vmax), autoLevels=False
+                )
             self.image.setRect(rect)
             self.image.show()
         if reframe:
