@@ -217,12 +217,21 @@ def test_f6_cycles_the_areas_and_tab_leaves_the_canvas(qtbot, window):
     press(qtbot, window, Qt.Key.Key_F6)
     assert areas.current() is window.inspector_dock
     assert window.focus_areas.frame.geometry().topLeft() == window.inspector_dock.pos()
+    # The panels behind the inspector's tab come to the front in turn.
+    for dock in (window.gradients_dock, window.check_dock, window.chain_dock):
+        press(qtbot, window, Qt.Key.Key_F6)
+        assert areas.current() is dock and not dock.visibleRegion().isEmpty()
     press(qtbot, window, Qt.Key.Key_F6)
+    assert areas.current() is window.training_dock
+    press(qtbot, window, Qt.Key.Key_F6)  # the history is closed: skipped
     assert areas.current() is window.playback_dock
     press(qtbot, window, Qt.Key.Key_F6)
     assert areas.current() is window.view
     press(qtbot, window, Qt.Key.Key_F6, Qt.KeyboardModifier.ShiftModifier)
     assert areas.current() is window.playback_dock
+    press(qtbot, window, Qt.Key.Key_F6, Qt.KeyboardModifier.ShiftModifier)
+    assert areas.current() is window.training_dock
+    window.inspector_dock.raise_()
     window.view.setFocus()
     press(qtbot, window, Qt.Key.Key_Tab)
     assert areas.current() is window.inspector_dock

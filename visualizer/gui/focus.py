@@ -123,9 +123,9 @@ class FocusAreas(QObject):
         return None
 
     def cycle(self, step: int = 1) -> QWidget | None:
-        """Give the focus to the next (`step` 1) or previous (−1) area that can take it;
-        returns the area."""
-        areas = [a for a in self.areas() if shown(a) and first_focusable(a) is not None]
+        """Give the focus to the next (`step` 1) or previous (−1) area that can take it,
+        bringing a dock that hides behind another's tab to the front; returns the area."""
+        areas = [a for a in self.areas() if a.isVisible()]  # closed docks are not
         if not areas:
             return None
         current = self.current()
@@ -133,6 +133,8 @@ class FocusAreas(QObject):
         k = areas.index(current) if current in areas else (-1 if step > 0 else 0)
         for n in range(1, len(areas) + 1):
             area = areas[(k + n * step) % len(areas)]
+            if isinstance(area, QDockWidget) and not shown(area):
+                area.raise_()  # its tab comes to the front (a lazy panel is built now)
             target = first_focusable(area)
             if target is not None:
                 target.setFocus(Qt.FocusReason.OtherFocusReason)

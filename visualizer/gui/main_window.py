@@ -879,11 +879,19 @@ class MainWindow(QMainWindow):
 
     # -- the keyboard --------------------------------------------------------------------
     def _focus_areas(self) -> list[QWidget]:
-        """The areas F6 visits, in order: the canvas, the docks on the right from top to
-        bottom, the playback dock."""
-        right = [d for d in self.findChildren(QDockWidget) if d is not self.playback_dock]
-        right.sort(key=lambda d: (d.mapTo(self, d.rect().topLeft()).y(), d.objectName()))
-        return [self.view, *right, self.playback_dock]
+        """The areas F6 visits, in order: the canvas, the panels in the order of their
+        tabs, the history, the playback. Closed panels are skipped; a panel behind
+        another's tab is brought to the front when F6 reaches it."""
+        return [
+            self.view,
+            self.inspector_dock,
+            self.gradients_dock,
+            self.check_dock,
+            self.chain_dock,
+            self.training_dock,
+            self.history_dock,
+            self.playback_dock,
+        ]
 
     def edit_in_inspector(self, target: str) -> None:
         """Enter on the canvas: the inspector's control for the selection gets the keys."""

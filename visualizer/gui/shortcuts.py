@@ -48,7 +48,11 @@ KEYBOARD: tuple[tuple[str, str, str], ...] = (
     ("Inspector", "Enter", "in the value field: apply (one undo step) and return to the canvas"),
     ("Inspector", "Esc", "return to the canvas without applying"),
     ("Window", "Tab / Shift+Tab", "next / previous control"),
-    ("Window", "F6 / Shift+F6", "next / previous area: canvas, inspector, panels, player bar"),
+    (
+        "Window",
+        "F6 / Shift+F6",
+        "next / previous area: canvas, inspector, each panel (brought to the front), player bar",
+    ),
     ("Playback", "Space", "play / pause"),
     ("Playback", "← / →", "previous / next step (when the canvas does not have the focus)"),
     ("Playback", "Home / End", "first / last step"),
