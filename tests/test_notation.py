@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from visualizer.notation import (
+    ascii_formula,
     format_number,
     format_value,
     parse_number,
@@ -100,3 +101,9 @@ def test_ascii_numbers_are_plain_python_formatting():
     assert format_number(-1234567.0, 6, ascii=True) == "-1.23457e+06"
     assert format_number(0.1208042088, 10, ascii=True) == "0.1208042088"
     assert format_number(float("nan"), 6, ascii=True) == "nan"
+
+
+def test_ascii_formula_writes_scripts_and_operators_for_a_terminal():
+    assert ascii_formula("Σₗ nˡ · nˡ⁻¹ (⊙)") == "sum_l n_l * n_(l-1) (.)"
+    assert ascii_formula("n⁰² · fˡ′") == "n_0^2 * f'(l)"
+    assert ascii_formula("Σ…").isascii() is False  # only the symbols it knows are replaced

@@ -56,7 +56,7 @@ from visualizer.formats.models import (
 from visualizer.formats.network_file import save_network
 from visualizer.formats.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
 from visualizer.formats.snapshot import write_snapshot
-from visualizer.notation import format_number, parse_number
+from visualizer.notation import ascii_formula, format_number, parse_number
 from visualizer.timeline import step_count
 
 PROG = "backprop-visualizer"
@@ -468,11 +468,11 @@ def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for line in _table(headers, table, 2):
         print(line, file=out)
     print(file=out)
-    print(f"from the loss end (backprop):  {_ascii(LOSS_END_FORMULA)}", file=out)
-    print(f"  = {_ascii(costs.loss_end_terms())} = {costs.loss_end}", file=out)
-    print(f"from the input end (forward):  {_ascii(INPUT_END_FORMULA)}", file=out)
-    print(f"  = {_ascii(costs.input_end_terms())} = {costs.input_end}", file=out)
-    print(f"  where {_ascii(C_MEANING)}", file=out)
+    print(f"from the loss end (backprop):  {ascii_formula(LOSS_END_FORMULA)}", file=out)
+    print(f"  = {ascii_formula(costs.loss_end_terms())} = {costs.loss_end}", file=out)
+    print(f"from the input end (forward):  {ascii_formula(INPUT_END_FORMULA)}", file=out)
+    print(f"  = {ascii_formula(costs.input_end_terms())} = {costs.input_end}", file=out)
+    print(f"  where {ascii_formula(C_MEANING)}", file=out)
     print(
         f"ratio input end / loss end: {costs.ratio:.3g} (all f' dense: "
         f"{costs.loss_end_dense} vs {costs.input_end_dense}, ratio {costs.dense_ratio:.3g})",
@@ -488,19 +488,6 @@ def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=out,
     )
     return 0
-
-
-_ASCII = str.maketrans({"·": "*", "²": "^2", "Σ": "sum_", "ₗ": "l", "₌": "=", "₂": "2"})
-
-
-def _ascii(text: str) -> str:
-    """A formula in plain ASCII for the terminal: n^l as n_l, · as *, ⊙ as (.)."""
-    for old, new in (
-        ("nˡ⁻¹", "n_(l-1)"), ("nˡ", "n_l"), ("n⁰", "n_0"), ("nᴸ", "n_L"), ("cˡ", "c_l"),
-        ("fˡ′", "f'(l)"), ("(⊙)", "(.)"), ("..ᴸ", "..L"),
-    ):  # fmt: skip
-        text = text.replace(old, new)
-    return text.translate(_ASCII)
 
 
 def _chain_json(network: Network, result: ChainResult) -> dict:

@@ -71,6 +71,20 @@ def fmt_full(value: float) -> str:
     return repr(float(value)).replace("-", MINUS)
 
 
+_ASCII_FORMULA = str.maketrans({"·": "*", "²": "^2", "Σ": "sum_", "ₗ": "l", "₌": "=", "₂": "2"})
+
+
+def ascii_formula(text: str) -> str:
+    """A formula in plain ASCII for a terminal (the command line): nˡ as n_l, · as *, ⊙ as
+    (.), Σ as sum_."""
+    for old, new in (
+        ("nˡ⁻¹", "n_(l-1)"), ("nˡ", "n_l"), ("n⁰", "n_0"), ("nᴸ", "n_L"), ("cˡ", "c_l"),
+        ("fˡ′", "f'(l)"), ("(⊙)", "(.)"), ("..ᴸ", "..L"),
+    ):  # fmt: skip
+        text = text.replace(old, new)
+    return text.translate(_ASCII_FORMULA)
+
+
 def parse_number(text: str, ascii: bool = False) -> float:
     """A finite float from user text, accepting a true minus sign; ValueError with a
     readable message otherwise (`ascii`: in plain quotes, for a terminal)."""
