@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QFileDialog,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QToolBar,
     QUndoView,
     QVBoxLayout,
     QWidget,
@@ -34,7 +36,7 @@ from visualizer import __version__, notation
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
 from visualizer.formats.models import MODEL_SUFFIXES
-from visualizer.gui import commands, display, export, model_files, recovery
+from visualizer.gui import commands, display, export, model_files, presenter, recovery
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.focus import FocusAreas
@@ -118,11 +120,13 @@ class MainWindow(QMainWindow):
         # Playback: the equation of the current step above the player bar, across the
         # whole bottom of the window.
         self.player = Player(parent=self)
+        self._saved_layout: presenter.SavedLayout | None = None
         mode = str(self.settings.value("playback_mode", "reverse"))
         self.mode = mode if mode in MODES else "reverse"
         self.player_bar = PlayerBar(self.player)
         self.equation = EquationPanel()
         self.equation.follow(self.player)
+        presenter.apply_text_scale(self.equation, self.text_scale("equation"))
         playback = QWidget()
         column = QVBoxLayout(playback)
         column.setContentsMargins(6, 0, 6, 4)
@@ -196,7 +200,120 @@ class MainWindow(QMainWindow):
             widget = self._factories[key]()
             self._panels[key] = widget
             getattr(self, f"{key}_dock").setWidget(widget)
+            if key in presenter.SCALED_PANELS:
+                presenter.apply_text_scale(widget, self.text_scale(key))
         return self._panels[key]
+
+    # -- text scaling and presenter mode -------------------------------------------------
+    def text_scale(self, key: str) -> float:
+        """The remembered text scale of panel `key` (1.0 by default)."""
+        value = self.settings.value(f"text_scale/{key}", 1.0)
+        try:
+            return presenter.clamp_scale(float(value))
+        except (TypeError, ValueError):
+            return 1.0
+
+    def focused_panel(self) -> str | None:
+        """The text panel ("equation", "chain", "gradients", "check") holding the focus."""
+        panels = {"equation": self.equation} | {
+            k: w for k, w in self._panels.items() if k in presenter.SCALED_PANELS
+        }
+        widget = QApplication.focusWidget()
+        while widget is not None:
+            for key, panel in panels.items():
+                if widget is panel:
+                    return key
+            widget = widget.parentWidget()
+        return None
+
+    def set_text_scale(self, key: str, scale: float) -> None:
+        """Scale panel `key`'s text and remember it."""
+        scale = presenter.clamp_scale(scale)
+        self.settings.setValue(f"text_scale/{key}", scale)
+        widget = self.equation if key == "equation" else self._panels.get(key)
+        if widget is not None:
+            extra = presenter.PRESENTER_TEXT_SCALE if key == "equation" and self.presenting else 1
+            presenter.apply_text_scale(widget, scale * extra)
+        self.statusBar().showMessage(f"Text of the {key} panel at {round(scale * 100)} %", 4000)
+
+    def _zoom(self, steps: int) -> None:
+        """Ctrl+= / Ctrl+− / Ctrl+0: scale the focused text panel's text, else zoom (or fit)
+        the canvas."""
+        key = self.focused_panel()
+        if key is not None:
+            self.set_text_scale(key, presenter.stepped(self.text_scale(key), steps))
+        elif steps > 0:
+            self.view.zoom_in()
+        elif steps < 0:
+            self.view.zoom_out()
+        else:
+            self.view.fit()
+
+    @property
+    def presenting(self) -> bool:
+        return self._saved_layout is not None
+
+    def toggle_presenter(self) -> None:
+        if self.presenting:
+            self.leave_presenter()
+        else:
+            self.enter_presenter()
+
+    def enter_presenter(self) -> None:
+        """Presenter mode: full screen, only the canvas and the playback (equation in
+        large type, player bar) shown; the layout is kept to be given back."""
+        if self.presenting:
+            return
+        self._saved_layout = presenter.SavedLayout(
+            state=self.saveState(),
+            rect=self.geometry(),
+            window_state=self.windowState(),
+            menu_bar=self.menuBar().isVisible(),
+            status_bar=self.statusBar().isVisible(),
+        )
+        for dock in self.findChildren(QDockWidget):
+            if dock is not self.playback_dock:
+                dock.hide()
+        self.playback_dock.show()
+        for bar in self.findChildren(QToolBar):
+            bar.hide()
+        self.menuBar().hide()
+        self.statusBar().hide()
+        presenter.apply_text_scale(
+            self.equation, self.text_scale("equation") * presenter.PRESENTER_TEXT_SCALE
+        )
+        self.act_presenter.setChecked(True)
+        self.act_leave_presenter.setEnabled(True)
+        self.showFullScreen()
+        self.view.fit()
+
+    def leave_presenter(self) -> None:
+        """Back to the layout from before presenter mode, exactly."""
+        saved = self._saved_layout
+        if saved is None:
+            return
+        self._saved_layout = None
+        self.act_presenter.setChecked(False)
+        self.act_leave_presenter.setEnabled(False)
+        # Normal type first: the docks' sizes restored below must not make room for it.
+        presenter.apply_text_scale(self.equation, self.text_scale("equation"))
+        self.menuBar().setVisible(saved.menu_bar)
+        self.statusBar().setVisible(saved.status_bar)
+        self.setWindowState(saved.window_state)
+        self.restoreState(saved.state)
+        # After the platform has left full screen: a geometry set before that is lost.
+        QTimer.singleShot(0, lambda: self._restore_geometry(saved))
+
+    def _restore_geometry(self, saved: presenter.SavedLayout) -> None:
+        if self.presenting:
+            return  # presenter mode again in the meantime
+        if not saved.window_state & (
+            Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+        ):
+            # setGeometry, not restoreGeometry: that one shrinks a window to the screen.
+            self.setGeometry(saved.rect)
+        self.restoreState(saved.state)
+        self.view.fit()
 
     @property
     def gradients(self) -> GradientPanel:
@@ -328,9 +445,22 @@ class MainWindow(QMainWindow):
         self.act_remove_layer = self._action(
             "− Layer", self.remove_layer, "Ctrl+Shift+L", "Remove the selected layer"
         )
-        self.act_zoom_in = self._action("Zoom &In", self.view.zoom_in, ("Ctrl+=", "Ctrl++"))
-        self.act_zoom_out = self._action("Zoom &Out", self.view.zoom_out, "Ctrl+-")
-        self.act_fit = self._action("&Fit to Window", self.view.fit, "Ctrl+0")
+        # On the canvas these zoom; in a text panel they scale its text (see presenter.py).
+        self.act_zoom_in = self._action("Zoom &In", lambda: self._zoom(+1), ("Ctrl+=", "Ctrl++"))
+        self.act_zoom_out = self._action("Zoom &Out", lambda: self._zoom(-1), "Ctrl+-")
+        self.act_fit = self._action("&Fit to Window", lambda: self._zoom(0), "Ctrl+0")
+        self.act_presenter = self._action(
+            "&Presenter Mode",
+            self.toggle_presenter,
+            "F11",
+            "Full screen: the canvas and the equation in large type (Esc leaves)",
+        )
+        self.act_presenter.setCheckable(True)
+        self.act_leave_presenter = self._action(
+            "Leave Presenter Mode", self.leave_presenter, "Esc", "Back to the normal layout"
+        )
+        self.act_leave_presenter.setEnabled(False)  # Esc belongs to the canvas otherwise
+        self.addAction(self.act_leave_presenter)
         self.act_about = self._action("&About", self.about)
         self.act_train = self._action(
             "&Train / Pause", self._toggle_training, "Ctrl+T", "Start or pause training"
@@ -399,6 +529,9 @@ class MainWindow(QMainWindow):
         edit.addActions([self.act_add_layer, self.act_remove_layer])
         view = bar.addMenu("&View")
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
+        view.addSeparator()
+        view.addAction(self.act_presenter)
+        self.addAction(self.act_presenter)  # F11 also while the menu bar is hidden
         view.addSeparator()
         docks = (
             self.inspector_dock,
@@ -855,6 +988,7 @@ class MainWindow(QMainWindow):
 
     # -- events --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.leave_presenter()  # the layout saved is the normal one, not the presenter's
         if "training" in self._panels:
             self.training.trainer.pause()  # a running training run becomes its undo step first
         if not self.maybe_save():

@@ -45,6 +45,16 @@ KEYBOARD: tuple[tuple[str, str, str], ...] = (
     ),
     ("Canvas", "Ctrl+= / Ctrl+−", "zoom in / out"),
     ("Canvas", "Ctrl+0", "fit the network to the window"),
+    (
+        "Panels",
+        "Ctrl+= / Ctrl+− / Ctrl+0",
+        (
+            "in the equation panel, Chain, Gradients or Check: larger / smaller / normal text "
+            "(remembered per panel)"
+        ),
+    ),
+    ("View", "F11", "presenter mode: full screen, the canvas and the equation in large type"),
+    ("View", "Esc in presenter mode", "leave presenter mode (the layout comes back as it was)"),
     ("Inspector", "Enter", "in the value field: apply (one undo step) and return to the canvas"),
     ("Inspector", "Esc", "return to the canvas without applying"),
     ("Window", "Tab / Shift+Tab", "next / previous control"),
