@@ -88,6 +88,8 @@ def test_brackets_cycle_incoming_weights_and_escape_goes_back_then_clears():
     assert move(w, "next", SIZES) == Cursor("edge", 2, 1, 0)  # wraps
     assert move(w, "previous", SIZES) == Cursor("edge", 2, 1, 2)
     assert move(w, "up", SIZES) == w  # ↑/↓ change the weight instead
+    assert move(w, "left", SIZES) == Cursor("a", 1, 3)  # where it comes from: a¹₄
+    assert move(w, "right", SIZES) == Cursor("z", 2, 1)  # where it goes: z²₂
     assert move(w, "back", SIZES) == Cursor("z", 2, 1)
     assert move(Cursor("z", 2, 1), "back", SIZES) is None
     assert move(Cursor("a", 0, 0), "next", SIZES) == Cursor("a", 0, 0)  # x has no inputs

@@ -28,7 +28,8 @@ KEYBOARD: tuple[tuple[str, str, str], ...] = (
         "Canvas",
         "← / →",
         "the same neuron in the previous / next column (x, z¹, a¹, …, aᴸ, y); "
-        "in the row of boxes: the previous / next box",
+        "in the row of boxes: the previous / next box; on a weight: the neuron it comes from / "
+        "goes to",
     ),
     ("Canvas", "] / [", "next / previous incoming weight of the selected neuron (wˡᵢ,₁, wˡᵢ,₂, …)"),
     (
