@@ -107,3 +107,10 @@ def test_ascii_formula_writes_scripts_and_operators_for_a_terminal():
     assert ascii_formula("Σₗ nˡ · nˡ⁻¹ (⊙)") == "sum_l n_l * n_(l-1) (.)"
     assert ascii_formula("n⁰² · fˡ′") == "n_0^2 * f'(l)"
     assert ascii_formula("Σ…").isascii() is False  # only the symbols it knows are replaced
+
+
+def test_ascii_formula_reads_widths_written_with_subscripts():
+    assert ascii_formula("Σₗ (cₗ + nₗ·nₗ₋₁)") == "sum_l (c_l + n_l*n_(l-1))"
+    assert ascii_formula("n₀ · (Σₗ cₗ + Σₗ₌₂..L nₗ·nₗ₋₁ + n_L)") == (
+        "n_0 * (sum_l c_l + sum_l=2..L n_l*n_(l-1) + n_L)"
+    )

@@ -71,8 +71,8 @@ def parse_number(s: str) -> float:
 
 
 def parse_numbers(numbers_text: str) -> list[str]:
-    """The right-hand sides of "lhs = value; lhs = value"."""
-    return [part.rsplit(" = ", 1)[1] for part in numbers_text.split("; ")]
+    """The right-hand sides of "lhs = value; lhs = value" (a column "[…]ᵀ" as "[…]")."""
+    return [part.rsplit(" = ", 1)[1].removesuffix("ᵀ") for part in numbers_text.split("; ")]
 
 
 # -- order and shape ---------------------------------------------------------------------
@@ -391,4 +391,16 @@ def test_the_jacobian_notation_writes_each_elementwise_derivative_as_its_matrix(
     steps = build(net, backprop.run(net))
     assert steps[9].equation_text == "δ¹ = (f¹)′(z¹) ⊙ ∇_{a¹}C"
     delta = steps[9].written("delta", 1).values
-    assert steps[9].numbers_text == "δ¹ = [" + ", ".join(format_number(v, 2) for v in delta) + "]"
+    assert steps[9].numbers_text == "δ¹ = [" + ", ".join(format_number(v, 2) for v in delta) + "]ᵀ"
+
+
+def test_column_vectors_are_written_as_transposed_rows(net_and_steps):
+    _, _, steps = net_and_steps
+    for s in steps:
+        for part, ref in zip(s.numbers_text.split("; "), s.writes, strict=True):
+            if ref.values.ndim == 1:  # aˡ, zˡ, δˡ, ∇_{aˡ}C, bˡ: columns
+                assert part.endswith("]ᵀ"), part
+            else:
+                assert not part.endswith("ᵀ"), part
+        if any(r.values.ndim == 1 for r in s.writes):
+            assert "]<sup>T</sup>" in s.numbers_html

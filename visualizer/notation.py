@@ -71,15 +71,16 @@ def fmt_full(value: float) -> str:
     return repr(float(value)).replace("-", MINUS)
 
 
-_ASCII_FORMULA = str.maketrans({"·": "*", "²": "^2", "Σ": "sum_", "ₗ": "l", "₌": "=", "₂": "2"})
+_ASCII_FORMULA = str.maketrans({"·": "*", "²": "^2", "Σ": "sum_", "ₗ": "l"})
 
 
 def ascii_formula(text: str) -> str:
-    """A formula in plain ASCII for a terminal (the command line): nˡ as n_l, · as *, ⊙ as
+    """A formula in plain ASCII for a terminal (the command line): nₗ as n_l, · as *, ⊙ as
     (.), Σ as sum_."""
     for old, new in (
-        ("nˡ⁻¹", "n_(l-1)"), ("nˡ", "n_l"), ("n⁰", "n_0"), ("nᴸ", "n_L"), ("cˡ", "c_l"),
-        ("fˡ′", "f'(l)"), ("(⊙)", "(.)"), ("..ᴸ", "..L"),
+        ("Σₗ₌₂..L", "sum_l=2..L"), ("nₗ₋₁", "n_(l-1)"), ("nₗ", "n_l"), ("n₀", "n_0"),
+        ("cₗ", "c_l"), ("nˡ⁻¹", "n_(l-1)"), ("nˡ", "n_l"), ("n⁰", "n_0"), ("nᴸ", "n_L"),
+        ("cˡ", "c_l"), ("fˡ′", "f'(l)"), ("(⊙)", "(.)"), ("..ᴸ", "..L"),
     ):  # fmt: skip
         text = text.replace(old, new)
     return text.translate(_ASCII_FORMULA)

@@ -135,6 +135,15 @@ class Step:
 _CARRIED = frozenset({"dz_dx", "da_dx", "dC_dx"})
 
 
+def _shown(ref: VectorRef) -> str:
+    """A written value as the equation panel shows it. Vectors (aˡ, zˡ, δˡ, ∇_{aˡ}C, bˡ) are
+    columns: written on one line as a transposed row, "[a, b, c]ᵀ", never as a bare row."""
+    if ref.name in _CARRIED:
+        return format_matrix(ref.values)
+    text = format_value(ref.values)
+    return text + "^{T}" if np.ndim(ref.values) == 1 else text
+
+
 # -- templates ---------------------------------------------------------------------------
 def _up(base: str, layer: int) -> str:
     return f"{base}^{{{layer}}}"
@@ -249,11 +258,7 @@ def build(network: Network, trace: Trace, mode: str = "reverse") -> list[Step]:
         phase = _PHASE_OF[kind]
         eq_text, eq_html = render(equation)
         written = tuple(ref(n, l) for n, l in writes)
-        numbers = "; ".join(
-            f"{_lhs(r.name, r.layer)} = "
-            + (format_matrix(r.values) if r.name in _CARRIED else format_value(r.values))
-            for r in written
-        )
+        numbers = "; ".join(f"{_lhs(r.name, r.layer)} = {_shown(r)}" for r in written)
         numbers += extra_numbers
         num_text, num_html = render(numbers)
         if phase == "loss":

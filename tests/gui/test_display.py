@@ -90,3 +90,12 @@ def test_the_loss_box_is_titled_c_and_the_gradient_column_names_itself(qtbot, se
     assert scene.loss_item.title() == "C"
     assert scene.a_items[3].header == "∇_{a³}C"
     assert scene.a_items[3].header_html == "∇<sub>a<sup>3</sup></sub>C"
+
+
+def test_the_equation_numbers_show_full_precision_on_hover(qtbot, settings):
+    w = make_window(qtbot, settings)
+    w.player.seek(step_of(w, "activation_grad", 2))
+    delta = w.player.current_step.written("delta", 2).values
+    tip = w.equation.numbers_label.toolTip()
+    assert all(notation.fmt_full(v) in tip for v in delta)
+    assert notation.fmt_full(delta[0]) not in w.equation.numbers_label.text()

@@ -69,7 +69,7 @@ class ChainResult:
 
     `factors` is the derivative form left to right (∂C/∂aᴸ, J_fᴸ, Wᴸ, …, J_f¹, W¹) and
     `gradient_factors` the gradient form left to right ((W¹)ᵀ, (J_f¹)ᵀ, …, (Wᴸ)ᵀ, (J_fᴸ)ᵀ, ∇ₐC).
-    The three results are 1-D (n⁰,): `derivative_row` (row vector × matrix, left to right),
+    The three results are 1-D (n₀,): `derivative_row` (row vector × matrix, left to right),
     `derivative_full` (matrix × matrix, right to left, through `jacobian` = daᴸ/dx, then
     dC/daᴸ applied) and `gradient` (matrix × column vector, right to left). `backprop_dx`
     is `backprop.run`'s ∇ₓC for the same sample, for comparison.
@@ -109,21 +109,21 @@ COST_AXES = ("input", "hidden", "depth", "output")
 @dataclass(frozen=True)
 class ChainCosts:
     """The scalar multiplications of dC/dx for one network shape, counted the way each
-    order computes it: an elementwise fˡ′ is applied as ⊙ (nˡ multiplications per row or
+    order computes it: an elementwise fˡ′ is applied as ⊙ (nₗ multiplications per row or
     column it meets), a full Jacobian (softmax) as a dense matrix.
 
     - `loss_end`: from the loss end, a row vector × each factor (the row form left to right,
       or the gradient form right to left: backprop, the same count):
-      Σₗ (cˡ + nˡ·nˡ⁻¹), with cˡ = nˡ for ⊙ and (nˡ)² for a full Jacobian.
-    - `input_end`: from the input end (forward accumulation), carrying the nˡ × n⁰ Jacobian
+      Σₗ (cₗ + nₗ·nₗ₋₁), with cₗ = nₗ for ⊙ and nₗ² for a full Jacobian.
+    - `input_end`: from the input end (forward accumulation), carrying the nₗ × n₀ Jacobian
       ∂aˡ/∂x from W¹ = ∂z¹/∂x on, then applying ∂C/∂aᴸ:
-      n⁰ · (Σₗ cˡ + Σₗ₌₂..ᴸ nˡ·nˡ⁻¹ + nᴸ).
-    - `*_dense`: the same two orders with every fˡ′ written as a dense nˡ × nˡ matrix (the
+      n₀ · (Σₗ cₗ + Σₗ₌₂..L nₗ·nₗ₋₁ + n_L).
+    - `*_dense`: the same two orders with every fˡ′ written as a dense nₗ × nₗ matrix (the
       labelled alternative: what a generic matrix product would cost).
     - `jacobian_*`: the full Jacobian ∂aᴸ/∂x, i.e. as if C were the vector aᴸ. From the
-      output end it carries nᴸ rows, starting at J_fᴸ: cᴸ·nᴸ⁻¹ + nᴸ·Σₗ₌₁..ᴸ⁻¹ (cˡ + nˡ·nˡ⁻¹);
-      from the input end it is n⁰ · (Σₗ cˡ + Σₗ₌₂..ᴸ nˡ·nˡ⁻¹). Here the input end wins once
-      nᴸ > n⁰ — the one case where forward accumulation is the cheap order.
+      output end it carries n_L rows, starting at J_fᴸ: c_L·n_L₋₁ + n_L·Σₗ₌₁..L₋₁ (cₗ + nₗ·nₗ₋₁);
+      from the input end it is n₀ · (Σₗ cₗ + Σₗ₌₂..L nₗ·nₗ₋₁). Here the input end wins once
+      n_L > n₀ — the one case where forward accumulation is the cheap order.
     """
 
     sizes: tuple[int, ...]
@@ -167,13 +167,14 @@ class ChainCosts:
         return f"{n}²" if self.full[l - 1] else str(n)
 
 
-LOSS_END_FORMULA = "Σₗ (cˡ + nˡ·nˡ⁻¹)"
-INPUT_END_FORMULA = "n⁰ · (Σₗ cˡ + Σₗ₌₂..ᴸ nˡ·nˡ⁻¹ + nᴸ)"
-C_MEANING = "cˡ = nˡ for an elementwise fˡ′ (⊙), (nˡ)² for a full Jacobian (softmax)"
+# Widths carry their layer as a subscript (n₀ … n_L): a superscript, n⁰, reads as a power.
+LOSS_END_FORMULA = "Σₗ (cₗ + nₗ·nₗ₋₁)"
+INPUT_END_FORMULA = "n₀ · (Σₗ cₗ + Σₗ₌₂..L nₗ·nₗ₋₁ + n_L)"
+C_MEANING = "cₗ = nₗ for an elementwise fˡ′ (⊙), nₗ² for a full Jacobian (softmax)"
 
 
 def chain_costs(sizes: Sequence[int], full: Sequence[bool] | None = None) -> ChainCosts:
-    """The costs of dC/dx for layer widths [n⁰, …, nᴸ]; `full[l-1]` says whether fˡ′ is a
+    """The costs of dC/dx for layer widths [n₀, …, n_L]; `full[l-1]` says whether fˡ′ is a
     full Jacobian (softmax) rather than elementwise (default: every layer elementwise)."""
     n = [int(v) for v in sizes]
     if len(n) < 2 or min(n) < 1:
@@ -211,7 +212,7 @@ def varied_shape(
     """This network's shape with one thing varied, so that the value it has now gives the
     network back exactly:
 
-    - "input": n⁰ = value;  "output": nᴸ = value;
+    - "input": n₀ = value;  "output": n_L = value;
     - "hidden": the widest hidden layer `value` wide, every other hidden layer scaled in
       proportion (rounded, at least 1);
     - "depth": `value` layers: the first value − 1 hidden layers (the last one repeated when
@@ -272,7 +273,7 @@ def chain_forms(network: Network, x: Array | None = None, y: Array | None = None
 
     An elementwise fˡ′ is applied as ⊙ and counted so; the step counts add up to
     `network_costs(network)` (`loss_end` for the row and gradient forms, `input_end` for
-    the matrix-first one, which is about n⁰ times more: ask for it first on a wide
+    the matrix-first one, which is about n₀ times more: ask for it first on a wide
     network)."""
     trace = backprop.run(network, x, y)
     if trace.batched:

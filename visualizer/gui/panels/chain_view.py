@@ -61,7 +61,7 @@ from visualizer.timeline import Step
 Array = np.ndarray
 
 # Above these costs chain_forms is not called: the matrix-first order alone would take
-# seconds, and the dense Jacobians J_fˡ (nˡ × nˡ each) would take more than ~80 MB.
+# seconds, and the dense Jacobians J_fˡ (nₗ × nₗ each) would take more than ~80 MB.
 MAX_MATRIX_FIRST_MULTS = 50_000_000
 MAX_VECTOR_FIRST_MULTS = 10_000_000
 
@@ -72,16 +72,16 @@ PLOT_MAX_DEPTH = 16
 PLOT_HEIGHT = 230
 WIDE_LAYOUT = 1000  # from this width, results and costs sit side by side
 AXIS_CHOICES = (
-    ("as the input grows (n⁰)", "input"),
+    ("as the input grows (n₀)", "input"),
     ("as the hidden layers widen", "hidden"),
     ("as the network deepens", "depth"),
-    ("as the output widens (nᴸ)", "output"),
+    ("as the output widens (n_L)", "output"),
 )
 AXIS_LABELS = {
-    "input": "input width n⁰",
+    "input": "input width n₀",
     "hidden": "widest hidden layer (the others scaled in proportion)",
     "depth": "layers L (the last hidden layer repeated)",
-    "output": "output width nᴸ (dotted: the Jacobian ∂aᴸ/∂x, as if C were the vector aᴸ)",
+    "output": "output width n_L (dotted: the Jacobian ∂aᴸ/∂x, as if C were the vector aᴸ)",
 }
 
 INK = "#263238"
@@ -696,8 +696,9 @@ class ChainView(QWidget):
             f"<span style='color:{muted}'>{html.escape(C_MEANING)}. Written out as dense "
             f"matrices every fˡ′ would cost {costs.loss_end_dense:,} and "
             f"{costs.input_end_dense:,}.</span><br>"
-            f"Starting from the input carries a full Jacobian (n<sup>l</sup> × n⁰, here "
-            f"n⁰ = {network.input_size}) through every layer; starting from the loss carries "
+            f"Starting from the input carries a full Jacobian (n<sub>l</sub> × n<sub>0</sub>, "
+            f"here n<sub>0</sub> = {network.input_size}) through every layer; starting from "
+            "the loss carries "
             "one row, because C is one number. That is why backprop starts at the loss."
         )
         self.costs_label.setText(text)

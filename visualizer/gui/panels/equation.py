@@ -7,13 +7,16 @@ text, beside an accent bar in the step's phase colour (the scrubber's colours).
 
 from __future__ import annotations
 
+import html
+
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from visualizer.gui.player import Player
 from visualizer.gui.style import NEUTRAL_COLOR, PHASE_COLORS
-from visualizer.notation import render, t_fprime_applied
+from visualizer.notation import fmt_full, render, t_fprime_applied
 from visualizer.timeline import Step, counters
 
 EQUATION_POINT_SIZE = 15.0
@@ -34,6 +37,19 @@ START_CAPTION = "start · the network at rest (forward values); playback compute
 _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | (
     Qt.TextInteractionFlag.TextSelectableByKeyboard
 )
+
+
+def full_precision_html(step: Step, limit: int = 64) -> str:
+    """The step's written values in full precision, for the numbers' tooltip (the panel
+    shows them to the display's digits)."""
+    lines = []
+    for part, ref in zip(step.numbers_text.split("; "), step.writes, strict=False):
+        name = html.escape(part.split(" = ", 1)[0])
+        values = np.atleast_1d(ref.values).ravel()
+        shown = ", ".join(fmt_full(v) for v in values[:limit])
+        more = f", … ({values.size} in all)" if values.size > limit else ""
+        lines.append(f"{name} = {shown}{more}")
+    return "<br>".join(lines)
 
 
 class EquationPanel(QWidget):
@@ -105,12 +121,14 @@ class EquationPanel(QWidget):
             self.title_label.setText(START_CAPTION)
             self.equation_label.setText(hint_html())
             self.numbers_label.setText("")
+            self.numbers_label.setToolTip("")
             self.numbers_label.hide()
             colour = NEUTRAL_COLOR
         else:
             self.title_label.setText(step.title_html)
             self.equation_label.setText(step.equation_html)
             self.numbers_label.setText(step.numbers_html)
+            self.numbers_label.setToolTip(full_precision_html(step))
             self.numbers_label.show()
             colour = PHASE_COLORS.get(step.phase, NEUTRAL_COLOR)
         self.accent.setStyleSheet(f"background-color: {colour}; border-radius: 2px;")
