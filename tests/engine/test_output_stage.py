@@ -197,3 +197,42 @@ def test_binary_cross_entropy_needs_outputs_between_0_and_1_and_names_the_sample
     problem = domain_problem("relu", "binary_cross_entropy", a, y, 2)
     assert problem is not None and "a²₂ = 1.5 (sample 2)" in problem
     assert domain_problem("sigmoid", "binary_cross_entropy", a, y, 2) is None  # from logits
+
+
+def _exact_output_gradient(activation: str, loss: str, z: list[float], y: list[float]):
+    """∂C/∂aᵢ = −yᵢ/aᵢ (+ (1 − yᵢ)/(1 − aᵢ)) with a and 1 − a in 60 digits."""
+    with localcontext() as ctx:
+        ctx.prec = DIGITS
+        zs = [Decimal(v) for v in z]
+        if activation == "sigmoid":
+            p = [1 / (1 + (-v).exp()) for v in zs]
+            rest = [1 / (1 + v.exp()) for v in zs]
+        else:
+            e = [(v - max(zs)).exp() for v in zs]
+            p = [v / sum(e) for v in e]
+            rest = [sum(e[:i] + e[i + 1 :]) / sum(e) for i in range(len(e))]
+        grad = []
+        for pi, qi, yi in zip(p, rest, (Decimal(v) for v in y), strict=True):
+            g = -yi / pi
+            if loss == "binary_cross_entropy":
+                g += (1 - yi) / qi
+            grad.append(float(g))
+    return grad
+
+
+@pytest.mark.parametrize(
+    ("activation", "loss", "z", "y"),
+    [
+        ("sigmoid", "binary_cross_entropy", [40.0, -45.0], [0.0, 1.0]),
+        ("sigmoid", "cross_entropy", [-60.0], [1.0]),
+        ("softmax", "binary_cross_entropy", [45.0, 0.0, -3.0], [0.0, 1.0, 0.0]),
+        ("softmax", "cross_entropy", [50.0, 0.0], [0.0, 1.0]),
+    ],
+)
+def test_the_output_gradient_is_finite_where_the_true_value_is(activation, loss, z, y):
+    # σ(40) rounds to 1, so 1/(1 − a) read from aᴸ is ∞; from the logit it is 1 + e⁴⁰.
+    trace = backprop.run(_one_layer(activation, loss, z, y))
+    np.testing.assert_allclose(
+        trace.dC_da, _exact_output_gradient(activation, loss, z, y), rtol=1e-13
+    )
+    assert trace.non_finite() is None  # so the app shows it instead of refusing it

@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from visualizer.engine.activations import ACTIVATIONS
-from visualizer.engine.losses import LOSSES, output_cost, output_delta
+from visualizer.engine.losses import output_cost, output_delta, output_gradient
 from visualizer.engine.network import Network, Sample
 from visualizer.notation import sup
 
@@ -154,7 +154,7 @@ def run(network: Network, x: Array | None = None, y: Array | None = None) -> Tra
 
     z_out, a_out = z_list[-1], a_list[-1]
     last, loss = layers[-1].activation, network.loss
-    dC_da = LOSSES[loss].gradient(a_out, y)
+    dC_da = output_gradient(last, loss, z_out, a_out, y)
     # The output stage (engine/losses.py) computes C and δᴸ from the logits where it can.
     cost = float(np.mean(output_cost(last, loss, z_out, a_out, y)))
     delta = output_delta(last, loss, z_out, a_out, y, dC_da)

@@ -171,7 +171,7 @@ def output_cost(activation: str, loss: str, z: Array, a: Array, y: Array) -> Arr
 
 
 def output_delta(activation: str, loss: str, z: Array, a: Array, y: Array, dC_da: Array) -> Array:
-    """δᴸ = ∂C/∂zᴸ of the same output layer; dC_da is `LOSSES[loss].gradient(a, y)`."""
+    """δᴸ = ∂C/∂zᴸ of the same output layer; dC_da is `output_gradient(…)`."""
     if activation == "softmax" and loss == "cross_entropy":
         return a * np.sum(y, axis=-1, keepdims=True) - y  # = a − y when Σy = 1
     if activation == "sigmoid" and loss == "binary_cross_entropy":
@@ -185,6 +185,26 @@ def output_delta(activation: str, loss: str, z: Array, a: Array, y: Array, dC_da
         miss = 1.0 - y
         return z.shape[-1] * a - y - np.sum(_times(miss[..., :, None], ratios), axis=-2)
     return ACTIVATIONS[activation].vjp(z, a, dC_da)
+
+
+def output_gradient(activation: str, loss: str, z: Array, a: Array, y: Array) -> Array:
+    """∂C/∂aᴸ, the gradient the timeline and the chain view start from. For outputs computed
+    from the logits, 1/aᵢ and 1/(1 − aᵢ) are taken from zᴸ too (for a sigmoid 1 + e^∓z,
+    for a softmax e^(−log sᵢ) and e^(−log(1 − sᵢ))): finite wherever the true value is,
+    where 1/(1 − a) of a sigmoid output rounded to 1 (z > 37) would be ∞."""
+    if activation == "sigmoid" and loss in ("cross_entropy", "binary_cross_entropy"):
+        with np.errstate(over="ignore"):
+            inv_a, inv_rest = 1.0 + np.exp(-z), 1.0 + np.exp(z)
+    elif activation == "softmax" and loss in ("cross_entropy", "binary_cross_entropy"):
+        with np.errstate(over="ignore"):
+            inv_a = np.exp(-_log_softmax(z))
+            inv_rest = np.exp(-_log_rest(z)[0]) if loss == "binary_cross_entropy" else None
+    else:
+        return LOSSES[loss].gradient(a, y)
+    grad = -_times(y, inv_a)
+    if loss == "binary_cross_entropy":
+        grad = grad + _times(1.0 - y, inv_rest)
+    return grad
 
 
 def output_rounding(

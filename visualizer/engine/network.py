@@ -293,9 +293,7 @@ def init_layer(
     return w, b
 
 
-def _uniform(
-    rng: np.random.Generator, low: float, high: float, shape: tuple[int, ...]
-) -> Array:
+def _uniform(rng: np.random.Generator, low: float, high: float, shape: tuple[int, ...]) -> Array:
     """rng.uniform(low, high), also for a range wider than the largest float (NumPy raises
     OverflowError when high − low overflows, e.g. [−1e308, 1e308])."""
     if np.isfinite(high - low):
