@@ -48,6 +48,7 @@ from visualizer.engine.training import (
     train,
 )
 from visualizer.formats.errors import FormatError
+from visualizer.formats.files import check_regular
 from visualizer.formats.models import (
     ActivationsNeeded,
     open_model,
@@ -697,10 +698,14 @@ def cmd_convert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -- the GUI -------------------------------------------------------------------------------
 def launch_gui(path: str | None, help_text: str, out: TextIO, err: TextIO) -> int:
     """Open the app (with `path`, if given). Qt is imported here and nowhere else."""
-    if path is not None and not Path(path).is_file():
-        what = "is a folder" if Path(path).is_dir() else "no such file"
-        commands = ", ".join(sorted(COMMAND_NAMES))
-        raise CliError(f"{what} (commands are: {commands})", path)
+    if path is not None:
+        try:
+            check_regular(path)  # a FIFO or /dev/zero: say what it is, never hang on it
+        except FormatError as exc:
+            what = exc.problem
+            if what in ("no such file", "is a folder, not a file"):
+                what = f"{what.split(',')[0]} (commands are: {', '.join(sorted(COMMAND_NAMES))})"
+            raise CliError(what, path) from None
     try:
         from visualizer.gui.app import run
     except ModuleNotFoundError as exc:

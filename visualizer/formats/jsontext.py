@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from visualizer.formats.errors import FormatError
+from visualizer.formats.files import read_bytes
 
 Array = np.ndarray
 PathLike = str | Path
@@ -80,15 +81,7 @@ def parse(text: str) -> object:
 def read_text(path: PathLike) -> str:
     """The UTF-8 text of the file at `path` (a byte-order mark is dropped); FormatError if
     there is no such file, it cannot be read, or it is not UTF-8."""
-    file = Path(path)
-    if file.is_dir():
-        raise FormatError("is a folder, not a file")
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise FormatError("no such file") from None
-    except OSError as exc:
-        raise FormatError(f"cannot read the file: {exc.strerror or exc}") from None
+    raw = read_bytes(path)  # a regular file under the size cap, or FormatError
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

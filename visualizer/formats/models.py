@@ -22,6 +22,7 @@ from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Layer, Network, NetworkError, check_sizes
 from visualizer.formats.errors import FormatError
+from visualizer.formats.files import check_regular
 from visualizer.formats.network_file import load_network, network_from_dict
 
 Array = np.ndarray
@@ -137,6 +138,8 @@ def open_model(
     safetensors file does not say its activations and none were given."""
     file = Path(path)
     suffix = file.suffix.lower()
+    # Regular files only, under the size cap: a FIFO or /dev/zero would hang every reader.
+    check_regular(file)
     if suffix == ".onnx":
         from visualizer.formats import onnx_io  # onnx is imported only when needed
 

@@ -333,15 +333,16 @@ def network_to_json(network: Network) -> str:
     return jt.dumps(network_to_dict(network))
 
 
-def save_network(network: Network, path: str | Path) -> None:
+def save_network(network: Network, path: str | Path, overwrite_read_only: bool = False) -> None:
     """Write `network` to `path` as a network file, atomically (the old file stays intact
-    if anything fails). OSError if the file cannot be written."""
+    if anything fails). OSError if the file cannot be written; ReadOnlyTarget (an OSError)
+    if it is read-only, unless `overwrite_read_only`."""
     text = network_to_json(network)
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate in a name: only \\u escapes can carry it
         data = jt.dumps(network_to_dict(network), ensure_ascii=True).encode("ascii")
-    atomic_write(path, data)
+    atomic_write(path, data, overwrite_read_only)
 
 
 __all__ = [

@@ -20,6 +20,8 @@ its first bytes.
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import re
 import zipfile
@@ -31,10 +33,12 @@ import numpy as np
 
 from visualizer.engine import backprop
 from visualizer.engine.backprop import Trace
+from visualizer.engine.limits import MAX_FILE_BYTES
 from visualizer.engine.network import Network, Sample
 from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write, atomic_writer
 from visualizer.formats.errors import FormatError
+from visualizer.formats.files import check_regular, read_bytes
 from visualizer.formats.network_file import (
     SNAPSHOT_FORMAT,
     check_format,
@@ -214,24 +218,16 @@ def load_snapshot(path: str | Path) -> Snapshot:
 
 
 def _load_npz(path: str | Path) -> tuple[Network, dict[str, Array]]:
-    file = Path(path)
-    if file.is_dir():
-        raise FormatError("is a folder, not a file")
-    try:
-        with file.open("rb") as handle:
-            magic = handle.read(4)
-    except FileNotFoundError:
-        raise FormatError("no such file") from None
-    except OSError as exc:
-        raise FormatError(f"cannot read the file: {exc.strerror or exc}") from None
-    if magic != b"PK\x03\x04":
+    data = read_bytes(path)  # a regular file under the size cap, or FormatError
+    if data[:4] != b"PK\x03\x04":
         raise FormatError("not an .npz archive (it is not a ZIP file)")
     arrays: dict[str, Array] = {}
     try:
-        with np.load(file, allow_pickle=False) as data:
-            for name in data.files:
+        _check_npz_members(io.BytesIO(data))
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            for name in npz.files:
                 try:
-                    arrays[name] = data[name]
+                    arrays[name] = npz[name]
                 except ValueError as exc:
                     raise FormatError(f"cannot be read without pickle ({exc})", name) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
@@ -252,6 +248,48 @@ def _load_npz(path: str | Path) -> tuple[Network, dict[str, Array]]:
     except FormatError as exc:
         raise FormatError(exc.problem, NETWORK_JSON) from None
     return network_from_dict(document, path=NETWORK_JSON), arrays
+
+
+def _check_npz_members(archive_bytes: io.BytesIO) -> None:
+    """Before anything is inflated: every member's declared size, and the size its .npy
+    header declares, must fit the app's limit — a zip bomb (a small file that unpacks to
+    gigabytes) or a header declaring terabytes is refused without allocating them."""
+    with zipfile.ZipFile(archive_bytes) as archive:
+        total = 0
+        for info in archive.infolist():
+            name = info.filename.removesuffix(".npy")
+            total += info.file_size
+            if info.file_size > MAX_FILE_BYTES:
+                raise FormatError(
+                    f"unpacks to {info.file_size:,} bytes; the app reads at most "
+                    f"{MAX_FILE_BYTES:,}",
+                    name,
+                )
+            if total > MAX_FILE_BYTES:
+                raise FormatError(
+                    f"the archive unpacks to more than the {MAX_FILE_BYTES:,} bytes the app "
+                    "reads"
+                )
+            with archive.open(info) as member:
+                try:
+                    version = np.lib.format.read_magic(member)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+                    elif version == (2, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+                    else:
+                        raise FormatError(f"unsupported .npy version {version}", name)
+                except FormatError:
+                    raise
+                except ValueError as exc:
+                    raise FormatError(f"not a .npy array: {exc}", name) from None
+            declared = math.prod(shape) * dtype.itemsize
+            if declared > info.file_size:
+                raise FormatError(
+                    f"its header declares shape {shape} ({declared:,} bytes) but the member "
+                    f"holds {info.file_size:,}",
+                    name,
+                )
 
 
 def _npz_version_2(arrays: dict[str, Array]) -> tuple[Network, dict[str, Array]]:
@@ -371,15 +409,19 @@ def _csv_array(
     return placed.reshape(n_rows, n_cols)
 
 
+MAX_CSV_INDEX = MAX_FILE_BYTES  # no array of a readable file has more entries
+
+
 def _indices(column: list[str], name: str, which: str) -> Array:
-    try:
-        idx = np.array(list(map(int, column)), dtype=np.int64)
-    except ValueError:
-        bad = next(v for v in column if not _is_int(v))
-        raise FormatError(f"{which} = {jt.quoted(bad)} is not an index ≥ 0", name) from None
-    if idx.min() < 0:
-        raise FormatError(f"{which} = {int(idx.min())} is not an index ≥ 0", name)
-    return idx
+    # Plain digits only: int() would also take "0_0", "+1" and " 1", and an index of
+    # 10²⁰ would overflow int64 (OverflowError, not a format error).
+    for text in column:
+        if not _is_int(text):
+            shown = text if text[:1] == "-" and _is_int(text[1:]) else jt.quoted(text)
+            raise FormatError(f"{which} = {shown} is not an index ≥ 0", name)
+        if len(text) > 10 or int(text) > MAX_CSV_INDEX:
+            raise FormatError(f"{which} = {text} is beyond any array the app reads", name)
+    return np.array(list(map(int, column)), dtype=np.int64)
 
 
 def _place(flat: Array, where: Array, size: int, name: str, label: Callable[[int], str]) -> Array:
@@ -397,11 +439,7 @@ def _place(flat: Array, where: Array, size: int, name: str, label: Callable[[int
 
 
 def _is_int(text: str) -> bool:
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
+    return text.isascii() and text.isdigit()
 
 
 def _is_float(text: str) -> bool:
@@ -587,6 +625,10 @@ def is_snapshot(path: str | os.PathLike[str]) -> bool:
     if suffix in (".npz", ".csv"):
         return True
     if suffix != ".json":
+        return False
+    try:
+        check_regular(path)  # open() on a FIFO would wait forever
+    except FormatError:
         return False
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:

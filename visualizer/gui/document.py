@@ -165,12 +165,13 @@ class Document(QObject):
             self._selection = selection
             self.selection_changed.emit()
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Write the network (atomically) to `path` or the current path; marks it clean."""
+    def save(self, path: str | Path | None = None, overwrite_read_only: bool = False) -> Path:
+        """Write the network (atomically) to `path` or the current path; marks it clean.
+        A read-only file raises ReadOnlyTarget unless `overwrite_read_only`."""
         target = Path(path) if path else self._path
         if target is None:
             raise ValueError("no file name to save to")
-        save_network(self._network, target)
+        save_network(self._network, target, overwrite_read_only)
         self._path = target
         self.undo_stack.setClean()
         self.file_changed.emit()

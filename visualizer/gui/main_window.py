@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from visualizer import __version__, notation
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
+from visualizer.formats.atomic import ReadOnlyTarget
 from visualizer.formats.models import MODEL_SUFFIXES
 from visualizer.gui import commands, display, export, model_files, presenter, recovery
 from visualizer.gui.canvas.view import NetworkView
@@ -848,11 +849,30 @@ class MainWindow(QMainWindow):
             path += ".json"
         return self._save_to(Path(path))
 
+    def ask_overwrite_read_only(self, path: Path) -> bool:
+        """Whether to replace a read-only file (tests replace this)."""
+        answer = QMessageBox.warning(
+            self,
+            APP_TITLE,
+            f"“{path.name}” is read-only. Replace it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def _save_to(self, path: Path) -> bool:
         try:
-            self.doc.save(path)
+            try:
+                self.doc.save(path)
+            except ReadOnlyTarget:
+                # As editors do: a read-only file is replaced only when the user says so.
+                if not self.ask_overwrite_read_only(path):
+                    return False
+                self.doc.save(path, overwrite_read_only=True)
         except (OSError, ValueError) as exc:
-            self.show_error("Cannot save", f"{path}: {exc}")
+            # The error names the file (never the hidden temp file): say the problem.
+            detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.show_error("Cannot save", f"{path}: {detail}")
             return False
         self._add_recent(path)
         self._clear_recovery()
