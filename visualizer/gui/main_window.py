@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -37,7 +38,7 @@ from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
 from visualizer.formats.atomic import ReadOnlyTarget
 from visualizer.formats.models import MODEL_SUFFIXES
-from visualizer.gui import commands, display, export, model_files, presenter, recovery
+from visualizer.gui import commands, display, export, model_files, presenter, recovery, style
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.focus import FocusAreas
@@ -85,6 +86,13 @@ SLIDE_CHOICES = (
 MODE_NAMES = (("reverse", "reverse mode"), ("forward", "forward mode"), ("both", "both modes"))
 
 
+def _system_is_dark() -> bool:
+    """Whether the desktop asks for a dark colour scheme (Qt 6.5+; unknown: no)."""
+    hints = QGuiApplication.styleHints()
+    scheme = getattr(hints, "colorScheme", None)
+    return scheme is not None and scheme() == Qt.ColorScheme.Dark
+
+
 def new_network() -> Network:
     """File → New: a small network worth looking at straight away."""
     return make_network([2, 3, 1], ["tanh", "sigmoid"], "half_squared_error", name="Untitled")
@@ -121,6 +129,8 @@ class MainWindow(QMainWindow):
         # Playback: the equation of the current step above the player bar, across the
         # whole bottom of the window.
         self.player = Player(parent=self)
+        choice = str(self.settings.value("theme", "light"))
+        self.theme_choice = choice if choice in style.THEME_CHOICES else "light"
         self._saved_layout: presenter.SavedLayout | None = None
         mode = str(self.settings.value("playback_mode", "reverse"))
         self.mode = mode if mode in MODES else "reverse"
@@ -179,6 +189,8 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
 
         self._restore_settings()
+        if self.theme_choice != "light" or style.theme != "light":
+            self.set_theme(self.theme_choice)
         self._network_changed()
         self._file_changed()
 
@@ -531,6 +543,17 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addActions([self.act_zoom_in, self.act_zoom_out, self.act_fit])
         view.addSeparator()
+        theme_menu = view.addMenu("T&heme")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for choice, text in (("light", "&Light"), ("dark", "&Dark (for projectors)"),
+                             ("system", "Follow the &System")):  # fmt: skip
+            act = theme_menu.addAction(text)
+            act.setCheckable(True)
+            act.setChecked(choice == self.theme_choice)
+            act.triggered.connect(lambda _=False, c=choice: self.set_theme(c))
+            self.theme_group.addAction(act)
+            self.theme_actions[choice] = act
         view.addAction(self.act_presenter)
         self.addAction(self.act_presenter)  # F11 also while the menu bar is hidden
         view.addSeparator()
@@ -661,6 +684,25 @@ class MainWindow(QMainWindow):
         self.view.set_playback_words(
             f"{position_text(self.player.steps, state.step)}: {step.title}" if step else ""
         )
+
+    def set_theme(self, choice: str) -> None:
+        """View → Theme: "light", "dark" or "system" (follows the desktop's colour
+        scheme); persisted. The canvas, the panels and the widgets redraw in it."""
+        name = style.resolve_theme(choice, _system_is_dark())
+        self.theme_choice = choice
+        self.settings.setValue("theme", choice)
+        if choice in getattr(self, "theme_actions", {}):
+            self.theme_actions[choice].setChecked(True)
+        style.set_theme(name)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setPalette(style.palette(name))
+        scene = self.view.network_scene
+        scene.setBackgroundBrush(style.BACKGROUND)
+        scene.restyle()
+        self.view.viewport().update()
+        for widget in self.findChildren(QWidget):
+            widget.update()
 
     def slide_options(self) -> SlideOptions:
         """What File → Export Options says images and animations include."""

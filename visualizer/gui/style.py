@@ -20,7 +20,7 @@ import functools
 import math
 
 import numpy as np
-from PySide6.QtGui import QColor, QFont, QImage
+from PySide6.QtGui import QColor, QFont, QImage, QPalette
 
 # -- the phases of playback ----------------------------------------------------------------
 # They differ in lightness as well as hue, so they stay apart for colour-blind eyes and in
@@ -31,7 +31,7 @@ NEUTRAL_COLOR = "#b0b7bc"  # before the first step: no phase yet
 # A shape cue beside every colour: which way the phase flows.
 PHASE_LABELS = {"forward": "forward ▶", "loss": "loss", "backward": "◀ backward"}
 
-# -- the light theme -----------------------------------------------------------------------
+# -- the light theme (the default; `set_theme` switches) -----------------------------------
 FONT_FAMILIES = ["Inter", "Segoe UI", "Helvetica Neue", "Noto Sans", "DejaVu Sans", "Arial"]
 
 BACKGROUND = QColor("#f8fafc")
@@ -51,6 +51,104 @@ BUTTON_HOVER = QColor("#cbd5e1")
 BUTTON_DISABLED = QColor("#94a3b8")
 
 DIM_OPACITY = 0.4
+# Text on a value-coloured fill: dark on the light middle of the map in every theme (white
+# on its dark ends, see `text_is_light`), whatever colour the theme's own ink is.
+TEXT_ON_FILL = QColor("#0f172a")
+
+# -- themes ----------------------------------------------------------------------------------
+# The canvas colours of each theme. The value map is the same CET-D1 in both: its ends are
+# saturated blue and red (apart for colour-blind eyes, and bright enough on a dark
+# background), its middle nearly white, so a value near 0 reads as a pale disc on slate and
+# its number stays dark on it. The phase accents are kept: they differ in lightness too.
+THEMES: dict[str, dict[str, QColor]] = {
+    "light": {
+        "BACKGROUND": QColor("#f8fafc"),
+        "INK": QColor("#0f172a"),
+        "MUTED": QColor("#64748b"),
+        "FAINT": QColor("#cbd5e1"),
+        "BOX_FILL": QColor("#ffffff"),
+        "BAND_FILL": QColor("#f1f5f9"),
+        "SHADOW": QColor(15, 23, 42, 22),
+        "NEURON_OUTLINE": QColor("#475569"),
+        "EMPTY_FILL": QColor("#ffffff"),
+        "FORWARD_ACCENT": QColor("#1e293b"),
+        "SELECTION_HALO": QColor(255, 255, 255, 235),
+        "BUTTON_FILL": QColor("#e2e8f0"),
+        "BUTTON_HOVER": QColor("#cbd5e1"),
+        "BUTTON_DISABLED": QColor("#94a3b8"),
+    },
+    "dark": {
+        "BACKGROUND": QColor("#0f172a"),
+        "INK": QColor("#f1f5f9"),
+        "MUTED": QColor("#a3b1c4"),
+        "FAINT": QColor("#475569"),
+        "BOX_FILL": QColor("#1e293b"),
+        "BAND_FILL": QColor("#1a2436"),
+        "SHADOW": QColor(0, 0, 0, 60),
+        "NEURON_OUTLINE": QColor("#94a3b8"),
+        "EMPTY_FILL": QColor("#1e293b"),
+        "FORWARD_ACCENT": QColor("#e2e8f0"),
+        "SELECTION_HALO": QColor(15, 23, 42, 235),
+        "BUTTON_FILL": QColor("#334155"),
+        "BUTTON_HOVER": QColor("#475569"),
+        "BUTTON_DISABLED": QColor("#64748b"),
+    },
+}
+THEME_CHOICES = ("light", "dark", "system")
+theme = "light"  # the theme in use (never "system": that is resolved to one of the two)
+
+
+def resolve_theme(choice: str, system_dark: bool) -> str:
+    """ "light" or "dark" for a View → Theme `choice`; "system" follows `system_dark`."""
+    if choice not in THEME_CHOICES:
+        raise ValueError(f"unknown theme {choice!r} (known: {', '.join(THEME_CHOICES)})")
+    if choice == "system":
+        return "dark" if system_dark else "light"
+    return choice
+
+
+def set_theme(name: str) -> None:
+    """Make `name` ("light" or "dark") the canvas's colours: every `style.X` read after
+    this gets the theme's X (views redraw themselves; see MainWindow.set_theme)."""
+    global theme
+    if name not in THEMES:
+        raise ValueError(f"unknown theme {name!r}")
+    globals().update({key: QColor(c) for key, c in THEMES[name].items()})
+    theme = name
+    phase_accent.cache_clear()
+
+
+def palette(name: str) -> QPalette:
+    """The widgets' palette for theme `name` (Qt's Fusion colours; dark: slate)."""
+    pal = QPalette()
+    if name == "light":
+        return pal
+    colours = THEMES["dark"]
+    role = QPalette.ColorRole
+    for r, c in (
+        (role.Window, QColor("#1e293b")),
+        (role.WindowText, colours["INK"]),
+        (role.Base, QColor("#0f172a")),
+        (role.AlternateBase, QColor("#1a2436")),
+        (role.ToolTipBase, QColor("#1e293b")),
+        (role.ToolTipText, colours["INK"]),
+        (role.Text, colours["INK"]),
+        (role.Button, QColor("#334155")),
+        (role.ButtonText, colours["INK"]),
+        (role.BrightText, QColor("#fca5a5")),
+        (role.Highlight, QColor("#7c3aed")),
+        (role.HighlightedText, QColor("#ffffff")),
+        (role.Link, QColor("#93c5fd")),
+        (role.PlaceholderText, colours["MUTED"]),
+        (role.Mid, QColor("#475569")),
+        (role.Dark, QColor("#0b1220")),
+        (role.Light, QColor("#475569")),
+    ):
+        pal.setColor(r, c)
+    disabled = QPalette.ColorGroup.Disabled
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        pal.setColor(disabled, r, colours["BUTTON_DISABLED"])
+    return pal
 
 
 @functools.cache
@@ -169,11 +267,19 @@ def qcolor(value: float, vmax: float) -> QColor:
     return lut_qcolors()[int(lut_index(value, vmax))]
 
 
+def relative_luminance(colours: np.ndarray) -> np.ndarray:
+    """WCAG relative luminance of (…, 3) uint8 sRGB colours."""
+    c = np.asarray(colours, dtype=np.float64)[..., :3] / 255.0
+    c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return c @ np.array([0.2126, 0.7152, 0.0722])
+
+
 def text_is_light(values: np.ndarray, vmax: float) -> np.ndarray:
-    """Per value: True where its fill is dark enough to need white text."""
-    colours = rgb(values, vmax).astype(np.float64) / 255.0
-    luminance = colours @ np.array([0.2126, 0.7152, 0.0722])
-    return luminance < 0.5
+    """Per value: True where white text on its fill has more contrast than the dark
+    TEXT_ON_FILL (WCAG contrast ratios; at worst about 4.2 : 1, in the map's mid-tones)."""
+    fill = relative_luminance(rgb(values, vmax))
+    dark = float(relative_luminance(np.array([TEXT_ON_FILL.getRgb()[:3]])[0]))
+    return 1.05 / (fill + 0.05) > (fill + 0.05) / (dark + 0.05)
 
 
 def thinned(values: np.ndarray, max_side: int) -> np.ndarray:

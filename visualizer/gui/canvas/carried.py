@@ -88,7 +88,7 @@ class CarriedMatrixItem(CanvasItem):
             for i in range(rows):
                 for j in range(cols):
                     c = QRectF(r.left() + j * cw, r.top() + i * ch, cw, ch).center()
-                    painter.setPen(QColor("white") if light[i, j] else style.INK)
+                    painter.setPen(QColor("white") if light[i, j] else style.TEXT_ON_FILL)
                     draw_fitted_text(painter, c, fmt_short(self.values[i, j]), cw - 4, 11)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         active = self.emphasis == "active"

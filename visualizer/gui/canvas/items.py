@@ -284,7 +284,7 @@ class NeuronColumnItem(CanvasItem):
             painter.setBrush(QColor(int(fills[k, 0]), int(fills[k, 1]), int(fills[k, 2])))
             self._shape(painter, c)
             if show_text:
-                painter.setPen(QColor("white") if light[k] else style.INK)
+                painter.setPen(QColor("white") if light[k] else style.TEXT_ON_FILL)
                 draw_fitted_text(painter, c, fmt_short(self.values[k]), 2 * col.half_w - 5, font_px)
 
 
