@@ -247,7 +247,10 @@ def test_the_player_keeps_left_and_right_when_the_canvas_is_not_focused(qtbot, w
     window.player_bar.buttons["play"].setFocus()
     press(qtbot, window, Qt.Key.Key_Right)
     assert window.player.state.step == 0
-    assert "step 1 / " in window.view.accessibleDescription()  # the step, in words
+    step = window.player.current_step
+    assert window.view.accessibleDescription() == (  # the step, in words
+        f"{NOTHING}. step 1 / 17 · forward · layer 1: {step.equation_text}"
+    )
 
 
 def test_every_control_has_an_accessible_name_and_labels_are_buddies(window):

@@ -682,7 +682,7 @@ class MainWindow(QMainWindow):
         self.view.network_scene.set_playback(self.player.steps, k, progress)
         step = self.player.current_step
         self.view.set_playback_words(
-            f"{position_text(self.player.steps, state.step)}: {step.title}" if step else ""
+            f"{position_text(self.player.steps, state.step)}: {step.equation_text}" if step else ""
         )
 
     def set_theme(self, choice: str) -> None:
