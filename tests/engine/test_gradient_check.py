@@ -10,6 +10,7 @@ import pytest
 
 from visualizer.engine import backprop, gradcheck
 from visualizer.engine.gradcheck import CheckRow, check_passes, gradient_check
+from visualizer.engine.losses import output_cost
 from visualizer.engine.network import Dataset, InitSpec, Layer, Network, Sample, make_network
 from visualizer.formats.network_file import load_network
 
@@ -110,13 +111,19 @@ def test_numeric_gradient_is_a_real_difference_quotient() -> None:
     assert rows[2].numeric[1, 3] == pytest.approx(expected, rel=1e-6)
 
 
-def test_forward_helper_loss_equals_run_loss_bit_for_bit() -> None:
+def test_the_stacked_pass_the_check_nudges_gives_runs_loss_bit_for_bit() -> None:
+    # The check evaluates C on a stack of nudged copies with backprop.forward and the
+    # output stage; un-nudged, that must be run's C exactly, or the differences would
+    # measure the two code paths instead of the gradient.
     for network in example_networks().values():
-        for x, y in [(network.current_sample().x, network.current_sample().y)]:
-            trace = backprop.run(network, x, y)
-            model = gradcheck._Model(network)
-            z = trace.z[0][np.newaxis, :]
-            assert float(model.losses_from(0, z, y)[0]) == trace.loss
+        sample = network.current_sample()
+        trace = backprop.run(network, sample.x, sample.y)
+        out = network.layers[-1].activation
+        for l in range(1, network.depth + 1):
+            stack = trace.z[l - 1][np.newaxis, :]  # a stack of one un-nudged copy
+            z, a = backprop.forward(network, stack, start=l)
+            costs = output_cost(out, network.loss, z[-1], a[-1], sample.y)
+            assert costs.tolist() == [trace.loss]
 
 
 # -- wrong gradients must fail ----------------------------------------------------------------

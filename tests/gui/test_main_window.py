@@ -212,11 +212,20 @@ def test_the_batch_label_follows_a_new_data_set(window):
     assert window.training.batch_label.text() == "3 steps per epoch"
 
 
-def test_analysis_panels_are_built_on_first_use(window):
-    assert window._panels == {}
-    assert window.panel("chain") is window.chain
-    assert window.chain_dock.widget() is window.chain
-    assert set(window._panels) == {"chain"}
+def test_analysis_panels_are_built_on_first_use(window, qtbot):
+    from visualizer.gui.panels.chain_view import ChainView
+    from visualizer.gui.panels.check_panel import CheckPanel
+    from visualizer.gui.panels.gradients import GradientPanel
+    from visualizer.gui.panels.training_panel import TrainingPanel
+
+    kinds = (GradientPanel, CheckPanel, ChainView, TrainingPanel)
+    window.show()
+    qtbot.waitExposed(window)
+    assert [window.findChildren(kind) for kind in kinds] == [[], [], [], []]
+    window.chain_dock.raise_()  # as a click on its tab does
+    assert isinstance(window.chain_dock.widget(), ChainView)
+    assert window.panel("chain") is window.chain_dock.widget() is window.chain
+    assert [len(window.findChildren(kind)) for kind in kinds] == [0, 0, 1, 0]
 
 
 def test_any_panel_exports_as_png(window, tmp_path, monkeypatch):
