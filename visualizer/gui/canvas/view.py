@@ -23,6 +23,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QFocusEvent,
     QHelpEvent,
+    QHideEvent,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -218,6 +219,12 @@ class NetworkView(QGraphicsView):
         super().resizeEvent(event)
         if self._fitted:
             self.fit()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # A hidden canvas shows no draft: redraw sharp now instead of leaving the refine
+        # timer pending on a window that may be closing.
+        self.network_scene.refine_now()
+        super().hideEvent(event)
 
     # -- what is where -------------------------------------------------------------------
     def hit_at(self, pos: QPoint | QPointF) -> Hit | None:
