@@ -2,7 +2,7 @@
 
 - Everything outside `visualizer.gui` (the engine, the file formats, the timeline, the
   notation, the command line), and the pure rules under the GUI (the canvas's layout,
-  overlay state and playback plan), load no Qt and no pyqtgraph. They are imported in a
+  overlay state, playback plan and keyboard model), load no Qt and no pyqtgraph. They are imported in a
   fresh interpreter (this process may already hold Qt from the GUI tests); the modules are
   found by walking the package, so a module added later is covered without editing this
   test.
@@ -25,6 +25,8 @@ QT_FREE_GUI = (
     "visualizer.gui.canvas.layout",
     "visualizer.gui.canvas.state",
     "visualizer.gui.canvas.playback",
+    "visualizer.gui.canvas.keyboard",
+    "visualizer.gui.canvas.describe",
 )
 
 
