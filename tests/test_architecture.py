@@ -2,10 +2,10 @@
 
 - Everything outside `visualizer.gui` (the engine, the file formats, the timeline, the
   notation, the command line), and the pure rules under the GUI (the canvas's layout,
-  overlay state, playback plan and keyboard model), load no Qt and no pyqtgraph. They are imported in a
-  fresh interpreter (this process may already hold Qt from the GUI tests); the modules are
-  found by walking the package, so a module added later is covered without editing this
-  test.
+  overlay state, playback plan and keyboard model), load no Qt and no pyqtgraph. They are
+  imported in a fresh interpreter (this process may already hold Qt from the GUI tests);
+  the modules are found by walking the package, so a module added later is covered
+  without editing this test.
 - No two modules import each other, however indirectly (function-level imports count).
 """
 

@@ -50,6 +50,9 @@ BUTTON_FILL = QColor("#e2e8f0")
 BUTTON_HOVER = QColor("#cbd5e1")
 BUTTON_DISABLED = QColor("#94a3b8")
 
+CONNECTOR = QColor("#94a3b8")  # the arrows from a column into its band and on to C
+BUTTON_OFF_FILL = QColor("#f1f5f9")  # a − / + button that cannot be pressed now
+
 DIM_OPACITY = 0.4
 # Text on a value-coloured fill: dark on the light middle of the map in every theme (white
 # on its dark ends, see `text_is_light`), whatever colour the theme's own ink is.
@@ -149,6 +152,20 @@ def palette(name: str) -> QPalette:
     for r in (role.WindowText, role.Text, role.ButtonText):
         pal.setColor(disabled, r, colours["BUTTON_DISABLED"])
     return pal
+
+# -- the panels ------------------------------------------------------------------------------
+# Hex strings: they also go into style sheets and rich text.
+PANEL_INK = "#263238"  # the chain view's text, the training panel's curves
+PANEL_MUTED = "#78909c"  # the chain view's operators and notes
+PANEL_NOTE = "#546e7a"  # notes under the training panel's controls
+FADED_CURVE = "#90a4ae"  # the thin, noisy mini-batch loss under the whole-data-set one
+EMPTY_CELL = "#b0bec5"  # a vector of the chain not computed yet
+WARNING_TEXT, MESSAGE_TEXT = "#b26a00", "#37474f"
+# The check's verdicts, text on fill; the panel never says it by colour alone (✔ / ✖).
+PASS_COLOR, PASS_FILL = "#00695c", "#e0f2f1"  # dark teal on pale teal
+FAIL_COLOR, FAIL_FILL = "#b34700", "#fdebd9"  # dark vermilion on pale orange
+STALE_COLOR, STALE_FILL = "#475569", "#e2e8f0"
+IDLE_COLOR, IDLE_FILL = "#334155", "#f1f5f9"
 
 
 @functools.cache

@@ -425,7 +425,7 @@ class ActivationBandItem(CanvasItem):
         z, a = self.z_col, self.a_col
         if z.strip or a.strip:
             return
-        color = QColor("#94a3b8")
+        color = style.CONNECTOR
         if self.elementwise:
             for y in z.ys:
                 left, right = QPointF(z.right + 2, float(y)), QPointF(a.left - 2, float(y))
@@ -503,7 +503,7 @@ class LossBandItem(CanvasItem):
         a, y = self.a_col, self.y_col
         if a.strip or y.strip:
             return
-        color = QColor("#94a3b8")
+        color = style.CONNECTOR
         for ya, yy in zip(a.ys, y.ys, strict=True):
             start, end = QPointF(a.right + 2, float(ya)), QPointF(r.left() - 1, float(ya))
             if self.direction == "backward":  # ∂C/∂aᴸ goes back into the network
@@ -590,7 +590,7 @@ class ButtonsItem(CanvasItem):
             on = self.enabled(button.delta)
             fill = style.BUTTON_HOVER if on and self.hover == button.delta else style.BUTTON_FILL
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(fill if on else QColor("#f1f5f9"))
+            painter.setBrush(fill if on else style.BUTTON_OFF_FILL)
             c = QPointF(button.cx, button.cy)
             painter.drawEllipse(c, button.r, button.r)
             painter.setPen(QPen(style.INK if on else style.BUTTON_DISABLED, 1.6))

@@ -236,7 +236,7 @@ class PulseItem(QGraphicsItem):
         if self.pulses is None or self.t is None:
             return
         xy = self.pulses.at(self.t)
-        color = QColor(PHASE_COLORS.get(self.pulses.phase, "#455a64"))
+        color = QColor(PHASE_COLORS.get(self.pulses.phase, PHASE_COLORS["forward"]))
         halo = QColor(255, 255, 255, 210)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         polygons = [

@@ -55,9 +55,9 @@ BLOCK_HEADER = 24.0
 HEADER = 40.0
 MARGIN = 8.0
 
-INK = QColor("#263238")
-MUTED = QColor("#78909c")
-EMPTY = QColor("#b0bec5")
+INK = QColor(style.PANEL_INK)
+MUTED = QColor(style.PANEL_MUTED)
+EMPTY = QColor(style.EMPTY_CELL)
 RULE = QColor("#cfd8dc")
 
 

@@ -50,6 +50,7 @@ from visualizer.engine.chain import (
     network_costs,
 )
 from visualizer.engine.network import Network
+from visualizer.gui import style
 from visualizer.gui.canvas.layout import Hit
 from visualizer.gui.document import Document
 from visualizer.gui.panels.chain_table import ChainTable, Link, chain_lines, dot_product_html
@@ -84,9 +85,9 @@ AXIS_LABELS = {
     "output": "output width n_L (dotted: the Jacobian ∂aᴸ/∂x, as if C were the vector aᴸ)",
 }
 
-INK = "#263238"
-MUTED = "#78909c"
-EMPTY = "#b0bec5"
+INK = style.PANEL_INK
+MUTED = style.PANEL_MUTED
+EMPTY = style.EMPTY_CELL
 
 CONVENTIONS_HTML = (
     "<b>Numerator layout</b> (Wikipedia's derivative, and the row form here): the derivative "

@@ -62,10 +62,6 @@ SYNC_LIMIT = 50_000  # parameters; bigger networks are checked on a worker threa
 DEFAULT_RTOL = 1e-6
 DECADES = 4.0  # the error heatmap spans rtol × 10^±DECADES
 
-PASS_COLOR, PASS_FILL = "#00695c", "#e0f2f1"  # dark teal on pale teal
-FAIL_COLOR, FAIL_FILL = "#b34700", "#fdebd9"  # dark vermilion on pale orange
-STALE_COLOR, STALE_FILL = "#475569", "#e2e8f0"
-IDLE_COLOR, IDLE_FILL = "#334155", "#f1f5f9"
 
 # Short headers (the full names are their tooltips): the table must fit a narrow dock.
 COLUMNS = ("Array", "Shape", "Abs err", "Rel err", "Verdict")
@@ -375,20 +371,20 @@ class CheckPanel(QWidget):
                 f"⋯ Checking {count:,} parameters with ε = {sci(self._job.eps)}… "
                 "(on a worker thread; Cancel stops waiting)"
             )
-            self._set_verdict(text, IDLE_COLOR, IDLE_FILL)
+            self._set_verdict(text, style.IDLE_COLOR, style.IDLE_FILL)
         elif self.error:
-            self._set_verdict(f"✖ {self.error}", FAIL_COLOR, FAIL_FILL)
+            self._set_verdict(f"✖ {self.error}", style.FAIL_COLOR, style.FAIL_FILL)
         elif self.result is None:
             self._set_verdict(
                 "Run the check to compare backprop's gradient with finite differences.",
-                IDLE_COLOR,
-                IDLE_FILL,
+                style.IDLE_COLOR,
+                style.IDLE_FILL,
             )
         elif self.stale:
             self._set_verdict(
                 f"⟳ <b>Stale — run again:</b> {self.stale}. The table shows the old results.",
-                STALE_COLOR,
-                STALE_FILL,
+                style.STALE_COLOR,
+                style.STALE_FILL,
             )
         else:
             rows = self.result.rows
@@ -396,13 +392,13 @@ class CheckPanel(QWidget):
             where = f"(rtol {sci(rtol)}, ε {sci(self.result.eps)}; {describe_mode(rows)})"
             if not failing:
                 text = f"✔ <b>All {len(rows)} arrays match</b> {where}"
-                self._set_verdict(text, PASS_COLOR, PASS_FILL)
+                self._set_verdict(text, style.PASS_COLOR, style.PASS_FILL)
             else:
                 noun = "array differs" if len(failing) == 1 else "arrays differ"
                 text = f"✖ <b>{len(failing)} of {len(rows)} {noun}</b> {where}: " + ", ".join(
                     failing
                 )
-                self._set_verdict(text, FAIL_COLOR, FAIL_FILL)
+                self._set_verdict(text, style.FAIL_COLOR, style.FAIL_FILL)
 
     def _set_verdict(self, html: str, color: str, fill: str) -> None:
         self.verdict.setText(html)
@@ -453,7 +449,7 @@ class CheckPanel(QWidget):
                 if stale:
                     color = style.MUTED
                 elif c == 4:
-                    color = QColor(PASS_COLOR if ok else FAIL_COLOR)
+                    color = QColor(style.PASS_COLOR if ok else style.FAIL_COLOR)
                 else:
                     color = style.INK
                 item.setForeground(QBrush(color))

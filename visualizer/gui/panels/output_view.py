@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from visualizer.engine.network import Network
 from visualizer.engine.training import predict
+from visualizer.gui import style
 from visualizer.gui.document import Document
 from visualizer.gui.style import lut
 from visualizer.notation import format_number, sup
@@ -25,8 +26,8 @@ GRID = 97  # the output image is GRID × GRID network evaluations
 ISO_STEP = 2  # the decision boundary is traced on every ISO_STEP-th of them
 PLOT_HEIGHT = 230
 
-_CURVE_PEN = pg.mkPen("#263238", width=2)
-_BOUNDARY_PEN = pg.mkPen("#263238", width=1.5)
+_CURVE_PEN = pg.mkPen(style.PANEL_INK, width=2)
+_BOUNDARY_PEN = pg.mkPen(style.PANEL_INK, width=1.5)
 
 
 def _class_colors() -> tuple[QColor, QColor]:
@@ -74,7 +75,7 @@ class OutputView(QWidget):
             self.plot.addItem(item)
         self.note = QLabel()
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("color: #546e7a;")
+        self.note.setStyleSheet(f"color: {style.PANEL_NOTE};")
         column.addWidget(self.plot)
         column.addWidget(self.note)
 

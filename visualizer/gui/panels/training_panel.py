@@ -40,6 +40,7 @@ from visualizer.engine.datasets import (
 )
 from visualizer.engine.network import Network
 from visualizer.engine.training import batches_per_epoch
+from visualizer.gui import style
 from visualizer.gui.commands import NetworkEdit
 from visualizer.gui.document import Document
 from visualizer.gui.panels.batch_view import BatchView
@@ -56,7 +57,7 @@ DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 0.01}
 DEFAULT_BATCH = 16
 PLOT_HEIGHT = 170
 
-_LOSS_COLOR, _DATA_LOSS_COLOR = "#90a4ae", "#263238"
+_LOSS_COLOR, _DATA_LOSS_COLOR = style.FADED_CURVE, style.PANEL_INK
 _LOSS_PEN = pg.mkPen(_LOSS_COLOR, width=1)
 _DATA_LOSS_PEN = pg.mkPen(_DATA_LOSS_COLOR, width=2)
 
@@ -140,7 +141,7 @@ class TrainingPanel(QWidget):
         self.generate_button.clicked.connect(self.generate)
         self.data_label = QLabel()
         self.data_label.setWordWrap(True)
-        self.data_label.setStyleSheet("color: #546e7a;")
+        self.data_label.setStyleSheet(f"color: {style.PANEL_NOTE};")
 
         # Two columns: the panel must fit a dock as narrow as the inspector's.
         grid.addWidget(self.dataset_combo, 0, 0)
@@ -187,7 +188,7 @@ class TrainingPanel(QWidget):
             "“the sample” (0) trains on the network's current sample alone"
         )
         self.batch_label = QLabel()
-        self.batch_label.setStyleSheet("color: #546e7a;")
+        self.batch_label.setStyleSheet(f"color: {style.PANEL_NOTE};")
         self.batch_label.setWordWrap(True)
         batch_row = QHBoxLayout()
         batch_row.addWidget(self.batch_spin, 1)
@@ -409,7 +410,7 @@ class TrainingPanel(QWidget):
     def _say(self, text: str, error: bool = False) -> None:
         self.message_label.setVisible(bool(text))
         self.message_label.setText(text)
-        color = "#b26a00" if error else "#37474f"
+        color = style.WARNING_TEXT if error else style.MESSAGE_TEXT
         self.message_label.setStyleSheet(f"color: {color};")
 
     def _log_toggled(self, on: bool) -> None:
