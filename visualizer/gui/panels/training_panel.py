@@ -76,6 +76,7 @@ class TrainingPanel(QWidget):
         self.trainer = trainer if trainer is not None else Trainer(document, self)
         self._lr = dict(DEFAULT_LR)
         self._batch_choice = DEFAULT_BATCH
+        self._step_axis = np.zeros(0)  # 1, 2, 3, …: the loss curve's x, reused
 
         content = QWidget()
         column = QVBoxLayout(content)
@@ -442,12 +443,18 @@ class TrainingPanel(QWidget):
 
     def _update_loss(self) -> None:
         losses = self.trainer.losses
-        steps = np.arange(1, len(losses) + 1, dtype=float)
+        n = len(losses)
+        if len(self._step_axis) < n:  # grown by doubling: not a new 1..n on every refresh
+            self._step_axis = np.arange(1, max(n, 2 * len(self._step_axis)) + 1, dtype=float)
+        steps = self._step_axis[:n]
         data_steps, data_losses = self.trainer.dataset_losses
         if self.log_check.isChecked():
-            # log10 of 0 is −∞: floor at the smallest normal float instead.
-            losses = np.maximum(losses, np.finfo(float).tiny)
-            data_losses = np.maximum(data_losses, np.finfo(float).tiny)
+            # log10 of 0 is −∞: floor at the smallest normal float instead (the check
+            # first, as a copy of millions of losses on every refresh is what costs).
+            tiny = np.finfo(float).tiny
+            if n and losses.min() < tiny:
+                losses = np.maximum(losses, tiny)
+            data_losses = np.maximum(data_losses, tiny)
         self.loss_curve.setData(steps, losses)
         self.data_loss_curve.setData(data_steps, data_losses)
         both = len(data_steps) > 0 and self.batch_spin.value() > 0
