@@ -100,6 +100,7 @@ def test_playback_mode_menu_switches_the_timeline_and_is_remembered(window, tmp_
         assert fresh.mode == "both" and fresh.mode_actions["both"].isChecked()
         assert len(fresh.player.steps) == 19
     finally:
+        fresh.close()  # stops its autosave timer (deleteLater alone waits for the event loop)
         fresh.deleteLater()
 
 
