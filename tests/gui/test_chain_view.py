@@ -332,7 +332,8 @@ def test_sections_fold_blocks_collapse_and_one_layer_at_a_time(qtbot, view, doc)
     view.player.seek(next(s.index for s in view.player.steps if s.kind == "transpose"))
     view.single_box.setChecked(True)
     assert table.single == doc.network.depth
-    assert {p.line.block for p in table._placed} == {doc.network.depth}
+    shown = {line.block for line in table.lines if table.line_rect(line.order) is not None}
+    assert shown == {doc.network.depth}
     big = table.cell_rect(line_named(view, "W3").order, "row_factor")
     view.single_box.setChecked(False)
     small = table.cell_rect(line_named(view, "W3").order, "row_factor")
