@@ -527,7 +527,13 @@ class ChainView(QWidget):
         self.too_big = (
             matrix_first > MAX_MATRIX_FIRST_MULTS or vector_first > MAX_VECTOR_FIRST_MULTS
         )
-        self.result = None if self.too_big else chain_forms(network)
+        if self.too_big:
+            self.result = None
+        else:
+            # Weights near the float limit overflow the input-end products to ±inf: shown
+            # as they come out (as `backprop-visualizer chain` prints them), not an error.
+            with np.errstate(over="ignore", invalid="ignore"):
+                self.result = chain_forms(network)
         self._show_titles(network)
         if self.result is None:
             self.table.set_lines([], {})
