@@ -146,3 +146,18 @@ def test_batch_gradient_is_the_mean_of_each_samples_own():
     assert grads.difference < 1e-15
     assert grads.sample_difference(0) == float(np.max(np.abs(grads.per_sample[0] - grads.batch)))
     assert grads.sample_difference(0) > 1e-6  # a sample's own gradient is not the mean
+
+
+def test_training_stops_with_the_reason_when_a_cross_entropy_output_leaves_its_range():
+    # An identity output of −0.5 with target 1 has no cross-entropy: the step says so
+    # instead of training on NaN (or, as the 1e-300 clamp did, on a zero gradient).
+    layer = Layer([[-0.5], [1.0]], [0.0, 0.0], "identity")
+    net = Network(1, (layer,), "cross_entropy", sample=Sample([1.0], [1.0, 0.0]))
+    session = TrainingSession(net, SGD(0.1))
+    with pytest.raises(NetworkError) as info:
+        session.step(3)
+    assert str(info.value) == (
+        "training stopped at step 1: cross entropy needs outputs above 0, but the identity "
+        "output gives a¹₁ = −0.5: use a softmax or sigmoid output layer"
+    )
+    assert session.steps == 0 and session.network is net

@@ -22,6 +22,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 
 from visualizer.engine import backprop
+from visualizer.engine.losses import domain_problem
 from visualizer.engine.network import Dataset, Layer, Network, NetworkError
 
 Array = np.ndarray
@@ -224,6 +225,10 @@ def train_step(
     with np.errstate(over="raise", invalid="raise"):
         try:
             trace = backprop.run(network, x, y)
+            out = network.layers[-1].activation
+            problem = domain_problem(out, network.loss, trace.output, trace.y, network.depth)
+            if problem is not None:  # no loss to descend: say why, not "diverged"
+                raise NetworkError(f"training stopped at step {step}: {problem}")
             new_params, new_state = optimizer.update(params, gradients(trace), state)
         except FloatingPointError as exc:
             raise NetworkError(
