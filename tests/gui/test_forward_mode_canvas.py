@@ -129,3 +129,20 @@ def test_editing_a_weight_in_forward_mode_keeps_the_mode(window):
     steps = window.player.steps
     assert len(steps) == 10 and steps[0].mode == "forward"
     np.testing.assert_array_equal(steps[1].written("dz_dx", 1).values, w)
+
+
+def test_hovering_a_carried_cell_gives_its_value_in_full_precision(view, doc):
+    from visualizer.notation import fmt_full
+
+    scene = view.network_scene
+    steps = build(doc.network, doc.trace, "forward")
+    scene.set_playback(steps, len(steps) - 1, 1.0)
+    item = scene.carried_items[("da_dx", 2)]
+    r = item.slot.rect
+    rows, cols = item.values.shape
+    x, y = r.x + (1.5 / cols) * r.w, r.y + (0.5 / rows) * r.h  # row 1, column 2
+    text = scene.carried_tooltip(x, y)
+    assert text.startswith(f"∂a²₁/∂x₂ = {fmt_full(item.values[0, 1])}")
+    assert scene.carried_tooltip(r.x - 50, r.y - 50) == ""
+    scene.set_playback(steps, 0, 1.0)  # not computed yet: nothing to say
+    assert scene.carried_tooltip(x, y) == ""

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QStyleOptionGraphicsItem
 from visualizer.gui import style
 from visualizer.gui.canvas.items import CanvasItem, draw_fitted_text, qrect
 from visualizer.gui.canvas.layout import CARRIED_LABEL_H, CarriedSlot, Rect
-from visualizer.notation import fmt_short, sup
+from visualizer.notation import fmt_full, fmt_short, sub, sup
 
 
 def carried_label(name: str, layer: int) -> str:
@@ -63,6 +63,35 @@ class CarriedMatrixItem(CanvasItem):
         self._image = style.image(values, vmax, max_side=128)
         self.setVisible(True)
         self.update()
+
+    def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
+        """(row, column) of the cell at scene point (x, y), if it is shown and there."""
+        if self.values is None or not self.isVisible() or not self.slot.rect.contains(x, y):
+            return None
+        rows, cols = self.values.shape
+        r = self.slot.rect
+        i = min(rows - 1, int((y - r.y) / r.h * rows))
+        j = min(cols - 1, int((x - r.x) / r.w * cols))
+        return i, j
+
+    def tooltip(self, x: float, y: float) -> str:
+        """What the cell under (x, y) holds, in full precision, and what it means."""
+        cell = self.cell_at(x, y)
+        if cell is None or self.values is None:
+            return ""
+        i, j = cell
+        name, layer = self.key
+        value = fmt_full(self.values[i, j])
+        if name == "dC_dx":
+            return f"∂C/∂x{sub(j + 1)} = {value}\n(forward mode's dC/dx, entry {j + 1})"
+        what = "z" if name == "dz_dx" else "a" if layer else "x"
+        top = f"{what}{sup(layer)}{sub(i + 1)}" if layer else f"x{sub(i + 1)}"
+        return "\n".join(
+            [
+                f"∂{top}/∂x{sub(j + 1)} = {value}",
+                f"row {i + 1}, column {j + 1} of {self.label}: how {top} moves with x{sub(j + 1)}",
+            ]
+        )
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         if self.values is None:

@@ -327,6 +327,14 @@ class NetworkScene(QGraphicsScene):
             item.update()
         self.sync()
 
+    def carried_tooltip(self, x: float, y: float) -> str:
+        """The tooltip of a carried matrix's cell at scene point (x, y), or ""."""
+        for item in self.carried_items.values():
+            text = item.tooltip(x, y)
+            if text:
+                return text
+        return ""
+
     def _sync_carried(self, overlay: Overlay, accent) -> None:
         """Forward mode: the carried matrices computed so far, and the counters."""
         shown = dict(overlay.carried)

@@ -235,7 +235,9 @@ class NetworkView(QGraphicsView):
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            text = self.network_scene.tooltip(self.hit_at(event.pos()))
+            scene_pos = self.mapToScene(event.pos())
+            text = self.network_scene.carried_tooltip(scene_pos.x(), scene_pos.y())
+            text = text or self.network_scene.tooltip(self.hit_at(event.pos()))
             if text:
                 QToolTip.showText(event.globalPos(), text, self.viewport())
             else:
