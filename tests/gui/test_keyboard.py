@@ -423,7 +423,13 @@ def test_enter_on_a_sample_value_edits_it_in_the_inspector(qtbot, window):
     assert view.cursor == Cursor("y", 3, 1)
     assert view.accessibleDescription() == "target y₂ = 0"
     press(qtbot, window, Qt.Key.Key_Return)
-    table = window.inspector.y_table
-    assert QApplication.focusWidget() is table and table.currentColumn() == 1
-    press(qtbot, window, Qt.Key.Key_Escape)
-    assert QApplication.focusWidget() is view
+    assert QApplication.focusWidget() is field and field.selectedText() == "0.0"
+    assert window.inspector.value_label.text() == "y₂"
+    press(qtbot, window, Qt.Key.Key_1)
+    press(qtbot, window, Qt.Key.Key_Return)
+    assert list(doc.trace.y) == [1.0, 1.0] and QApplication.focusWidget() is view
+    assert view.accessibleDescription() == "target y₂ = 1"
+    press(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert list(doc.trace.y) == [1.0, 0.0]
+    press(qtbot, window, Qt.Key.Key_Left)  # a³₂: the field edits its bias again
+    assert window.inspector.value_label.text() == "bias b³"

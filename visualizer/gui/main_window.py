@@ -198,6 +198,11 @@ class MainWindow(QMainWindow):
         # selection in the inspector, and Enter or Esc in the inspector gives it back.
         self.focus_areas = FocusAreas(self, self._focus_areas)
         self.view.edit_requested.connect(self.edit_in_inspector)
+        self.view.cursor_moved.connect(
+            lambda: self.inspector.show_target(
+                c.i if (c := self.view.cursor) is not None and c.part == "y" else None
+            )
+        )
         self.inspector.finished.connect(lambda: self.view.setFocus(Qt.FocusReason.OtherFocusReason))
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 

@@ -117,6 +117,7 @@ class NetworkView(QGraphicsView):
     "value" (a weight, a bias or an input xᵢ), "target" (yᵢ), "layer" or "loss"."""
 
     edit_requested = Signal(str)
+    cursor_moved = Signal()  # `cursor` changed (also within one selection: a¹ᵢ → z²ᵢ)
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -432,6 +433,7 @@ class NetworkView(QGraphicsView):
                 self._fitted = False
                 self.ensureVisible(rect, 24, 24)
         self.viewport().update()
+        self.cursor_moved.emit()
 
     def _follow_selection(self) -> None:
         """A selection made elsewhere (another panel, undo) moves the cursor onto it."""
@@ -448,6 +450,7 @@ class NetworkView(QGraphicsView):
             if rect is not None:
                 self.ensureVisible(rect, 24, 24)  # picked in a panel: show it here too
             self.viewport().update()
+            self.cursor_moved.emit()
         self._describe()
 
     def _follow_network(self) -> None:
@@ -455,6 +458,7 @@ class NetworkView(QGraphicsView):
             self.cursor = None
             self.network_scene.set_cursor_node(None)
             self._follow_selection()
+            self.cursor_moved.emit()
         self._describe()
 
     def set_playback_words(self, text: str) -> None:

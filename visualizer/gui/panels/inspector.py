@@ -228,6 +228,9 @@ class Inspector(QScrollArea):
         self.x_table.edited.connect(lambda k, v: self._commit_sample(k, v, "x"))
         self.y_table.edited.connect(lambda k, v: self._commit_sample(k, v, "y"))
         document.network_changed.connect(self.refresh)
+        # The value field edits the target yᵢ instead of the bias while the canvas's
+        # keyboard is on yᵢ (see `show_target`).
+        self._target: int | None = None
         document.selection_changed.connect(self.refresh)
         self.refresh()
 
@@ -303,7 +306,16 @@ class Inspector(QScrollArea):
         else:
             self.selection_title.setText(f"<b>{'input' if l == 0 else f'layer {l}'}</b>")
             self.readout.setText("")
-        if editable:
+        if editable and self._target is not None and sel.kind == "neuron" and l == net.depth:
+            k = sub(self._target + 1)
+            self.selection_title.setText(
+                f"<b>target y<sub>{self._target + 1}</sub></b> — what the output "
+                f"a<sup>{l}</sup><sub>{self._target + 1}</sub> is compared with in C"
+            )
+            self.value_label.setText(f"y{k}")
+            self.value_edit.set_value(trace.y[self._target])
+            self.value_edit.setAccessibleName(f"target y{sub(self._target + 1)}")
+        elif editable:
             # Screen readers name the field after what it edits: "w²₁,₃", "bias b²₂".
             name = self.value_label.text()
             if sel.kind == "edge":
@@ -315,13 +327,11 @@ class Inspector(QScrollArea):
     # -- the keyboard ----------------------------------------------------------------------
     def focus_for(self, target: str, index: int = 0) -> bool:
         """Put the keyboard on the control that edits `target`: "value" (the value field,
-        its text selected), "target" (yᵢ, `index`, in the sample's table), "layer" (the
+        its text selected), "target" (the same field, editing yᵢ, `index`), "layer" (the
         layer's size) or "loss". False when there is no such control now."""
-        if target == "value":
+        if target in ("value", "target"):
+            self.show_target(index if target == "target" else None)
             widget: QWidget = self.value_edit
-        elif target == "target":
-            self.y_table.setCurrentCell(0, index)
-            widget = self.y_table
         elif target == "layer":
             widget = self.size_spin
         else:
@@ -353,9 +363,19 @@ class Inspector(QScrollArea):
         if not self.doc.try_edit(make):
             self.refresh()  # put back what the refused edit had typed
 
+    def show_target(self, index: int | None) -> None:
+        """Let the value field edit the target y at `index` (the canvas's keyboard is on
+        it), or (None) what the selection says."""
+        if index != self._target:
+            self._target = index
+            self._show_selection()
+
     def _commit_value(self, value: float) -> None:
         sel = self.doc.selection
         if sel is None:
+            return
+        if self._target is not None:
+            self._commit_sample(self._target, value, "y")
             return
         if sel.kind == "neuron" and sel.layer == 0:
             self._commit_sample(sel.i, value, "x")
