@@ -13,3 +13,16 @@ def test_quick_tour_pages(qtbot):
     assert "transpos" in tour.body.text()
     tour.back.click()
     assert tour.page == len(TOUR_PAGES) - 2 and tour.next.isEnabled()
+
+
+def test_the_tour_writes_the_derivatives_in_the_chosen_notation(qtbot):
+    from visualizer import notation
+
+    tour = QuickTour()
+    qtbot.addWidget(tour)
+    tour.show_page(1)
+    assert "(f<sup>l</sup>)′ ⊙" in tour.body.text()
+    notation.set_display("jacobian")
+    tour.show_page(2)
+    assert "(J<sub>f<sup>1</sup></sub>)<sup>T</sup>" in tour.body.text()
+    assert "∇<sub>a<sup>L</sup></sub>C" in tour.body.text()

@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
+from visualizer.notation import render, t_fprime, t_fprime_applied, t_fprime_t
+
 TOUR_PAGES = (
     (
         "1 · Forward",
@@ -18,7 +20,7 @@ TOUR_PAGES = (
     (
         "2 · Backward",
         "Press <b>Space</b> (or → to step). After the loss, the boxes flip: "
-        "f<sup>l</sup>′ ⊙ multiplies by the derivative, giving δ<sup>l</sup> = ∂C/∂z<sup>l</sup>, "
+        "{fprime} multiplies by the derivative, giving δ<sup>l</sup> = ∂C/∂z<sup>l</sup>, "
         "and (W<sup>l</sup>)<sup>T</sup> sends δ back along the <i>same</i> edges, right to "
         "left: neuron j of layer l−1 receives Σ<sub>k</sub> w<sub>kj</sub> δ<sub>k</sub>. "
         "On the way, ∂C/∂W<sup>l</sup> = δ<sup>l</sup> (a<sup>l−1</sup>)<sup>T</sup> lights "
@@ -26,14 +28,25 @@ TOUR_PAGES = (
     ),
     (
         "3 · Why transposed, why reversed?",
-        "The derivative dC/dx is a row vector: dC/da<sup>L</sup> · J<sub>f</sub><sup>L</sup> "
-        "· W<sup>L</sup> ⋯ J<sub>f</sub><sup>1</sup> · W<sup>1</sup>. The gradient is its "
-        "transpose, and transposing a product reverses it: ∇<sub>x</sub>C = "
-        "(W<sup>1</sup>)<sup>T</sup> ⋯ (W<sup>L</sup>)<sup>T</sup> ∇<sub>a</sub>C. Starting at "
-        "the loss keeps a vector at every step — cheap; starting at the input builds whole "
-        "Jacobians. Try <tt>backprop-visualizer chain</tt> for the numbers.",
+        "The derivative ∂C/∂x is a row vector: ∂C/∂a<sup>L</sup> · {row_l} · W<sup>L</sup> ⋯ "
+        "{row_1} · W<sup>1</sup>. The gradient is its transpose, and transposing a product "
+        "reverses it: ∇<sub>x</sub>C = (W<sup>1</sup>)<sup>T</sup> · {col_1} ⋯ "
+        "(W<sup>L</sup>)<sup>T</sup> · {col_l} · ∇<sub>a<sup>L</sup></sub>C. Starting at the "
+        "loss keeps a vector at every step — cheap; starting at the input builds whole "
+        "Jacobians. The <b>Chain</b> tab shows both forms side by side with the numbers.",
     ),
 )
+
+
+def _symbols() -> dict[str, str]:
+    """The derivative factors in the current notation (View → Notation)."""
+    return {
+        "fprime": render(t_fprime_applied("l"))[1],
+        "row_l": render(t_fprime("L"))[1],
+        "row_1": render(t_fprime(1))[1],
+        "col_l": render(t_fprime_t("L"))[1],
+        "col_1": render(t_fprime_t(1))[1],
+    }
 
 
 class QuickTour(QDialog):
@@ -68,6 +81,6 @@ class QuickTour(QDialog):
         self.page = max(0, min(page, len(TOUR_PAGES) - 1))
         title, body = TOUR_PAGES[self.page]
         self.title.setText(title)
-        self.body.setText(body)
+        self.body.setText(body.format(**_symbols()))
         self.back.setEnabled(self.page > 0)
         self.next.setEnabled(self.page < len(TOUR_PAGES) - 1)
