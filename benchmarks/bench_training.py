@@ -17,6 +17,13 @@ posted) and a 20 ms QTimer runs in the GUI thread: the delay until each is handl
 input latency the user would feel. Target: every key press handled within 50 ms. Last,
 the time to redraw the panel's loss curve once it holds a million steps.
 Offscreen Qt (no display); this script reports and never fails.
+
+First, in a child process with one BLAS/OpenMP thread: one training step (forward, backward,
+SGD update) on [64, 128, 128, 10] (sigmoid, half squared error) at batch 256, float64 —
+`training.train_step` next to `backprop.run` (the pass with every per-sample row the views
+show, which training used before) and next to PyTorch float64 autograd doing the same step
+when torch is importable (not a dependency). Target: train_step at least as fast as torch.
+`--step-only` runs just that part.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -46,6 +54,88 @@ from visualizer.gui.trainer import Trainer, TrainSettings
 LATENCY_TARGET_MS = 50.0
 PROBE_INTERVAL = 0.020
 SETTINGS = TrainSettings(optimizer="adam", lr=0.01, batch_size=16, steps_per_second=None)
+
+
+STEP_SIZES, STEP_BATCH, STEP_LR = [64, 128, 128, 10], 256, 0.01
+
+
+def step_comparison(repeat: int = 9, loops: int = 40) -> None:
+    """Time one training step of the engine and of PyTorch (if importable) in turns, so a
+    change of machine load hits both; print medians and their ratio."""
+    import numpy as np
+
+    from visualizer.engine import backprop
+    from visualizer.engine.training import SGD, train_step
+
+    net = make_network(STEP_SIZES, "sigmoid", "half_squared_error", InitSpec(seed=1))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(STEP_BATCH, STEP_SIZES[0]))
+    y = rng.uniform(size=(STEP_BATCH, STEP_SIZES[-1]))
+    optimizer, carried = SGD(STEP_LR), {"net": net, "state": None}
+
+    def engine_step() -> None:
+        carried["net"], carried["state"], _ = train_step(
+            carried["net"], x, y, optimizer, carried["state"]
+        )
+
+    fns = {
+        "engine train_step": engine_step,
+        "engine backprop.run only": lambda: backprop.run(net, x, y),
+    }
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        torch.set_num_threads(1)
+        params = [
+            torch.tensor(arr, requires_grad=True)
+            for layer in net.layers
+            for arr in (layer.weights, layer.biases)
+        ]
+        tx, ty = torch.tensor(x), torch.tensor(y)
+
+        def torch_step() -> None:
+            a = tx
+            for w, b in zip(params[::2], params[1::2], strict=True):
+                a = torch.sigmoid(a @ w.T + b)
+            loss = 0.5 * ((a - ty) ** 2).sum(dim=1).mean()
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p -= STEP_LR * p.grad
+                    p.grad = None
+
+        fns["torch autograd step"] = torch_step
+    for fn in fns.values():
+        for _ in range(5):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            for _ in range(loops):
+                fn()
+            times[name].append((time.perf_counter() - start) / loops)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    print(
+        f"training step, {STEP_SIZES} sigmoid, batch {STEP_BATCH}, float64, one thread "
+        f"(median of {repeat} × {loops}, in turns):"
+    )
+    for name, t in medians.items():
+        print(f"  {name:<26} {1e6 * t:8.0f} µs  {1 / t:7,.0f} steps/s")
+    if torch is None:
+        print("  torch autograd step        skipped (torch not installed)")
+        return
+    ratio = medians["torch autograd step"] / medians["engine train_step"]
+    verdict = "met" if ratio >= 1.0 else "MISSED"
+    print(f"  engine steps/s ÷ torch steps/s = {ratio:.2f} (target ≥ 1: {verdict})")
+
+
+def step_comparison_in_child() -> None:
+    """`step_comparison` with one BLAS thread: the variables only work before NumPy loads."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    subprocess.run([sys.executable, __file__, "--step-only"], env=env, check=False)
 
 
 def network() -> Network:
@@ -228,7 +318,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per set-up (3)")
     parser.add_argument("--quick", action="store_true", help="1 second per set-up")
+    parser.add_argument("--step-only", action="store_true", help="only the training step")
     args = parser.parse_args(argv)
+    if args.step_only:
+        step_comparison()
+        return 0
+    step_comparison_in_child()
+    print()
     seconds = 1.0 if args.quick else args.seconds
     app = QApplication.instance() or QApplication(sys.argv[:1])
 

@@ -48,8 +48,11 @@ class Activation:
 
 def _sigmoid(z: Array) -> Array:
     # exp(−|z|) never overflows; pick the algebraically equal form for each sign.
+    # One division, in place: the same quotients (1 or e over 1 + e) as two.
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    out = np.where(z >= 0, 1.0, e)
+    e += 1.0
+    return np.divide(out, e, out=out)
 
 
 def _softmax(z: Array) -> Array:

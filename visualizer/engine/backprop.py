@@ -192,3 +192,48 @@ def run(network: Network, x: Array | None = None, y: Array | None = None) -> Tra
         db=tuple(dbs),
         grad_a=tuple(grads_a),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Gradients:
+    """What a training step needs: C, the mean ∂C/∂Wˡ, ∂C/∂bˡ (index l − 1), and the
+    output aᴸ and target y (to tell a loss out of its range from a diverging run)."""
+
+    loss: float
+    dW: tuple[Array, ...]
+    db: tuple[Array, ...]
+    output: Array
+    y: Array
+
+
+def gradients(network: Network, x: Array | None = None, y: Array | None = None) -> Gradients:
+    """C, ∂C/∂Wˡ and ∂C/∂bˡ — bit for bit those of `run` — without what only the views
+    need: no per-sample δ or ∇ₐC rows are kept, and ∇ₓC (a whole extra product with W¹) is
+    not computed. Training calls this once per step."""
+    x, y = _as_inputs(network, x, y)
+    layers = network.layers
+    acts = [ACTIVATIONS[layer.activation] for layer in layers]
+    z_list, a_list = forward(network, pre_activation(network, x))
+    a_list.insert(0, x)
+    z_out, a_out = z_list[-1], a_list[-1]
+    last, loss = layers[-1].activation, network.loss
+    dC_da = LOSSES[loss].gradient(a_out, y)
+    cost = float(np.mean(output_cost(last, loss, z_out, a_out, y)))
+    delta = output_delta(last, loss, z_out, a_out, y, dC_da)
+
+    depth = len(layers)
+    dWs: list[Array] = [delta] * depth
+    dbs: list[Array] = [delta] * depth
+    batch = x.ndim == 2
+    scale = 1.0 / x.shape[0] if batch else 1.0
+    for i in range(depth - 1, -1, -1):
+        a_prev = a_list[i]
+        if batch:
+            dWs[i] = (delta.T @ a_prev) * scale
+            dbs[i] = delta.mean(axis=0)
+        else:
+            dWs[i] = delta[:, None] * a_prev
+            dbs[i] = delta
+        if i > 0:  # ∇ₓC = δ¹W¹ is not a training gradient
+            delta = acts[i - 1].vjp(z_list[i - 1], a_list[i], delta @ layers[i].weights)
+    return Gradients(loss=cost, dW=tuple(dWs), db=tuple(dbs), output=a_out, y=y)

@@ -197,7 +197,7 @@ def parameters(network: Network) -> list[Array]:
     return [arr for layer in network.layers for arr in (layer.weights, layer.biases)]
 
 
-def gradients(trace: backprop.Trace) -> list[Array]:
+def gradients(trace: backprop.Trace | backprop.Gradients) -> list[Array]:
     """[∂C/∂W¹, ∂C/∂b¹, …] from a trace, in the order of `parameters`."""
     return [arr for pair in zip(trace.dW, trace.db, strict=True) for arr in pair]
 
@@ -208,12 +208,13 @@ def train_step(
     y: Array,
     optimizer: Optimizer,
     state: OptimizerState | None = None,
-) -> tuple[Network, OptimizerState, backprop.Trace]:
+) -> tuple[Network, OptimizerState, backprop.Gradients]:
     """One update of every Wˡ and bˡ, all from gradients at the current parameters (one
-    `backprop.run` on x, y: a sample or a batch, whose gradient is the mean).
+    `backprop.gradients` on x, y: a sample or a batch, whose gradient is the mean).
 
     Returns the new network, the new optimiser state (state None = a fresh one) and the
-    trace at the parameters before the update (its `loss` is the loss this step saw).
+    gradients at the parameters before the update (their `loss` is the loss this step
+    saw; `dW`, `db` are `backprop.run`'s, bit for bit).
     NetworkError if an update leaves a parameter NaN or infinite (training diverged)."""
     params = parameters(network)
     if state is None:
@@ -224,7 +225,7 @@ def train_step(
     # spread (and rather than a RuntimeWarning per array).
     with np.errstate(over="raise", invalid="raise"):
         try:
-            trace = backprop.run(network, x, y)
+            trace = backprop.gradients(network, x, y)
             out = network.layers[-1].activation
             problem = domain_problem(out, network.loss, trace.output, trace.y, network.depth)
             if problem is not None:  # no loss to descend: say why, not "diverged"
