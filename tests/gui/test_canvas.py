@@ -460,3 +460,20 @@ def test_zooming_stretches_big_bundles_then_redraws_them_sharp(qtbot):
     qtbot.waitUntil(lambda: not bundle._stale)
     view.grab()
     assert bundle._cache_key is not None and bundle._cache_key[0] == pytest.approx(view.zoom)
+
+
+def test_pairs_path_is_pyqtgraphs_pairs_path() -> None:
+    """The canvas builds its edge paths without pyqtgraph; the path must be the same."""
+    import pyqtgraph as pg
+
+    from visualizer.gui.canvas.edges import pairs_path
+
+    rng = np.random.default_rng(0)
+    xs, ys = rng.normal(size=400) * 100, rng.normal(size=400) * 100
+    ours = pairs_path(xs, ys)
+    theirs = pg.functions.arrayToQPath(xs, ys, connect="pairs", finiteCheck=False)
+    assert ours.elementCount() == theirs.elementCount() == 400
+    for i in range(400):
+        a, b = ours.elementAt(i), theirs.elementAt(i)
+        assert (a.type, a.x, a.y) == (b.type, b.x, b.y)
+    assert ours.elementAt(0).isMoveTo() and ours.elementAt(1).isLineTo()

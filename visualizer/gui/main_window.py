@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import (
@@ -42,13 +43,9 @@ from visualizer.gui import commands, display, export, model_files, presenter, re
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.focus import FocusAreas
-from visualizer.gui.panels.chain_view import ChainView, hit_to_link, link_to_hit
-from visualizer.gui.panels.check_panel import CheckPanel
 from visualizer.gui.panels.equation import EquationPanel
-from visualizer.gui.panels.gradients import GradientPanel
 from visualizer.gui.panels.inspector import Inspector
 from visualizer.gui.panels.player_bar import PlayerBar, position_text
-from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.player import Player
 from visualizer.gui.render import SlideOptions
 from visualizer.gui.shortcuts import KeyboardHelp
@@ -57,6 +54,12 @@ from visualizer.notation import fmt_short
 from visualizer.paths import EXAMPLES
 from visualizer.timeline import MODES
 from visualizer.timeline import build as build_timeline
+
+if TYPE_CHECKING:  # the analysis panels import pyqtgraph: loaded when first shown
+    from visualizer.gui.panels.chain_view import ChainView
+    from visualizer.gui.panels.check_panel import CheckPanel
+    from visualizer.gui.panels.gradients import GradientPanel
+    from visualizer.gui.panels.training_panel import TrainingPanel
 
 APP_TITLE = "Backprop Visualizer"
 AUTOSAVE_MS = 5000
@@ -152,7 +155,7 @@ class MainWindow(QMainWindow):
         # start on the inspector, and this keeps them off the start-up path.
         self._panels: dict[str, QWidget] = {}
         self._factories: dict[str, Callable[[], QWidget]] = {
-            "gradients": lambda: GradientPanel(document, self.player),
+            "gradients": self._make_gradient_panel,
             "check": self._make_check_panel,
             "chain": self._make_chain_view,
             "training": self._make_training_panel,
@@ -349,7 +352,16 @@ class MainWindow(QMainWindow):
     def training(self) -> TrainingPanel:
         return self.panel("training")
 
+    # The panels' modules are imported here, not at the top: they bring in pyqtgraph
+    # (a third of a second), which a window showing only the canvas does not need.
+    def _make_gradient_panel(self) -> GradientPanel:
+        from visualizer.gui.panels.gradients import GradientPanel
+
+        return GradientPanel(self.doc, self.player)
+
     def _make_check_panel(self) -> CheckPanel:
+        from visualizer.gui.panels.check_panel import CheckPanel
+
         check = CheckPanel(self.doc)
         check.check_finished.connect(
             lambda ok: self.statusBar().showMessage(
@@ -366,6 +378,8 @@ class MainWindow(QMainWindow):
             self.resizeDocks([self.chain_dock], [want], Qt.Orientation.Horizontal)
 
     def _make_chain_view(self) -> ChainView:
+        from visualizer.gui.panels.chain_view import ChainView, hit_to_link, link_to_hit
+
         chain = ChainView(self.doc, self.player)
         # Linked both ways: an entry of the chain lights its edge or neuron on the canvas,
         # and hovering the canvas marks the entries that item is in the chain.
@@ -375,6 +389,8 @@ class MainWindow(QMainWindow):
         return chain
 
     def _make_training_panel(self) -> TrainingPanel:
+        from visualizer.gui.panels.training_panel import TrainingPanel
+
         training = TrainingPanel(self.doc)
         training.sample_chosen.connect(self._show_batch_sample)
         return training

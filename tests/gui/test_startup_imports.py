@@ -1,0 +1,51 @@
+"""Start-up stays light: opening the main window does not import pyqtgraph; the first
+analysis panel shown does. Run in a fresh interpreter (this one has loaded everything)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = """
+import json, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from visualizer.gui.app import configure_application
+from visualizer.formats.network_file import load_network
+from visualizer.gui.document import Document
+from visualizer.gui.main_window import MainWindow
+from visualizer.paths import DEFAULT_NETWORK
+configure_application(app)
+window = MainWindow(Document(load_network(DEFAULT_NETWORK)))
+window.show()
+window.grab()  # the first full paint, canvas included
+app.processEvents()
+seen = {"opened": "pyqtgraph" in sys.modules}
+window.training_dock.raise_()
+app.processEvents()
+seen["training shown"] = "pyqtgraph" in sys.modules
+seen["panel"] = type(window.training).__name__
+window.doc.undo_stack.setClean()
+print(json.dumps(seen))
+"""
+
+
+def test_the_main_window_opens_without_pyqtgraph_and_a_plot_panel_brings_it(tmp_path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # no settings of another run
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"opened": False, "training shown": True, "panel": "TrainingPanel"}
