@@ -217,7 +217,7 @@ def gradients(network: Network, x: Array | None = None, y: Array | None = None) 
     a_list.insert(0, x)
     z_out, a_out = z_list[-1], a_list[-1]
     last, loss = layers[-1].activation, network.loss
-    dC_da = LOSSES[loss].gradient(a_out, y)
+    dC_da = output_gradient(last, loss, z_out, a_out, y)
     cost = float(np.mean(output_cost(last, loss, z_out, a_out, y)))
     delta = output_delta(last, loss, z_out, a_out, y, dC_da)
 
