@@ -91,3 +91,15 @@ def test_a_dark_export_has_a_dark_canvas_and_its_caption(tmp_path, light_again):
     image = QImage(str(out))
     assert QColor(image.pixel(3, 3)).lightness() < 60
     assert QColor(image.pixel(3, image.height() - 3)).lightness() < 60  # the caption band
+
+
+def test_the_equation_title_follows_the_theme(qtbot, window, light_again):
+    from PySide6.QtGui import QPalette
+
+    role = QPalette.ColorRole.WindowText
+    title = window.equation.title_label
+    assert title.palette().color(role).lightness() < 128
+    window.set_theme("dark")
+    qtbot.waitUntil(lambda: title.palette().color(role).lightness() > 128)
+    window.set_theme("light")
+    qtbot.waitUntil(lambda: title.palette().color(role).lightness() < 128)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -68,11 +68,7 @@ class EquationPanel(QWidget):
 
         self.title_label = self._label()
         # The caption is quieter than the equation, but still comfortably readable.
-        muted = self.title_label.palette()
-        ink = muted.color(QPalette.ColorRole.WindowText)
-        ink.setAlphaF(0.68)
-        muted.setColor(QPalette.ColorRole.WindowText, ink)
-        self.title_label.setPalette(muted)
+        self._mute_title()
 
         self.equation_label = self._label()
         big = QFont(self.equation_label.font())
@@ -109,6 +105,19 @@ class EquationPanel(QWidget):
         label.setWordWrap(True)
         label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         return label
+
+    def _mute_title(self) -> None:
+        """The title in the panel's ink at 68 %: quieter than the equation."""
+        muted = QPalette(self.palette())
+        ink = muted.color(QPalette.ColorRole.WindowText)
+        ink.setAlphaF(0.68)
+        muted.setColor(QPalette.ColorRole.WindowText, ink)
+        self.title_label.setPalette(muted)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # a new theme: mute its ink instead
+            self._mute_title()
 
     @property
     def step(self) -> Step | None:

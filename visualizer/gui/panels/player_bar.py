@@ -265,7 +265,8 @@ class Scrubber(QWidget):
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(pale)
         p.drawRoundedRect(band, 4, 4)
-        p.setPen(full.darker(170))
+        # (On a dark theme the pale band is dark: its text is lighter instead.)
+        p.setPen(full.lighter(190) if base.lightness() < 128 else full.darker(170))
         p.drawText(band, Qt.AlignmentFlag.AlignCenter, text)
         # ... and the steps done, left of the playhead, in full colour with light text.
         done = QRectF(band)
