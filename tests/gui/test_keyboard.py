@@ -422,6 +422,9 @@ def test_enter_on_a_sample_value_edits_it_in_the_inspector(qtbot, window):
         press(qtbot, window, Qt.Key.Key_Right)
     assert view.cursor == Cursor("y", 3, 1)
     assert view.accessibleDescription() == "target y₂ = 0"
+    rings = view.network_scene.selection_item._rings
+    y2 = view.network_scene.neuron_pos(3, 1, "y")
+    assert any(c == y2 for c, _r in rings)  # y₂ is ringed with its output a³₂
     press(qtbot, window, Qt.Key.Key_Return)
     assert QApplication.focusWidget() is field and field.selectedText() == "0.0"
     assert window.inspector.value_label.text() == "y₂"

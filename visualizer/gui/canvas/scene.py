@@ -96,7 +96,8 @@ class NetworkScene(QGraphicsScene):
         self.setBackgroundBrush(style.BACKGROUND)
         self.layout: Layout | None = None
         # The operator node the keyboard is on ("W"/"f" of a layer, or "C"): drawn as the
-        # selection instead of the layer's W box (see the view's keyboard model).
+        # selection instead of the layer's W box; or ("y", L): the target yᵢ is ringed
+        # too (see the view's keyboard model).
         self.cursor_node: tuple[str, int] | None = None
         self.overlay: Overlay | None = None  # None: the resting overlay
         self.weight_range = 1.0
@@ -415,6 +416,8 @@ class NetworkScene(QGraphicsScene):
             return
         if sel.kind == "neuron":
             cols = [lay.a[sel.layer]] + ([lay.z[sel.layer - 1]] if sel.layer >= 1 else [])
+            if node == ("y", sel.layer):
+                cols.append(lay.y)  # the keyboard is on the target yᵢ
             rings, boxes = [], []
             for col in cols:
                 y = float(col.ys[sel.i])
@@ -507,7 +510,8 @@ class NetworkScene(QGraphicsScene):
         return self.button_items[layer].enabled(delta)
 
     def set_cursor_node(self, node: tuple[str, int] | None) -> None:
-        """Draw the selection on operator node `node` ("W", l), ("f", l) or ("C", L)."""
+        """Draw the selection on operator node `node` ("W", l), ("f", l) or ("C", L), or
+        also on the target yᵢ of a selected output neuron (("y", L))."""
         if node != self.cursor_node:
             self.cursor_node = node
             self.sync_selection()

@@ -109,6 +109,14 @@ class _Drag:
     moving: bool = False
 
 
+def _node(cursor: Cursor | None) -> tuple[str, int] | None:
+    """What the scene draws the selection on besides the document's selection: an
+    operator node, or the target yᵢ (the neuron's selection rings a and z)."""
+    if cursor is None or not (cursor.is_operator or cursor.part == "y"):
+        return None
+    return cursor.part, cursor.layer
+
+
 class NetworkView(QGraphicsView):
     """Shows a `NetworkScene` of `document`. The main window binds its menu actions to
     `zoom_in`, `zoom_out` and `fit`; the view also handles those keys when focused.
@@ -422,8 +430,7 @@ class NetworkView(QGraphicsView):
         """Put the keyboard cursor on `cursor` and select what it stands for; `scroll`
         brings it into view."""
         self.cursor = cursor
-        node = (cursor.part, cursor.layer) if cursor is not None and cursor.is_operator else None
-        self.network_scene.set_cursor_node(node)
+        self.network_scene.set_cursor_node(_node(cursor))
         picked = cursor.selection() if cursor is not None else None
         self.document.set_selection(Selection(*picked) if picked is not None else None)
         self._describe()
@@ -443,9 +450,7 @@ class NetworkView(QGraphicsView):
         if wanted != have:
             self.cursor = None if sel is None else keyboard.cursor_for(*wanted)
             node = self.cursor
-            self.network_scene.set_cursor_node(
-                (node.part, node.layer) if node is not None and node.is_operator else None
-            )
+            self.network_scene.set_cursor_node(_node(node))
             rect = self.cursor_rect(node) if node is not None else None
             if rect is not None:
                 self.ensureVisible(rect, 24, 24)  # picked in a panel: show it here too
