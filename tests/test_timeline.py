@@ -201,7 +201,7 @@ def test_small_network_equations_read_as_in_the_maths():
         "z² = W² a¹ + b²",
         "a² = f²(z²)",
         "C = −Σᵢ yᵢ log a²ᵢ",
-        "∇_{a²}C = ∂C/∂a² = −y ⊘ a²",
+        "∇_{a²}C = (∂C/∂a²)ᵀ = −y ⊘ a²",
         "δ² = a² − y",
         "∂C/∂W² = δ² (a¹)ᵀ; ∂C/∂b² = δ²",
         "∇_{a¹}C = (W²)ᵀ δ²",

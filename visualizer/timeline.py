@@ -6,7 +6,7 @@ would do them by hand:
     forward   for l = 1..L:  linear      zˡ = Wˡ aˡ⁻¹ + bˡ
                              activation  aˡ = fˡ(zˡ)
     loss                     loss        C = loss(aᴸ, y)
-                             loss_grad   ∇_{aᴸ}C = ∂C/∂aᴸ
+                             loss_grad   ∇_{aᴸ}C = (∂C/∂aᴸ)ᵀ
     backward  for l = L..1:  activation_grad  δˡ = (fˡ)′(zˡ) ⊙ ∇_{aˡ}C  (or (J_fˡ)ᵀ ∇_{aˡ}C)
                              weight_grad      ∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ;  ∂C/∂bˡ = δˡ
                              transpose        ∇_{aˡ⁻¹}C = (Wˡ)ᵀ δˡ   (∇ₓC for l = 1)
@@ -357,7 +357,8 @@ def build(network: Network, trace: Trace, mode: str = "reverse") -> list[Step]:
         big_l,
         reads=[("a", big_l), ("y", big_l)],
         writes=[("grad_a", big_l)],
-        equation=f"{_grad(big_l)} = ∂C/∂{_up('a', big_l)} = {grad_template}",
+        # The gradient is a column: the transpose of the row ∂C/∂aᴸ, whose entries it lists.
+        equation=f"{_grad(big_l)} = (∂C/∂{_up('a', big_l)})^{{T}} = {grad_template}",
     )
 
     for l in range(big_l, 0, -1) if mode != "forward" else ():
