@@ -3,6 +3,8 @@ Playback → Mode menu and the equation panel."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -146,3 +148,17 @@ def test_hovering_a_carried_cell_gives_its_value_in_full_precision(view, doc):
     assert scene.carried_tooltip(r.x - 50, r.y - 50) == ""
     scene.set_playback(steps, 0, 1.0)  # not computed yet: nothing to say
     assert scene.carried_tooltip(x, y) == ""
+
+
+@pytest.mark.parametrize(
+    "sizes", [[2, 4, 3, 2], [32, 64, 64, 64, 32], [3, 1], [8, 30, 2], [1, 600, 1]]
+)
+def test_carried_matrices_never_overlap_and_sit_under_the_network(sizes):
+    from visualizer.gui.canvas.layout import carried_slots, compute_layout
+
+    lay = compute_layout(sizes)
+    rects = sorted((slot.rect for slot in carried_slots(lay).values()), key=lambda r: r.x)
+    for left, right in itertools.pairwise(rects):
+        assert left.right <= right.left
+    assert min(r.top for r in rects) > lay.bounds.bottom - 40
+    assert all(r.w > 0 and r.h >= 1 for r in rects)

@@ -400,32 +400,38 @@ class CarriedSlot:
     numbers: bool
 
 
-def carried_cell(rows: int, cols: int) -> tuple[float, float, bool]:
-    """(cell width, cell height, numbers shown) for a rows × cols carried matrix."""
-    if cols <= MAX_NUMBERED_COLUMNS and rows <= MAX_NUMBERED_ROWS:
+def carried_cell(rows: int, cols: int, max_w: float = HEAT_MAX_W) -> tuple[float, float, bool]:
+    """(cell width, cell height, numbers shown) for a rows × cols carried matrix that may
+    be at most `max_w` wide (the room between its column and the next)."""
+    if cols <= MAX_NUMBERED_COLUMNS and rows <= MAX_NUMBERED_ROWS and NUMBER_CELL_W * cols <= max_w:
         return NUMBER_CELL_W, NUMBER_CELL_H, True
-    side = min(16.0, HEAT_MAX_W / cols, HEAT_MAX_H / rows)
-    return side, side, False
+    width = min(16.0, HEAT_MAX_W / cols, max_w / cols)
+    height = min(16.0, HEAT_MAX_H / rows)
+    if rows == 1:
+        height = max(height, 14.0)  # a single row (dC/dx) stays a visible strip
+    return width, height, False
 
 
 def carried_slots(lay: Layout) -> dict[tuple[str, int], CarriedSlot]:
     """Slots for forward mode's matrices, in one row under the network: ("da_dx", l) under
     column aˡ (l = 0..L; ∂x/∂x under x), ("dz_dx", l) under zˡ, and ("dC_dx", 0), the
-    final 1 × n⁰ row, under the C band."""
+    final 1 × n⁰ row, under the C band. Each is at most as wide as the room between its
+    column and its neighbours, so no two overlap."""
     n0 = lay.sizes[0]
     top = lay.bounds.bottom - MARGIN + CARRIED_GAP + CARRIED_LABEL_H
+    places = [(("da_dx", col.layer), col.x, lay.sizes[col.layer]) for col in lay.a]
+    places += [(("dz_dx", col.layer), col.x, lay.sizes[col.layer]) for col in lay.z]
+    places.append((("dC_dx", 0), lay.loss_band.cx, 1))
+    centres = sorted(cx for _, cx, _ in places)
     slots: dict[tuple[str, int], CarriedSlot] = {}
-
-    def put(key: tuple[str, int], cx: float, rows: int) -> None:
-        cw, ch, numbers = carried_cell(rows, n0)
+    for key, cx, rows in places:
+        i = centres.index(cx)
+        gaps = [cx - centres[i - 1]] if i > 0 else []
+        gaps += [centres[i + 1] - cx] if i + 1 < len(centres) else []
+        room = 2 * (min(gaps) / 2 - 4) if gaps else HEAT_MAX_W
+        cw, ch, numbers = carried_cell(rows, n0, max(room, 8.0))
         w, h = cw * n0, ch * rows
         slots[key] = CarriedSlot(Rect(cx - w / 2, top, w, h), numbers)
-
-    for col in lay.a:
-        put(("da_dx", col.layer), col.x, lay.sizes[col.layer])
-    for col in lay.z:
-        put(("dz_dx", col.layer), col.x, lay.sizes[col.layer])
-    put(("dC_dx", 0), lay.loss_band.cx, 1)
     return slots
 
 
