@@ -95,11 +95,8 @@ def snapshot_arrays(network: Network, trace: Trace) -> dict[str, Array]:
     for l, layer in enumerate(network.layers, start=1):
         arrays[f"W{l}"] = layer.weights
         arrays[f"b{l}"] = layer.biases
-        arrays[f"z{l}"] = trace.z[l - 1]
-        arrays[f"a{l}"] = trace.a[l]
-        arrays[f"delta{l}"] = trace.delta[l - 1]
-        arrays[f"dW{l}"] = trace.dW[l - 1]
-        arrays[f"db{l}"] = trace.db[l - 1]
+        for name in LAYER_NAMES[2:]:  # z, a, delta, dW, db: named as the Trace names them
+            arrays[f"{name}{l}"] = trace.value(name, l)
     return {name: np.asarray(arr, dtype=np.float64) for name, arr in arrays.items()}
 
 
