@@ -297,3 +297,25 @@ def test_random_edits_and_undos_with_all_views_built(qapp, tmp_path):
             suppress_health_check=list(HealthCheck),
         ),
     )
+
+
+def test_the_chain_view_shows_a_jacobian_product_that_overflows(qtbot, tmp_path):
+    """Found by the state machine: x = 0 and y = 0 keep every value of the pass finite
+    (all zero), but the input-first order multiplies W² W¹ = 1e400."""
+    from visualizer.engine.network import Layer, Network, Sample
+
+    net = Network(
+        input_size=1,
+        layers=(
+            Layer(np.array([[1e200]]), np.zeros(1), "identity"),
+            Layer(np.array([[1e200]]), np.zeros(1), "identity"),
+        ),
+        loss="half_squared_error",
+        sample=Sample([0.0], [0.0]),
+    )
+    assert checked_trace(net).non_finite() is None
+    window = build_window(tmp_path, net)
+    qtbot.addWidget(window)
+    draw_everything(window)
+    assert window.chain.result is not None
+    window.doc.undo_stack.clear()

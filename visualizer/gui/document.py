@@ -171,9 +171,16 @@ class Document(QObject):
         target = Path(path) if path else self._path
         if target is None:
             raise ValueError("no file name to save to")
+        index = self.undo_stack.index()
         save_network(self._network, target, overwrite_read_only)
-        self._path = target
-        self.undo_stack.setClean()
-        self.file_changed.emit()
-        self.status_message.emit(f"Saved {target.name}")
+        self.mark_saved(target, index)
         return target
+
+    def mark_saved(self, path: str | Path, index: int) -> None:
+        """The network as it was at undo index `index` is now in `path` (a save that ran
+        off the GUI thread): clean only if nothing was edited since."""
+        self._path = Path(path)
+        if self.undo_stack.index() == index:
+            self.undo_stack.setClean()
+        self.file_changed.emit()
+        self.status_message.emit(f"Saved {self._path.name}")

@@ -39,7 +39,9 @@ from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
 from visualizer.formats.atomic import ReadOnlyTarget
 from visualizer.formats.models import MODEL_SUFFIXES
+from visualizer.formats.network_file import save_network
 from visualizer.gui import commands, display, export, model_files, presenter, recovery, style
+from visualizer.gui.background import Writer
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.focus import FocusAreas
@@ -186,9 +188,13 @@ class MainWindow(QMainWindow):
         document.undo_stack.indexChanged.connect(self._update_actions)
         document.selection_changed.connect(self._update_actions)
 
+        # Saves and autosaves are written off the GUI thread (the network is immutable).
+        self.writer = Writer(self)
+        self._autosaving = False
+        self._saving = False
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
-        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.timeout.connect(self.autosave_in_background)
         self.autosave_timer.start()
 
         self._restore_settings()
@@ -924,19 +930,34 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.StandardButton.Yes
 
     def _save_to(self, path: Path) -> bool:
+        if self._saving:  # Ctrl+S again while a big file is still being written
+            self.statusBar().showMessage("Still saving…", 3000)
+            return False
+        network, index = self.doc.network, self.doc.undo_stack.index()
+
+        def write(overwrite: bool) -> None:
+            self.writer.run(lambda: save_network(network, path, overwrite))
+
+        self._saving = True
+        self.statusBar().showMessage(f"Saving {path.name}…")
         try:
             try:
-                self.doc.save(path)
+                write(False)
             except ReadOnlyTarget:
                 # As editors do: a read-only file is replaced only when the user says so.
                 if not self.ask_overwrite_read_only(path):
+                    self.statusBar().clearMessage()
                     return False
-                self.doc.save(path, overwrite_read_only=True)
+                write(True)
+            self.doc.mark_saved(path, index)
         except (OSError, ValueError) as exc:
             # The error names the file (never the hidden temp file): say the problem.
             detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.statusBar().clearMessage()
             self.show_error("Cannot save", f"{path}: {detail}")
             return False
+        finally:
+            self._saving = False
         self._add_recent(path)
         self._clear_recovery()
         return True
@@ -952,21 +973,40 @@ class MainWindow(QMainWindow):
 
     def _clear_recovery(self) -> None:
         try:
+            self.writer.drain()  # an autosave still being written would bring it back
             self.recovery.clear()
         except OSError as exc:
             self._recovery_warning(exc)
 
     def autosave(self) -> bool:
-        """Write this instance's recovery file while there are unsaved changes; False
-        (and a status-bar warning) when it cannot be written."""
+        """Write this instance's recovery file now while there are unsaved changes (on
+        the writer thread; the window keeps running); False (and a status-bar warning)
+        when it cannot be written."""
         if not self.doc.is_modified:
             return True
+        network, path = self.doc.network, self.doc.path
         try:
-            self.recovery.write(self.doc.network, self.doc.path)
+            self.writer.run(lambda: self.recovery.write(network, path))
         except OSError as exc:
             self._recovery_warning(exc)
             return False
         return True
+
+    def autosave_in_background(self) -> None:
+        """The autosave timer: hand the (immutable) network to the writer thread and
+        return at once; one autosave at a time."""
+        if not self.doc.is_modified or self._autosaving:
+            return
+        network, path = self.doc.network, self.doc.path
+        self._autosaving = True
+
+        def done(future) -> None:
+            self._autosaving = False
+            error = future.exception()
+            if isinstance(error, OSError):
+                self._recovery_warning(error)
+
+        self.writer.submit(lambda: self.recovery.write(network, path), done)
 
     def ask_recovery(self, found: recovery.Recovered, index: int, count: int) -> str:
         """ "restore", "discard" or "later" for one orphaned session (tests replace this)."""
@@ -1080,6 +1120,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.autosave_timer.stop()
+        self.writer.shutdown()  # a save or autosave in progress finishes first
         self.recovery.close()
         event.accept()
 

@@ -23,6 +23,7 @@ from typing import IO
 from PySide6.QtCore import QStandardPaths
 
 from visualizer.engine.network import Network
+from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write
 from visualizer.formats.network_file import network_from_dict, network_to_dict
 
@@ -183,7 +184,9 @@ class RecoverySlot:
             "original_path": str(original) if original else None,
             "network": network_to_dict(network),
         }
-        atomic_write(self.path, json.dumps(data))
+        # The network file's own writer (Python, not json's C encoder): it runs on the
+        # writer thread and must let the GUI thread run between rows.
+        atomic_write(self.path, jt.dumps(data))
 
     def clear(self) -> None:
         """Remove the recovery file (the work is saved or deliberately dropped)."""

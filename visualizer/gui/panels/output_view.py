@@ -42,6 +42,22 @@ def _class_colors() -> tuple[QColor, QColor]:
 
 
 CLASS_SYMBOLS = ("o", "t1")  # class 0 circles, class 1 upward triangles
+# A large data set is drawn from an even sample of its examples: 100,000 dots would take
+# seconds to build and draw, and show no more than a few thousand do.
+MAX_DOTS = 2000
+
+
+def dot_rows(n: int, limit: int = MAX_DOTS) -> np.ndarray:
+    """The rows of an n-example data set to draw: all of them, or `limit` evenly spaced
+    ones (the same every time, so the picture does not flicker between refreshes)."""
+    if n <= limit:
+        return np.arange(n)
+    return np.linspace(0, n - 1, limit).round().astype(np.intp)
+
+
+def dots_note(n: int) -> str:
+    shown = len(dot_rows(n))
+    return "Dots: the data." if shown == n else f"Dots: {shown:,} of the {n:,} examples."
 
 
 class OutputView(QWidget):
@@ -147,12 +163,13 @@ class OutputView(QWidget):
         data = network.dataset
         key = (id(data), column)
         if data is not None and key != self._output_key:
-            colors = _class_colors()
-            labels = (data.y[:, column] > (lo + hi) / 2).astype(int)
+            rows = dot_rows(len(data.x))
+            brushes = [pg.mkBrush(c) for c in _class_colors()]  # two, shared by every dot
+            labels = (data.y[rows, column] > (lo + hi) / 2).astype(int)
             self.scatter.setData(
-                x=data.x[:, 0],
-                y=data.x[:, 1],
-                brush=[pg.mkBrush(colors[c]) for c in labels],
+                x=data.x[rows, 0],
+                y=data.x[rows, 1],
+                brush=[brushes[c] for c in labels],
                 symbol=[CLASS_SYMBOLS[c] for c in labels],
             )
             self._output_key = key
@@ -163,7 +180,8 @@ class OutputView(QWidget):
         self.note.setText(
             f"Colour: the network's output, {format_number(lo)} blue … "
             f"{format_number(hi)} red; the line is the decision boundary at "
-            f"{format_number((lo + hi) / 2)}. Dots: the data."
+            f"{format_number((lo + hi) / 2)}. "
+            + (dots_note(len(data.x)) if data is not None else "Dots: the data.")
         )
 
     def _draw_fit(self, network: Network) -> None:
@@ -174,11 +192,18 @@ class OutputView(QWidget):
         data = network.dataset
         key = (id(data), 0)
         if data is not None and key != self._output_key:
+            rows = dot_rows(len(data.x))
             self.scatter.setData(
-                x=data.x[:, 0], y=data.y[:, 0], brush=pg.mkBrush(_class_colors()[0]), symbol="o"
+                x=data.x[rows, 0],
+                y=data.y[rows, 0],
+                brush=pg.mkBrush(_class_colors()[0]),
+                symbol="o",
             )
             self._output_key = key
         self.plot.setXRange(x0, x1, padding=0)
         self.plot.setYRange(y0, y1, padding=0)
         self.title.setText(f"<b>Output</b> a{sup('L')} against the input x")
-        self.note.setText("Line: the network's output. Dots: the data (x, y).")
+        self.note.setText(
+            "Line: the network's output. "
+            + (dots_note(len(data.x)) if data is not None else "Dots: the data (x, y).")
+        )

@@ -1,0 +1,116 @@
+"""Does the window answer a key press while a big network is saved or autosaved?
+
+    .venv/bin/python benchmarks/bench_save_latency.py [--sizes 1024,1536,1024,10]
+
+Builds a network of the given layer sizes (default ≈3.1 M parameters, a ≈60 MB file), shows
+the main window offscreen, and posts a key press to the canvas every 50 ms while (1) File →
+Save writes it (on the writer thread), (2) the autosave timer writes the recovery file, and
+(3) for comparison, the same file is written on the GUI thread, as saves were before. For
+each it prints the write's wall time and the median and worst delay between posting a key
+press and the canvas receiving it. Target: worst delay under 100 ms during (1) and (2).
+Numbers only, never pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+POST_MS = 50
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1024,1536,1024,10")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, Qt, QTimer
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    from visualizer.engine.network import make_network
+    from visualizer.formats.network_file import save_network
+    from visualizer.gui import commands
+    from visualizer.gui.document import Document
+    from visualizer.gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    sizes = [int(s) for s in args.sizes.split(",")]
+    network = make_network(sizes, name="big")
+    print(f"network {sizes}: {network.parameter_count:,} parameters")
+
+    class Probe(QObject):
+        """Posts a key press every POST_MS and records how long each took to arrive."""
+
+        def __init__(self, target) -> None:
+            super().__init__()
+            self.target = target
+            self.posted: list[float] = []
+            self.delays: list[float] = []
+            target.installEventFilter(self)
+            self.timer = QTimer()
+            self.timer.setInterval(POST_MS)
+            self.timer.timeout.connect(self.post)
+
+        def post(self) -> None:
+            self.posted.append(time.perf_counter())
+            event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_F24, Qt.KeyboardModifier.NoModifier)
+            QApplication.postEvent(self.target, event)
+
+        def eventFilter(self, obj, event) -> bool:
+            if event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_F24:
+                self.delays.append(time.perf_counter() - self.posted[len(self.delays)])
+                return True
+            return False
+
+    def measure(label: str, work) -> None:
+        probe = Probe(window.view)
+        probe.timer.start()
+        start = time.perf_counter()
+        probe.post()  # a key pressed as the write begins
+        work()
+        seconds = time.perf_counter() - start
+        probe.timer.stop()
+        app.processEvents()
+        delays = [d * 1000 for d in probe.delays] or [0.0]
+        print(
+            f"{label:<34} write {seconds:6.2f} s   key press delay: median "
+            f"{statistics.median(delays):6.1f} ms, worst {max(delays):7.1f} ms "
+            f"({len(delays)} presses)"
+        )
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings = QSettings(str(Path(folder) / "s.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(Document(network), settings, Path(folder) / "recovery")
+        window.autosave_timer.stop()
+        window.show()
+        app.processEvents()
+        target = Path(folder) / "big.json"
+        measure("File → Save (writer thread)", lambda: window._save_to(target))
+        print(f"{'':<34} file size {target.stat().st_size / 1e6:.1f} MB")
+        window.doc.edit(commands.SetWeight(window.doc, 1, 0, 0, 0.5))
+
+        def autosave() -> None:
+            window.autosave_in_background()
+            loop = QEventLoop()
+            poll = QTimer()
+            poll.setInterval(10)
+            poll.timeout.connect(lambda: window._autosaving or loop.quit())
+            poll.start()
+            loop.exec()
+
+        measure("autosave (writer thread)", autosave)
+        measure("save on the GUI thread (before)", lambda: save_network(network, target))
+        window.doc.undo_stack.clear()
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

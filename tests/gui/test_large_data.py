@@ -1,0 +1,86 @@
+"""Large data sets: the training views draw a sample of the examples, and saves and
+autosaves are written off the GUI thread while the window keeps running."""
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings
+
+from visualizer.engine.datasets import with_dataset
+from visualizer.engine.network import make_network
+from visualizer.formats.network_file import load_network
+from visualizer.gui import commands, recovery
+from visualizer.gui.document import Document
+from visualizer.gui.main_window import MainWindow
+from visualizer.gui.panels.output_view import MAX_DOTS, OutputView, dot_rows
+
+
+def window_on(qtbot, tmp_path: Path, network) -> MainWindow:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(Document(network), settings, tmp_path / "recovery")
+    qtbot.addWidget(w)
+    w.autosave_timer.stop()
+    w.show()
+    return w
+
+
+def test_dot_rows_are_all_rows_or_an_even_sample():
+    assert list(dot_rows(5)) == [0, 1, 2, 3, 4]
+    rows = dot_rows(100_000)
+    assert len(rows) == MAX_DOTS and rows[0] == 0 and rows[-1] == 99_999
+    assert np.all(np.diff(rows) > 0)
+
+
+def test_the_training_tab_draws_a_sample_of_a_large_data_set(qtbot, tmp_path):
+    net = with_dataset(
+        make_network([2, 4, 2], ["tanh", "softmax"], "cross_entropy"), "circles", 100_000
+    )
+    w = window_on(qtbot, tmp_path, net)
+    w.training_dock.show()
+    w.training_dock.raise_()
+    (view,) = w.training.findChildren(OutputView)
+    assert len(view.scatter.data) == MAX_DOTS
+    assert "Dots: 2,000 of the 100,000 examples." in view.note.text()
+    w.doc.undo_stack.clear()
+
+
+def test_save_and_autosave_run_on_the_writer_thread(qtbot, tmp_path, monkeypatch):
+    import threading
+
+    w = window_on(qtbot, tmp_path, make_network([2, 3, 1]))
+    w.doc.edit(commands.SetWeight(w.doc, 1, 0, 0, 0.25))
+    threads = []
+    real_write = recovery.RecoverySlot.write
+
+    def spy(self, network, original):
+        threads.append(threading.current_thread())
+        real_write(self, network, original)
+
+    monkeypatch.setattr(recovery.RecoverySlot, "write", spy)
+    w.autosave_in_background()
+    qtbot.waitUntil(lambda: not w._autosaving)
+    assert threads and threads[-1] is not threading.main_thread()
+    assert recovery.read_recovery(w.recovery.path).network == w.doc.network
+    target = tmp_path / "net.json"
+    assert w._save_to(target)
+    assert load_network(target) == w.doc.network and not w.doc.is_modified
+    assert not w.recovery.path.exists()
+
+
+def test_an_edit_during_a_save_stays_unsaved(qtbot, tmp_path):
+    w = window_on(qtbot, tmp_path, make_network([2, 3, 1]))
+    w.doc.edit(commands.SetWeight(w.doc, 1, 0, 0, 0.25))
+    saved = w.doc.network
+    real_run = w.writer.run
+
+    def run_and_edit(work):
+        result = real_run(work)
+        w.doc.edit(commands.SetWeight(w.doc, 1, 0, 0, 0.5))  # typed while it was writing
+        return result
+
+    w.writer.run = run_and_edit
+    target = tmp_path / "net.json"
+    assert w._save_to(target)
+    assert load_network(target) == saved
+    assert w.doc.is_modified and w.doc.path == target
+    w.doc.undo_stack.clear()
