@@ -319,3 +319,13 @@ def test_the_chain_view_shows_a_jacobian_product_that_overflows(qtbot, tmp_path)
     draw_everything(window)
     assert window.chain.result is not None
     window.doc.undo_stack.clear()
+
+
+def test_pulses_size_a_product_that_overflows_as_the_largest():
+    """Found by the property test (a weight near the float limit on a playback step): one
+    product w · a past the limit is drawn as the largest dot, not as ∞ (no dot) or an
+    exception in the paint."""
+    from visualizer.gui.canvas.pulses import _sizes
+
+    sizes = _sizes(np.array([[MAX, 1.0]]), np.array([[2.0, 1.0]]))
+    assert sizes.tolist() == [[MAX, 1.0]]

@@ -87,6 +87,15 @@ def _relative(magnitudes: np.ndarray) -> np.ndarray:
     return np.sqrt(m / top) if top > 0 else np.zeros_like(m)
 
 
+def _sizes(w: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """|w · v| per edge, for sizing dots: a single product of two finite values can pass
+    the float limit even when their sum over the layer does not; it is then the largest
+    float, not ∞ (which would draw as no dot at all)."""
+    with np.errstate(over="ignore"):
+        product = np.abs(w) * np.abs(v)
+    return np.minimum(product, np.finfo(np.float64).max)
+
+
 def _on_segment(x0, y0, x1, y1, x) -> np.ndarray:
     """y on the segment (x0, y0)–(x1, y1) at abscissa x (arrays broadcast)."""
     return y0 + (x - x0) / (x1 - x0) * (y1 - y0)
@@ -141,10 +150,10 @@ def pulses_for(layout: Layout, step: Step, weights: Sequence[np.ndarray]) -> Pul
     writes = {r.key: r.values for r in step.writes}
     if kind == "linear":
         a_prev = reads[("a", l - 1)]
-        return _with_phase(_edges(layout, l, weights[l - 1] * a_prev[None, :]), step.phase)
+        return _with_phase(_edges(layout, l, _sizes(weights[l - 1], a_prev[None, :])), step.phase)
     if kind == "transpose":
         delta = reads[("delta", l)]
-        return _reversed(_edges(layout, l, weights[l - 1] * delta[:, None]), step.phase)
+        return _reversed(_edges(layout, l, _sizes(weights[l - 1], delta[:, None])), step.phase)
     if kind == "weight_grad":
         e = _edges(layout, l, writes[("dW", l)])
         mid = (e.start + e.end) / 2
