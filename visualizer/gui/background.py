@@ -19,20 +19,29 @@ POLL_MS = 10  # how often the GUI thread looks for finished writes
 
 class Writer(QObject):
     """Runs callables on one worker thread; `submit` calls `on_done(future)` back on the
-    GUI thread, `run` waits for the result with the event loop still running."""
+    GUI thread, `run` waits for the result with the event loop still running. The thread
+    starts with the first write and ends with `shutdown` (a later write starts it again)."""
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: list[Future] = []
         self._pending: list[tuple[Future, Callable[[Future], None]]] = []
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
 
+    def _start(self, work: Callable[[], Any]) -> Future:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        future = self._pool.submit(work)
+        self._futures = [f for f in self._futures if not f.done()] + [future]
+        return future
+
     def submit(
         self, work: Callable[[], Any], on_done: Callable[[Future], None] | None = None
     ) -> Future:
-        future = self._pool.submit(work)
+        future = self._start(work)
         if on_done is not None:
             self._pending.append((future, on_done))
             self._timer.start()
@@ -41,7 +50,7 @@ class Writer(QObject):
     def run(self, work: Callable[[], Any]) -> Any:
         """`work()`'s value (or its exception), computed on the worker while this thread's
         event loop keeps painting and answering keys."""
-        future = self._pool.submit(work)
+        future = self._start(work)
         if not future.done():
             loop = QEventLoop()
             poll = QTimer()
@@ -54,18 +63,22 @@ class Writer(QObject):
 
     def drain(self) -> None:
         """Block until every write asked so far is done (before clearing or quitting)."""
-        self._pool.submit(lambda: None).result()
+        for future in list(self._futures):
+            future.exception()  # waits; the outcome goes to its own callback
+        self._futures = []
         self._poll()
 
     @property
     def busy(self) -> bool:
-        return any(not f.done() for f, _ in self._pending)
+        return any(not f.done() for f in self._futures)
 
     def shutdown(self) -> None:
-        """Finish every write (a window closing). The idle worker thread stays, so a
-        window closed twice, or shown again, still writes."""
+        """Finish every write and end the thread (a window closing)."""
         self.drain()
         self._timer.stop()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _poll(self) -> None:
         done = [(f, cb) for f, cb in self._pending if f.done()]
