@@ -252,3 +252,27 @@ def test_gif_timing_does_not_drift_at_a_frame_rate_gifs_cannot_store(qapp, tmp_p
             gif.seek(i)
             total += gif.info["duration"]
     assert abs(total - 1000 * seconds) <= 10
+
+
+def test_every_gif_frame_is_its_whole_frame_mapped_onto_the_palette(qapp, tmp_path, softmax_net):
+    """The GIF writer maps only the part of a frame that changed; decoded (each partial
+    frame drawn over the last), every frame must still be the whole picture of its moment
+    mapped onto the palette — the PNG frames of the same animation, quantized."""
+    from PIL import Image
+
+    fps, seconds = 10, 0.3
+    render_animation(softmax_net, tmp_path / "a.gif", size=SMALL, fps=fps, step_seconds=seconds)
+    render_animation(softmax_net, tmp_path / "png", size=SMALL, fps=fps, step_seconds=seconds)
+    pngs = sorted((tmp_path / "png").iterdir())
+    with Image.open(tmp_path / "a.gif") as gif:
+        palette = Image.new("P", (1, 1))
+        palette.putpalette(gif.getpalette())
+        moment = 0.0  # ms since the start: which PNG frame this GIF frame begins with
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            shown = np.asarray(gif.convert("RGB"))
+            with Image.open(pngs[round(moment * fps / 1000)]) as png:
+                mapped = png.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
+                expected = np.asarray(mapped.convert("RGB"))
+            assert np.array_equal(shown, expected), f"frame {i}"
+            moment += gif.info["duration"]

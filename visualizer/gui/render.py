@@ -509,18 +509,14 @@ def _write_gif(path: Path, frames: Iterator[QImage], frame_ms: float, palette) -
 
     written = 0
     with atomic_writer(path) as handle:
-        header_written = False
-        previous = None  # palette indices of the last frame written
-        pending = None  # (P image, bbox, duration ms): waits to learn its full duration
+        previous = None  # palette indices of the whole picture as last seen
+        pending = None  # (P image, offset, duration ms): waits to learn its full duration
         ideal_ms = 0.0  # when the frames written so far should end
         written_cs = 0  # when they do end: GIF delays are whole hundredths of a second
 
         def flush() -> None:
             nonlocal written, ideal_ms, written_cs
-            image, bbox, duration = pending
-            if bbox is not None:
-                image = image.crop(bbox)
-            offset = bbox[:2] if bbox is not None else (0, 0)
+            image, offset, duration = pending
             # Rounded against the running total, so 30 fps does not drift to 33.
             ideal_ms += duration
             delay_cs = max(1, round(ideal_ms / 10) - written_cs)
@@ -529,31 +525,58 @@ def _write_gif(path: Path, frames: Iterator[QImage], frame_ms: float, palette) -
                 handle.write(chunk)
             written += 1
 
+        raw_before = None  # the last frame's ARGB words, to find what changed cheaply
         for qimage in frames:
-            frame = _rgb(qimage).quantize(palette=palette, dither=Image.Dither.NONE)
-            if not header_written:
+            raw = _words(qimage)
+            if previous is None:
+                frame = _rgb(qimage).quantize(palette=palette, dither=Image.Dither.NONE)
                 # Pillow's documented (legacy) GIF helpers: the global header with the
                 # shared palette and a loop-forever extension, then one frame at a time.
                 header, _ = GifImagePlugin.getheader(frame, info={"loop": 0, "duration": 1})
                 for chunk in header:
                     handle.write(chunk)
-                header_written = True
-                pending, previous = (frame, None, frame_ms), np.asarray(frame)
+                pending, previous = (frame, (0, 0), frame_ms), np.array(frame)
+                raw_before = raw.copy()
                 continue
-            indices = np.asarray(frame)
-            changed = indices != previous
-            if not changed.any():
+            # Only pixels whose colour changed can change their palette index: convert and
+            # map just their bounding box (a pulse moving is a small part of the picture),
+            # then compare indices there, exactly as comparing whole mapped frames would.
+            box = _changed_box(raw != raw_before)
+            raw_before[...] = raw
+            if box is None:
+                pending = (pending[0], pending[1], pending[2] + frame_ms)
+                continue
+            x0, y0, x1, y1 = box
+            part = _rgb(qimage.copy(x0, y0, x1 - x0, y1 - y0))
+            part = part.quantize(palette=palette, dither=Image.Dither.NONE)
+            indices = np.asarray(part)
+            inner = _changed_box(indices != previous[y0:y1, x0:x1])
+            previous[y0:y1, x0:x1] = indices
+            if inner is None:
                 pending = (pending[0], pending[1], pending[2] + frame_ms)
                 continue
             flush()
-            rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-            bbox = (int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-            pending, previous = (frame, bbox, frame_ms), indices
+            pending = (part.crop(inner), (x0 + inner[0], y0 + inner[1]), frame_ms)
         if pending is None:
             raise ValueError("no frames to write")
         flush()
         handle.write(b";")  # the GIF trailer
     return written
+
+
+def _words(image: QImage) -> np.ndarray:
+    """The pixels of a 32-bit QImage as a (height, width) uint32 array (a view)."""
+    bits = np.frombuffer(image.constBits(), dtype=np.uint32)
+    return bits.reshape(image.height(), image.bytesPerLine() // 4)[:, : image.width()]
+
+
+def _changed_box(changed: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) around the True cells of a 2-D mask; None when none."""
+    rows = np.flatnonzero(changed.any(axis=1))
+    if not len(rows):
+        return None
+    cols = np.flatnonzero(changed.any(axis=0))
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
 
 
 def _palette(samples: list):
