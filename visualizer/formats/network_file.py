@@ -306,16 +306,22 @@ def network_to_dict(network: Network, *, weights: bool = True) -> dict[str, Any]
     if init.scheme == "uniform" or (init.low, init.high) != DEFAULT_RANGE:
         doc["init"]["range"] = [float(init.low), float(init.high)]
     if network.dataset is not None:
-        doc["dataset"] = {"x": network.dataset.x.tolist(), "y": network.dataset.y.tolist()}
+        doc["dataset"] = {"x": _rows(network.dataset.x), "y": _rows(network.dataset.y)}
     if network.gui is not None:
         doc["gui"] = copy.deepcopy(dict(network.gui))
     return doc
 
 
+def _rows(matrix: np.ndarray) -> list[list[float]]:
+    """matrix.tolist(), one row at a time: the same lists, but a save on the writer thread
+    gives the GIL back between rows instead of holding it for a whole big matrix."""
+    return [row.tolist() for row in matrix]
+
+
 def _layer_dict(layer: Layer, weights: bool) -> dict[str, Any]:
     doc: dict[str, Any] = {"size": layer.size, "activation": layer.activation}
     if weights:
-        doc["weights"] = layer.weights.tolist()
+        doc["weights"] = _rows(layer.weights)
         doc["biases"] = layer.biases.tolist()
     return doc
 
