@@ -114,9 +114,11 @@ class ValueAxis(pg.AxisItem):
 
 
 # Beyond these magnitudes a plot's range arithmetic (hi − lo, 1 / span) overflows or
-# underflows: such values are plotted divided by their largest magnitude.
-PLOT_LARGEST = 1e300
-PLOT_SMALLEST = 1e-300
+# underflows, and long before that Qt's rasteriser gets coordinates it cannot handle (a
+# segfault in a paint, seen with values near 1e299): such values are plotted divided by
+# their largest magnitude, and the axis labels multiply back.
+PLOT_LARGEST = 1e15
+PLOT_SMALLEST = 1e-15
 
 
 def plot_factor(largest: float) -> float:
