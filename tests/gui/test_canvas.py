@@ -372,13 +372,62 @@ def test_big_bundles_are_drafted_during_edits_then_antialiased(qtbot):
     qtbot.addWidget(view)
     bundle = view.network_scene.bundle_items[1]
     assert bundle.fine  # the first picture is the fine one
-    doc.edit(SetWeight(doc, 2, 3, 4, 0.9))
+    doc.edit(SetWeight(doc, 2, 63, 0, 0.9))  # corner to corner: the whole bundle redraws
     assert not bundle.fine
     assert view.network_scene.bundle_items[0].fine  # 512 edges: always antialiased
     qtbot.waitUntil(lambda: bundle.fine)  # refined once edits pause
-    doc.edit(SetWeight(doc, 2, 3, 4, -0.9))
+    doc.edit(SetWeight(doc, 2, 63, 0, -0.9))
     view.network_scene.refine_now()
     assert bundle.fine
+
+
+def _bundle_cache_redrawn_whole(view, bundle) -> QImage:
+    """The bundle's cache re-rasterised from scratch in its current (fine or draft) state."""
+    patched = QImage(bundle._cache)
+    bundle._cache = None
+    grab(view)
+    return patched, QImage(bundle._cache)
+
+
+def test_an_edit_of_a_short_edge_redraws_only_its_box_with_the_same_pixels(qtbot):
+    network = make_network([8, 64, 64, 4], "tanh")
+    doc = Document(network)
+    view = NetworkView(doc)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    view.fit()
+    bundle = view.network_scene.bundle_items[1]
+    grab(view)
+    for i, j in [(3, 4), (40, 41), (3, 4)]:
+        # The opposite sign (same magnitude, so the colour range stays): a new pen.
+        doc.edit(SetWeight(doc, 2, i, j, -float(doc.network.layers[1].weights[i, j])))
+        assert bundle.fine  # patched: no draft picture
+        assert bundle._dirty  # only the boxes wait for the next paint
+        image = grab(view)
+        assert not bundle._dirty
+    # The bundle, pixel for pixel, is what a freshly built canvas of this network shows...
+    fresh = NetworkView(Document(doc.network))
+    qtbot.addWidget(fresh)
+    fresh.resize(1200, 800)
+    fresh.show()
+    fresh.fit()
+    grab(fresh)
+    assert bundle._cache == fresh.network_scene.bundle_items[1]._cache
+    # ... and the window is what it shows after re-rasterising the bundle whole.
+    patched, whole = _bundle_cache_redrawn_whole(view, bundle)
+    assert patched == whole
+    assert grab(view) == image
+    # And in draft mode (after a long edge's edit) a patch matches a whole draft redraw.
+    doc.edit(SetWeight(doc, 2, 63, 0, 0.9))
+    assert not bundle.fine
+    grab(view)
+    doc.edit(SetWeight(doc, 2, 10, 12, -float(doc.network.layers[1].weights[10, 12])))
+    assert bundle._dirty and not bundle.fine
+    grab(view)
+    patched, whole = _bundle_cache_redrawn_whole(view, bundle)
+    assert patched == whole
+    assert patched != QImage()  # something was compared
 
 
 def test_editing_one_weight_of_a_heatmap_bundle_patches_it_exactly(qtbot):

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, Qt
+from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
@@ -46,6 +46,13 @@ EDGE_STEPS = 16
 # Bundles with more edges than this are first rasterised without antialiasing (2–3× faster,
 # so an edit repaints within a frame) and redrawn antialiased by `refine()` once edits pause.
 FAST_EDGES = 1000
+# An edit of a few edges whose boxes cover at most this share of the bundle redraws only
+# those boxes of the cache (clipped, same pixels) instead of re-rasterising every edge.
+PATCH_EDGES = 8
+PATCH_AREA = 0.25
+# The cache is rasterised in bands of this many device rows (about as fast as one pass):
+# an edit redraws only the bands its edges' boxes touch.
+BAND_ROWS = 64
 # Bundles rasterised into a cache bigger than this (device pixels) are drawn directly:
 # at deep zoom only a sliver is on screen and clipping makes direct drawing cheap.
 MAX_CACHE_PIXELS = 12_000_000
@@ -108,6 +115,8 @@ class EdgeBundleItem(CanvasItem):
         self._heat: QImage | None = None
         self._cache: QImage | None = None
         self._cache_key: tuple | None = None
+        # Item rectangles of the cache still to redraw (an edit of a few edges), or [].
+        self._dirty: list[QRectF] = []
         self._version = 0
         self.rebuilds = 0  # how often the lines were regrouped (for tests and benchmarks)
 
@@ -135,7 +144,10 @@ class EdgeBundleItem(CanvasItem):
             if not diff.any():
                 self.weights = weights
                 return
+            if not b.image and self._patch_lines(weights, np.argwhere(diff)):
+                return
         self.weights, self.vmax, self.excluded = weights, vmax, excluded
+        self._dirty = []
         self._version += 1
         self._cache = None
         # The first picture of a big bundle is a quick draft; `refine` makes it fine.
@@ -165,6 +177,28 @@ class EdgeBundleItem(CanvasItem):
         for (i, j), word in zip(changed, words, strict=True):
             heat.setPixel(int(j), int(i), int(word))
             self.update(QRectF(r.x + j * cw, r.y + i * ch, cw, ch).adjusted(-1, -1, 1, 1))
+        return True
+
+    def _patch_lines(self, weights: np.ndarray, changed: np.ndarray) -> bool:
+        """For a few changed edges whose boxes are small: regroup the lines and mark just
+        those boxes of the cache for redrawing (the picture stays fine or draft as it was).
+        False when the whole bundle should be re-rasterised instead."""
+        if self._cache is None or len(changed) > PATCH_EDGES:
+            return False
+        b, pad = self.bundle, self.max_width + 2
+        boxes = []
+        for i, j in changed:
+            top, bottom = sorted((float(b.y_from[j]), float(b.y_to[i])))
+            box = QRectF(b.x0, top, b.x1 - b.x0, bottom - top)
+            boxes.append(box.adjusted(-pad, -pad, pad, pad))
+        area = sum(r.width() * r.height() for r in [*self._dirty, *boxes])
+        if area > PATCH_AREA * self._rect.width() * self._rect.height():
+            return False
+        self.weights = weights
+        self._regroup()
+        self._dirty.extend(boxes)
+        for box in boxes:
+            self.update(box)
         return True
 
     def refine(self) -> None:
@@ -212,6 +246,41 @@ class EdgeBundleItem(CanvasItem):
             painter.setPen(pen)
             painter.drawPath(path)
 
+    def _rasterise(self, img: QImage, sx: float, sy: float, bands: range | set[int]) -> None:
+        """Draw every line into `bands` of the cache (BAND_ROWS device rows each), each band
+        cleared and drawn under its own clip. A whole redraw and a patch run this same code
+        per band, so a patched band has exactly the pixels of a whole redraw: antialiasing
+        under a clip differs slightly from unclipped drawing, so clipping only the patch
+        would not."""
+        dpr = img.devicePixelRatio()
+        img.setDevicePixelRatio(1.0)  # paint in device pixels
+        rect = self._rect
+        to_device = QTransform().scale(sx, sy).translate(-rect.x(), -rect.y())
+        p = QPainter(img)
+        for k in sorted(bands):
+            p.resetTransform()
+            band = QRect(0, k * BAND_ROWS, img.width(), BAND_ROWS)
+            p.setClipRect(band)
+            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+            p.fillRect(band, Qt.GlobalColor.transparent)
+            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+            p.setTransform(to_device)
+            self._draw_lines(p)
+        p.end()
+        img.setDevicePixelRatio(dpr)
+
+    def _redraw_dirty(self, sx: float, sy: float) -> None:
+        """Re-rasterise the bands of the cache that the dirty boxes touch."""
+        assert self._cache is not None
+        to_device = QTransform().scale(sx, sy).translate(-self._rect.x(), -self._rect.y())
+        bands: set[int] = set()
+        for box in self._dirty:
+            r = to_device.mapRect(box).toAlignedRect().intersected(self._cache.rect())
+            if not r.isEmpty():
+                bands.update(range(r.top() // BAND_ROWS, r.bottom() // BAND_ROWS + 1))
+        self._rasterise(self._cache, sx, sy, bands)
+        self._dirty = []
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         if self.weights is None:
             return
@@ -235,6 +304,8 @@ class EdgeBundleItem(CanvasItem):
             self._draw_lines(painter)
             return
         key = (round(sx, 6), round(sy, 6), dpr, self._version)
+        if self._dirty and self._cache_key != key:
+            self._cache = None  # patches are for the cache's own zoom: redraw it whole
         if (
             self._cache is not None
             and self._cache_key is not None
@@ -254,13 +325,12 @@ class EdgeBundleItem(CanvasItem):
         if self._cache is None or self._cache_key != key:
             img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
             img.fill(Qt.GlobalColor.transparent)
-            p = QPainter(img)
-            p.scale(sx * dpr, sy * dpr)
-            p.translate(-rect.x(), -rect.y())
-            self._draw_lines(p)
-            p.end()
+            self._rasterise(img, sx * dpr, sy * dpr, range(-(-h // BAND_ROWS)))
             img.setDevicePixelRatio(dpr)
             self._cache, self._cache_key = img, key
+            self._dirty = []
+        elif self._dirty:
+            self._redraw_dirty(sx * dpr, sy * dpr)
         # Draw the cache 1:1 in device pixels, at the device position of its corner.
         corner = t.map(rect.topLeft())
         painter.save()
