@@ -143,21 +143,29 @@ def pre_activation(network: Network, x: Array) -> Array:
     return x @ first.weights.T + first.biases
 
 
+def _forward_to_output(
+    network: Network, x: Array, y: Array
+) -> tuple[list[Array], list[Array], float, Array, Array]:
+    """The forward pass and the output stage that `run` and `gradients` share: zˡ, aˡ (a⁰ = x
+    first), C, ∂C/∂aᴸ and δᴸ. The output stage (engine/losses.py) computes C and δᴸ from the
+    logits where it can."""
+    z_list, a_list = forward(network, pre_activation(network, x))
+    a_list.insert(0, x)
+    z_out, a_out = z_list[-1], a_list[-1]
+    last, loss = network.layers[-1].activation, network.loss
+    dC_da = output_gradient(last, loss, z_out, a_out, y)
+    cost = float(np.mean(output_cost(last, loss, z_out, a_out, y)))
+    delta = output_delta(last, loss, z_out, a_out, y, dC_da)
+    return z_list, a_list, cost, dC_da, delta
+
+
 def run(network: Network, x: Array | None = None, y: Array | None = None) -> Trace:
     """Forward and backward pass of `network` on input x and target y (default: the
     network's current sample). x is (n⁰,) or a batch (B, n⁰); y likewise."""
     x, y = _as_inputs(network, x, y)
     layers = network.layers
     acts = [ACTIVATIONS[layer.activation] for layer in layers]
-    z_list, a_list = forward(network, pre_activation(network, x))
-    a_list.insert(0, x)
-
-    z_out, a_out = z_list[-1], a_list[-1]
-    last, loss = layers[-1].activation, network.loss
-    dC_da = output_gradient(last, loss, z_out, a_out, y)
-    # The output stage (engine/losses.py) computes C and δᴸ from the logits where it can.
-    cost = float(np.mean(output_cost(last, loss, z_out, a_out, y)))
-    delta = output_delta(last, loss, z_out, a_out, y, dC_da)
+    z_list, a_list, cost, dC_da, delta = _forward_to_output(network, x, y)
 
     depth = len(layers)
     deltas: list[Array] = [delta] * depth
@@ -213,13 +221,7 @@ def gradients(network: Network, x: Array | None = None, y: Array | None = None) 
     x, y = _as_inputs(network, x, y)
     layers = network.layers
     acts = [ACTIVATIONS[layer.activation] for layer in layers]
-    z_list, a_list = forward(network, pre_activation(network, x))
-    a_list.insert(0, x)
-    z_out, a_out = z_list[-1], a_list[-1]
-    last, loss = layers[-1].activation, network.loss
-    dC_da = output_gradient(last, loss, z_out, a_out, y)
-    cost = float(np.mean(output_cost(last, loss, z_out, a_out, y)))
-    delta = output_delta(last, loss, z_out, a_out, y, dC_da)
+    z_list, a_list, cost, _, delta = _forward_to_output(network, x, y)
 
     depth = len(layers)
     dWs: list[Array] = [delta] * depth
@@ -236,4 +238,4 @@ def gradients(network: Network, x: Array | None = None, y: Array | None = None) 
             dbs[i] = delta
         if i > 0:  # ∇ₓC = δ¹W¹ is not a training gradient
             delta = acts[i - 1].vjp(z_list[i - 1], a_list[i], delta @ layers[i].weights)
-    return Gradients(loss=cost, dW=tuple(dWs), db=tuple(dbs), output=a_out, y=y)
+    return Gradients(loss=cost, dW=tuple(dWs), db=tuple(dbs), output=a_list[-1], y=y)
