@@ -148,6 +148,16 @@ def grab(view) -> QImage:
     return view.grab().toImage()
 
 
+def shown_view(qtbot, doc: Document) -> NetworkView:
+    """A canvas of `doc` shown at 1200×800, fitted (pixel comparisons need a fixed size)."""
+    view = NetworkView(doc)
+    qtbot.addWidget(view)
+    view.resize(1200, 800)
+    view.show()
+    view.fit()
+    return view
+
+
 def test_canvas_shows_the_new_values_after_a_weight_edit(view, doc):
     scene = view.network_scene
     column = scene.a_items[1]
@@ -390,13 +400,8 @@ def _bundle_cache_redrawn_whole(view, bundle) -> QImage:
 
 
 def test_an_edit_of_a_short_edge_redraws_only_its_box_with_the_same_pixels(qtbot):
-    network = make_network([8, 64, 64, 4], "tanh")
-    doc = Document(network)
-    view = NetworkView(doc)
-    qtbot.addWidget(view)
-    view.resize(1200, 800)
-    view.show()
-    view.fit()
+    doc = Document(make_network([8, 64, 64, 4], "tanh"))
+    view = shown_view(qtbot, doc)
     bundle = view.network_scene.bundle_items[1]
     grab(view)
     for i, j in [(3, 4), (40, 41), (3, 4)]:
@@ -407,11 +412,7 @@ def test_an_edit_of_a_short_edge_redraws_only_its_box_with_the_same_pixels(qtbot
         image = grab(view)
         assert not bundle._dirty
     # The bundle, pixel for pixel, is what a freshly built canvas of this network shows...
-    fresh = NetworkView(Document(doc.network))
-    qtbot.addWidget(fresh)
-    fresh.resize(1200, 800)
-    fresh.show()
-    fresh.fit()
+    fresh = shown_view(qtbot, Document(doc.network))
     grab(fresh)
     assert bundle._cache == fresh.network_scene.bundle_items[1]._cache
     # ... and the window is what it shows after re-rasterising the bundle whole.

@@ -472,3 +472,28 @@ def test_an_edit_during_playback_keeps_the_step_and_shows_new_values(view, doc, 
     new_steps = build(doc.network, doc.trace)
     scene.set_playback(new_steps, k, 1.0)
     np.testing.assert_array_equal(scene.z_items[1].values, doc.trace.delta[1])
+
+
+def test_playback_switching_a_bundle_back_reuses_its_picture_pixel_for_pixel(qtbot):
+    from tests.gui.test_canvas import shown_view
+
+    view = shown_view(qtbot, doc := Document(make_network([8, 64, 64, 4], "tanh")))
+    scene = view.network_scene
+    steps = build(doc.network, doc.trace)
+
+    def show(k: int) -> QImage:
+        scene.set_playback(steps, k, 1.0)
+        scene.refine_now()
+        return view.grab().toImage()
+
+    first = [show(k) for k in range(len(steps))]
+    rebuilds = [b.rebuilds for b in scene.bundle_items]
+    second = [show(k) for k in range(len(steps))]
+    # Wˡ and ∂C/∂Wˡ were each drawn once: the second loop re-rasterises nothing...
+    assert [b.rebuilds for b in scene.bundle_items] == rebuilds
+    assert any(b.rebuilds > 1 for b in scene.bundle_items)  # there were switches to keep
+    # ... and shows the same pixels, which are those of pictures drawn afresh.
+    assert second == first
+    for b in scene.bundle_items:
+        b._cache = None
+    assert view.grab().toImage() == first[-1]

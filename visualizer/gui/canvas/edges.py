@@ -50,6 +50,8 @@ FAST_EDGES = 1000
 # those boxes of the cache (clipped, same pixels) instead of re-rasterising every edge.
 PATCH_EDGES = 8
 PATCH_AREA = 0.25
+# How many pictures of other matrices a bundle keeps (Wˡ and ∂C/∂Wˡ during playback).
+PICTURES = 2
 # The cache is rasterised in bands of this many device rows (about as fast as one pass):
 # an edit redraws only the bands its edges' boxes touch.
 BAND_ROWS = 64
@@ -118,6 +120,10 @@ class EdgeBundleItem(CanvasItem):
         # Item rectangles of the cache still to redraw (an edit of a few edges), or [].
         self._dirty: list[QRectF] = []
         self._version = 0
+        self._versions = 0  # the last version given out: versions are never reused
+        # The pictures of the last other matrices shown (playback switches a bundle between
+        # Wˡ and ∂C/∂Wˡ every few steps): switching back costs no re-rasterising.
+        self._pictures: list[dict] = []
         self.rebuilds = 0  # how often the lines were regrouped (for tests and benchmarks)
 
     def set_weights(
@@ -146,9 +152,12 @@ class EdgeBundleItem(CanvasItem):
                 return
             if not b.image and self._patch_lines(weights, np.argwhere(diff)):
                 return
+        if not b.image and self._swap_picture(weights, vmax, excluded):
+            return
         self.weights, self.vmax, self.excluded = weights, vmax, excluded
         self._dirty = []
-        self._version += 1
+        self._versions += 1
+        self._version = self._versions
         self._cache = None
         # The first picture of a big bundle is a quick draft; `refine` makes it fine.
         self.fine = b.image or b.count <= FAST_EDGES or old is None
@@ -158,6 +167,35 @@ class EdgeBundleItem(CanvasItem):
         else:
             self._regroup()
         self.update()
+
+    _PICTURE = ("weights", "vmax", "excluded", "fine", "_stale", "_paths", "_cache",
+                "_cache_key", "_version")
+
+    def _swap_picture(
+        self, weights: np.ndarray, vmax: float, excluded: tuple[int, int] | None
+    ) -> bool:
+        """Keep the picture shown now, and show the kept picture of `weights` (the same
+        array object, immutable) on ±`vmax` if there is one. False when there is none."""
+        if self.weights is not None and self._cache is not None and not self._dirty:
+            self._pictures.insert(0, {name: getattr(self, name) for name in self._PICTURE})
+        # (The picture shown now is never the one asked for: set_weights returned then.)
+        found = next(
+            (
+                k
+                for k, pic in enumerate(self._pictures)
+                if pic["weights"] is weights and pic["vmax"] == vmax
+                and pic["excluded"] == excluded
+            ),
+            None,
+        )
+        if found is None:
+            del self._pictures[PICTURES:]
+            return False
+        for name, value in self._pictures.pop(found).items():
+            setattr(self, name, value)
+        del self._pictures[PICTURES:]
+        self.update()
+        return True
 
     def _patch_heat(self, weights: np.ndarray, vmax: float) -> bool:
         """For a few changed cells of an unthinned heatmap: recolour just those pixels and
@@ -205,7 +243,8 @@ class EdgeBundleItem(CanvasItem):
         """Redraw a draft (non-antialiased) or stretched (after a zoom) picture properly."""
         if not self.fine:
             self.fine = True
-            self._version += 1
+            self._versions += 1
+            self._version = self._versions
             self.update()
         if self._stale:
             self._stale = False
