@@ -84,3 +84,41 @@ def test_an_edit_during_a_save_stays_unsaved(qtbot, tmp_path):
     assert load_network(target) == saved
     assert w.doc.is_modified and w.doc.path == target
     w.doc.undo_stack.clear()
+
+
+def test_a_big_file_is_read_on_the_writer_thread_keeping_the_old_network_until_ready(
+    qtbot, tmp_path, monkeypatch
+):
+    import threading
+
+    from visualizer.formats.network_file import save_network
+    from visualizer.gui import model_files
+
+    w = window_on(qtbot, tmp_path, make_network([2, 3, 1]))
+    old = w.doc.network
+    big = make_network([200, 300, 10], name="big")
+    path = tmp_path / "big.json"
+    save_network(big, path)
+    seen = []  # (thread, network shown, status line) while the file was read
+    real_open = model_files.open_model
+
+    def spy(*args, **kwargs):
+        seen.append((threading.current_thread(), w.doc.network, w.statusBar().currentMessage()))
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(model_files, "open_model", spy)
+    assert w.open_path(path)
+    qtbot.waitUntil(lambda: w.doc.network.sizes == [200, 300, 10])
+    assert w.doc.network == big and w.doc.path == path
+    thread, shown, status = seen[-1]
+    assert thread is not threading.main_thread()
+    assert shown is old and status == "Opening big.json…"
+    # A bad file: the one-line message, and the network open stays.
+    bad = tmp_path / "bad.json"
+    bad.write_text(path.read_text()[:-200])
+    errors = []
+    w.show_error = lambda title, text: errors.append(text)
+    assert not w.open_path(bad)
+    assert w.doc.network == big and len(errors) == 1 and errors[0].startswith("bad.json: ")
+    assert "\n" not in errors[0]
+    assert not w.writer.busy

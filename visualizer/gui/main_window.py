@@ -192,6 +192,7 @@ class MainWindow(QMainWindow):
         self.writer = Writer(self)
         self._autosaving = False
         self._saving = False
+        self._opening = False
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave_in_background)
@@ -880,15 +881,33 @@ class MainWindow(QMainWindow):
         current document as it is."""
         if ask and not self.maybe_save():
             return False
+        if self._opening:  # a second Open while a big file is still being read
+            self.statusBar().showMessage("Still opening…", 3000)
+            return False
         path = Path(path)
+        before = self.doc.network
+        # Read and check the file on the worker thread: the window keeps painting and
+        # answering keys ("Opening …"), and the current network stays until the new one
+        # is ready (a bad file leaves it untouched).
+        self._opening = True
+        self.statusBar().showMessage(f"Opening {path.name}…")
         try:
-            opened = model_files.open_any(self, path)
+            opened = model_files.open_any(self, path, self.writer.run)
             if opened is None:  # the user cancelled the question about activations
+                self.statusBar().clearMessage()
                 return False
             network = opened.network
-            trace = checked_trace(network)
+            trace = self.writer.run(lambda: checked_trace(network))
         except (ValueError, OSError) as exc:
+            self.statusBar().clearMessage()
             self.show_error("Cannot open file", f"{path.name}: {exc}")
+            return False
+        finally:
+            self._opening = False
+        # The window ran while the file was read: an edit made meanwhile is not dropped
+        # without the usual question.
+        if self.doc.network is not before and not self.maybe_save():
+            self.statusBar().clearMessage()
             return False
         note = "; ".join(opened.notes)
         # A snapshot, a model from elsewhere or an example is opened as a new document:

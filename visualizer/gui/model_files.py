@@ -4,7 +4,9 @@ writing itself lives in `visualizer.formats` (shared with the command line)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -90,17 +92,30 @@ def ask_activations(
     return dialog.chosen() if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
-def open_any(parent: QWidget | None, path: str | Path) -> OpenedModel | None:
+def open_any(
+    parent: QWidget | None,
+    path: str | Path,
+    run: Callable[[Callable[[], Any]], Any] | None = None,
+) -> OpenedModel | None:
     """`open_model(path)`, asking for the activations when the file does not say them;
-    None when the user cancels that question. FormatError/OSError as `open_model`."""
+    None when the user cancels that question. FormatError/OSError as `open_model`.
+    `run(work)` computes `work()` (the window passes its worker thread's `run`, so a
+    big file is read while the window keeps answering); the question is asked here,
+    on the GUI thread, between two reads."""
+    if run is None:
+        run = _call
     try:
-        return open_model(path)
+        return run(lambda: open_model(path))
     except ActivationsNeeded as needed:
         chosen = ask_activations(parent, needed.depth, Path(path).name)
         if chosen is None:
             return None
         activations, loss = chosen
-        return open_model(path, activations=activations, loss=loss)
+        return run(lambda: open_model(path, activations=activations, loss=loss))
+
+
+def _call(work: Callable[[], Any]) -> Any:
+    return work()
 
 
 def write_model(network: Network, path: Path, kind: str) -> list[Path]:
