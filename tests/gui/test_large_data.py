@@ -122,3 +122,37 @@ def test_a_big_file_is_read_on_the_writer_thread_keeping_the_old_network_until_r
     assert w.doc.network == big and len(errors) == 1 and errors[0].startswith("bad.json: ")
     assert "\n" not in errors[0]
     assert not w.writer.busy
+
+
+def test_the_data_set_loss_and_the_batch_view_use_a_sample_of_a_large_data_set(qtbot, tmp_path):
+    from visualizer.engine import backprop
+    from visualizer.engine.training import even_rows
+    from visualizer.gui.panels.batch_view import MAX_BATCH_CHECK
+    from visualizer.gui.trainer import LOSS_ROWS
+
+    net = with_dataset(
+        make_network([2, 4, 2], ["tanh", "softmax"], "cross_entropy"), "circles", 100_000
+    )
+    w = window_on(qtbot, tmp_path, net)
+    w.training_dock.show()
+    w.training_dock.raise_()
+    panel = w.training
+    panel.batch_spin.setValue(100_000)  # the whole data set as one batch
+    assert panel.trainer.step_once()
+    # The loss over the data set: LOSS_ROWS evenly spaced rows, and the UI says so.
+    rows = even_rows(100_000, LOSS_ROWS)
+    assert len(rows) == LOSS_ROWS and rows[0] == 0 and rows[-1] == 99_999
+    data = w.doc.network.dataset
+    _, losses = panel.trainer.dataset_losses
+    expected = backprop.run(w.doc.network, data.x[rows], data.y[rows]).loss
+    assert losses[-1] == expected
+    assert "(10,000 of the 100,000 examples)" in panel.progress_label.text()
+    assert "data set (10,000 of the 100,000 examples)" in panel.loss_title.text()
+    # The batch view: a list of evenly spaced samples, no per-sample pass over the batch.
+    view = panel.batch_view
+    assert view.sample_combo.count() == 1 + MAX_BATCH_CHECK
+    assert view.sample_combo.itemData(MAX_BATCH_CHECK) == 99_999
+    assert "A batch of 100,000" in view.text.text()
+    view.sample_combo.setCurrentIndex(MAX_BATCH_CHECK)  # the batch's last sample
+    assert "Sample 100000: x = " in view.text.text()
+    w.doc.undo_stack.clear()

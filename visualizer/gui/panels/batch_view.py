@@ -9,12 +9,17 @@ import numpy as np
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout
 
-from visualizer.engine.training import batch_gradients
+from visualizer.engine import backprop
+from visualizer.engine.training import batch_gradients, even_rows
 from visualizer.gui.document import Document
 from visualizer.gui.trainer import Trainer
 from visualizer.notation import format_number, sup
 
 LIVE_BATCH_CHECK = 64  # compare per-sample gradients live only for batches this small
+# Larger batches (a full batch of 100,000 rows took 22 s): the per-sample comparison is
+# skipped (one backprop pass per sample), and the picker lists this many evenly spaced
+# samples of the batch; the chosen sample's own gradient is still compared.
+MAX_BATCH_CHECK = 2000
 
 
 def _vector(values: np.ndarray) -> str:
@@ -31,6 +36,7 @@ class BatchView(QGroupBox):
         self.doc = document
         self.trainer = trainer
         self._batch_key: tuple | None = None
+        self._listed = -1  # the batch size the sample list was filled for
         column = QVBoxLayout(self)
         row = QHBoxLayout()
         self.sample_combo = QComboBox()
@@ -90,15 +96,28 @@ class BatchView(QGroupBox):
             )
             return
         self._batch_key = key
-        grads = batch_gradients(network, x, y, l)
-        difference = grads.difference
         name = f"∂C/∂W{sup(l)}"
-        lines = [
-            f"{name} (batch mean) = mean of {size} per-sample {name} — "
-            f"max difference {format_number(difference, 2)}"
-        ]
-        if chosen is not None and chosen >= 0 and chosen < size:
-            own = grads.sample_difference(chosen)
+        picked = chosen is not None and 0 <= chosen < size
+        if size > MAX_BATCH_CHECK:
+            lines = [
+                f"A batch of {size:,}: {name} (batch mean) is compared with the per-sample "
+                f"{name} for batches of up to {MAX_BATCH_CHECK:,}; the list shows "
+                f"{MAX_BATCH_CHECK:,} evenly spaced samples of it."
+            ]
+            if picked:
+                with np.errstate(all="ignore"):
+                    batch = backprop.run(network, x, y).dW[l - 1]
+                    mine = backprop.run(network, x[chosen], y[chosen]).dW[l - 1]
+                own = float(np.max(np.abs(mine - batch)))
+        else:
+            grads = batch_gradients(network, x, y, l)
+            lines = [
+                f"{name} (batch mean) = mean of {size} per-sample {name} — "
+                f"max difference {format_number(grads.difference, 2)}"
+            ]
+            if picked:
+                own = grads.sample_difference(chosen)
+        if picked:
             lines.append(
                 f"Sample {chosen + 1}: x = {_vector(x[chosen])}, y = {_vector(y[chosen])}. "
                 f"Its own {name} differs from the batch mean by up to "
@@ -108,16 +127,18 @@ class BatchView(QGroupBox):
 
     def _fill_samples(self, size: int) -> None:
         """ "mean of batch" and one entry per sample of the current batch."""
-        if self.sample_combo.count() == size + 1:
+        if self._listed == size:
             return
+        self._listed = size
         chosen = self.sample_combo.currentData()
         blocker = QSignalBlocker(self.sample_combo)  # refilling is not the user's choice
         self.sample_combo.clear()
         self.sample_combo.addItem("mean of batch", -1)
-        for i in range(size):
-            self.sample_combo.addItem(f"sample {i + 1}", i)
-        keep = chosen is not None and 0 <= chosen < size
-        self.sample_combo.setCurrentIndex(chosen + 1 if keep else 0)
+        for i in even_rows(size, MAX_BATCH_CHECK):
+            self.sample_combo.addItem(f"sample {i + 1:,}", int(i))
+        at = self.sample_combo.findData(chosen) if chosen is not None and chosen >= 0 else -1
+        keep = at > 0
+        self.sample_combo.setCurrentIndex(at if keep else 0)
         self.sample_combo.setEnabled(size > 0)
         blocker.unblock()
         if chosen is not None and chosen >= 0 and not keep:

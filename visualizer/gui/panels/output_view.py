@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QTransform
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from visualizer.engine.network import Network
-from visualizer.engine.training import predict
+from visualizer.engine.training import even_rows, predict
 from visualizer.gui import style
 from visualizer.gui.document import Document
 from visualizer.gui.style import lut
@@ -50,9 +50,7 @@ MAX_DOTS = 2000
 def dot_rows(n: int, limit: int = MAX_DOTS) -> np.ndarray:
     """The rows of an n-example data set to draw: all of them, or `limit` evenly spaced
     ones (the same every time, so the picture does not flicker between refreshes)."""
-    if n <= limit:
-        return np.arange(n)
-    return np.linspace(0, n - 1, limit).round().astype(np.intp)
+    return even_rows(n, limit)
 
 
 def dots_note(n: int) -> str:

@@ -436,7 +436,8 @@ class TrainingPanel(QWidget):
             parts.append(f"loss {format_number(float(t.losses[-1]))}")
             _, data_losses = t.dataset_losses
             if len(data_losses) and self.batch_spin.value() > 0:
-                parts[-1] += f" (batch), {format_number(float(data_losses[-1]))} (all data)"
+                note = t.loss_rows_note()
+                parts[-1] += f" (batch), {format_number(float(data_losses[-1]))} ({note})"
         if t.running and math.isfinite(t.steps_per_second):
             parts.append(f"{t.steps_per_second:,.0f} steps/s")
         self.progress_label.setText(" · ".join(parts).replace("-", MINUS))
@@ -459,8 +460,10 @@ class TrainingPanel(QWidget):
         self.data_loss_curve.setData(data_steps, data_losses)
         both = len(data_steps) > 0 and self.batch_spin.value() > 0
         self.data_loss_curve.setVisible(both)
+        note = self.trainer.loss_rows_note()
         key = (
             f" · <span style='color:{_LOSS_COLOR}'>━</span> mini-batch · "
-            f"<span style='color:{_DATA_LOSS_COLOR}'>━</span> whole data set"
+            f"<span style='color:{_DATA_LOSS_COLOR}'>━</span> "
+            + ("whole data set" if note == "all data" else f"data set ({note})")
         )
         self.loss_title.setText("<b>Loss</b> per step" + (key if both else ""))
