@@ -31,13 +31,18 @@ def test_dot_rows_are_all_rows_or_an_even_sample():
     assert np.all(np.diff(rows) > 0)
 
 
-def test_the_training_tab_draws_a_sample_of_a_large_data_set(qtbot, tmp_path):
+def training_tab_on_100_000_rows(qtbot, tmp_path: Path) -> MainWindow:
     net = with_dataset(
         make_network([2, 4, 2], ["tanh", "softmax"], "cross_entropy"), "circles", 100_000
     )
     w = window_on(qtbot, tmp_path, net)
     w.training_dock.show()
     w.training_dock.raise_()
+    return w
+
+
+def test_the_training_tab_draws_a_sample_of_a_large_data_set(qtbot, tmp_path):
+    w = training_tab_on_100_000_rows(qtbot, tmp_path)
     (view,) = w.training.findChildren(OutputView)
     assert len(view.scatter.data) == MAX_DOTS
     assert "Dots: 2,000 of the 100,000 examples." in view.note.text()
@@ -130,12 +135,7 @@ def test_the_data_set_loss_and_the_batch_view_use_a_sample_of_a_large_data_set(q
     from visualizer.gui.panels.batch_view import MAX_BATCH_CHECK
     from visualizer.gui.trainer import LOSS_ROWS
 
-    net = with_dataset(
-        make_network([2, 4, 2], ["tanh", "softmax"], "cross_entropy"), "circles", 100_000
-    )
-    w = window_on(qtbot, tmp_path, net)
-    w.training_dock.show()
-    w.training_dock.raise_()
+    w = training_tab_on_100_000_rows(qtbot, tmp_path)
     panel = w.training
     panel.batch_spin.setValue(100_000)  # the whole data set as one batch
     assert panel.trainer.step_once()
@@ -146,8 +146,8 @@ def test_the_data_set_loss_and_the_batch_view_use_a_sample_of_a_large_data_set(q
     _, losses = panel.trainer.dataset_losses
     expected = backprop.run(w.doc.network, data.x[rows], data.y[rows]).loss
     assert losses[-1] == expected
-    assert "(10,000 of the 100,000 examples)" in panel.progress_label.text()
-    assert "data set (10,000 of the 100,000 examples)" in panel.loss_title.text()
+    assert "(10,000 of 100,000 rows)" in panel.progress_label.text()
+    assert "data set, 10,000 rows" in panel.loss_title.text()
     # The batch view: a list of evenly spaced samples, no per-sample pass over the batch.
     view = panel.batch_view
     assert view.sample_combo.count() == 1 + MAX_BATCH_CHECK

@@ -190,12 +190,12 @@ class Trainer(QObject):
         return self._training.data_losses
 
     def loss_rows_note(self) -> str:
-        """What the data-set loss is computed on: "all data", or "10,000 of the 100,000
-        examples" for a data set larger than LOSS_ROWS."""
+        """What the data-set loss is computed on: "all data", or "10,000 of 100,000 rows"
+        for a data set larger than LOSS_ROWS (short: it ends the dock's progress line)."""
         data = self._net.dataset
         if data is None or len(data) <= LOSS_ROWS:
             return "all data"
-        return f"{LOSS_ROWS:,} of the {len(data):,} examples"
+        return f"{LOSS_ROWS:,} of {len(data):,} rows"
 
     @property
     def network(self) -> Network:

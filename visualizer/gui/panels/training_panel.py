@@ -45,7 +45,7 @@ from visualizer.gui.commands import NetworkEdit
 from visualizer.gui.document import Document
 from visualizer.gui.panels.batch_view import BatchView
 from visualizer.gui.panels.output_view import OutputView
-from visualizer.gui.trainer import OPTIMIZERS, Trainer, TrainSettings
+from visualizer.gui.trainer import LOSS_ROWS, OPTIMIZERS, Trainer, TrainSettings
 from visualizer.gui.widgets import SeedSpinBox
 from visualizer.notation import MINUS, format_number
 
@@ -460,10 +460,10 @@ class TrainingPanel(QWidget):
         self.data_loss_curve.setData(data_steps, data_losses)
         both = len(data_steps) > 0 and self.batch_spin.value() > 0
         self.data_loss_curve.setVisible(both)
-        note = self.trainer.loss_rows_note()
+        note = self.trainer.loss_rows_note()  # the full "of how many" is on the progress line
         key = (
             f" · <span style='color:{_LOSS_COLOR}'>━</span> mini-batch · "
             f"<span style='color:{_DATA_LOSS_COLOR}'>━</span> "
-            + ("whole data set" if note == "all data" else f"data set ({note})")
+            + ("whole data set" if note == "all data" else f"data set, {LOSS_ROWS:,} rows")
         )
         self.loss_title.setText("<b>Loss</b> per step" + (key if both else ""))
