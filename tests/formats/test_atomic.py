@@ -97,3 +97,21 @@ def test_writing_through_a_symlink_updates_the_file_it_points_to(tmp_path):
     atomic_write(link, "new")
     assert link.is_symlink()
     assert real.read_text() == "new"
+
+
+def test_a_text_written_piece_by_piece_is_the_joined_text_and_a_failure_leaves_nothing(tmp_path):
+    from visualizer.engine.network import make_network
+    from visualizer.formats import jsontext as jt
+    from visualizer.formats.atomic import atomic_write_pieces
+    from visualizer.formats.network_file import network_to_dict, network_to_json, save_network
+
+    network = make_network([3, 5, 2], name="pièces")
+    pieces = jt.pieces(network_to_dict(network))
+    assert len(pieces) > 10 and "".join(pieces) == network_to_json(network)
+    target = tmp_path / "net.json"
+    save_network(network, target)  # written piece by piece: the same bytes as one write
+    assert target.read_bytes() == network_to_json(network).encode("utf-8")
+    target.write_text("old")
+    with pytest.raises(UnicodeEncodeError):
+        atomic_write_pieces(target, ["{", '"a": "\ud800"', "}"])  # a lone surrogate
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["net.json"]

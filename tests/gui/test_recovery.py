@@ -161,7 +161,7 @@ def test_a_recovery_folder_that_cannot_be_written_is_a_warning(
             raise PermissionError(13, "Permission denied")
 
         monkeypatch.setattr(recovery, "_try_lock", refuse)
-        monkeypatch.setattr(recovery, "atomic_write", refuse)
+        monkeypatch.setattr(recovery, "atomic_write_pieces", refuse)
     w = make_window(folder)
     w.show()
     assert not w.offer_recovery()

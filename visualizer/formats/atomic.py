@@ -13,7 +13,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -157,6 +157,17 @@ def _naming(exc: OSError, target: Path) -> OSError:
     if exc.errno is None:
         return exc
     return type(exc)(exc.errno, exc.strerror, str(target))
+
+
+def atomic_write_pieces(
+    path: PathLike, pieces: Iterable[str], overwrite_read_only: bool = False
+) -> None:
+    """`atomic_write` of the text `"".join(pieces)`, encoding and writing one piece at a
+    time (no whole-file string or bytes copy: a big save on a worker thread gives the GIL
+    back between pieces). UnicodeEncodeError (a lone surrogate) leaves `path` as it was."""
+    with atomic_writer(path, "wb", overwrite_read_only) as handle:
+        for piece in pieces:
+            handle.write(piece.encode("utf-8"))
 
 
 def atomic_write(path: PathLike, data: bytes | str, overwrite_read_only: bool = False) -> None:

@@ -309,15 +309,22 @@ def dumps(value: object, allow_nan: bool = False, ensure_ascii: bool = False) ->
     plain values on one line (so a matrix is one row per line). Floats are written with
     `repr`, which reads back as the same float64. FormatError (naming the path) for a
     value JSON cannot hold: NaN/infinity unless `allow_nan`, or a non-JSON type."""
+    # one join at the end: building nested strings level by level would copy a large
+    # matrix once per level of nesting
+    return "".join(pieces(value, allow_nan, ensure_ascii))
+
+
+def pieces(value: object, allow_nan: bool = False, ensure_ascii: bool = False) -> list[str]:
+    """The text `dumps` returns, as the list of short strings it joins (a matrix row is
+    one): a writer that writes them one by one never holds the GIL for one join and
+    encode of a 70 MB text, so the window answers while a worker thread saves."""
     out: list[str] = []
     try:
         _emit(value, "", 0, out, allow_nan, ensure_ascii)
     except RecursionError:
         raise FormatError("nested too deeply to write") from None
     out.append("\n")
-    # one join at the end: building nested strings level by level would copy a large
-    # matrix once per level of nesting
-    return "".join(out)
+    return out
 
 
 def _emit(

@@ -30,7 +30,7 @@ from visualizer.engine.network import (
     parameter_count,
 )
 from visualizer.formats import jsontext as jt
-from visualizer.formats.atomic import atomic_write
+from visualizer.formats.atomic import atomic_write_pieces
 from visualizer.formats.errors import FormatError
 
 Array = np.ndarray
@@ -343,12 +343,11 @@ def save_network(network: Network, path: str | Path, overwrite_read_only: bool =
     """Write `network` to `path` as a network file, atomically (the old file stays intact
     if anything fails). OSError if the file cannot be written; ReadOnlyTarget (an OSError)
     if it is read-only, unless `overwrite_read_only`."""
-    text = network_to_json(network)
+    data = network_to_dict(network)
     try:
-        data = text.encode("utf-8")
+        atomic_write_pieces(path, jt.pieces(data), overwrite_read_only)
     except UnicodeEncodeError:  # a lone surrogate in a name: only \\u escapes can carry it
-        data = jt.dumps(network_to_dict(network), ensure_ascii=True).encode("ascii")
-    atomic_write(path, data, overwrite_read_only)
+        atomic_write_pieces(path, jt.pieces(data, ensure_ascii=True), overwrite_read_only)
 
 
 __all__ = [

@@ -24,7 +24,7 @@ from PySide6.QtCore import QStandardPaths
 
 from visualizer.engine.network import Network
 from visualizer.formats import jsontext as jt
-from visualizer.formats.atomic import atomic_write
+from visualizer.formats.atomic import atomic_write_pieces
 from visualizer.formats.network_file import network_from_dict, network_to_dict
 
 FORMAT = "backprop-visualizer/recovery"
@@ -186,7 +186,8 @@ class RecoverySlot:
         }
         # The network file's own writer (Python, not json's C encoder): it runs on the
         # writer thread and must let the GUI thread run between rows.
-        atomic_write(self.path, jt.dumps(data))
+        # Written piece by piece: no 70 MB join and encode holding the GIL at the end.
+        atomic_write_pieces(self.path, jt.pieces(data))
 
     def clear(self) -> None:
         """Remove the recovery file (the work is saved or deliberately dropped)."""
