@@ -52,9 +52,9 @@ PATCH_EDGES = 8
 PATCH_AREA = 0.25
 # How many pictures of other matrices a bundle keeps (Wˡ and ∂C/∂Wˡ during playback).
 PICTURES = 2
-# The cache is rasterised in bands of this many device rows (about as fast as one pass):
-# an edit redraws only the bands its edges' boxes touch.
-BAND_ROWS = 64
+# The cache is rasterised in bands of this many device rows (64 made a whole redraw 3× slower:
+# each band strokes every line again); an edit redraws only the bands its edges touch.
+BAND_ROWS = 256
 # Bundles rasterised into a cache bigger than this (device pixels) are drawn directly:
 # at deep zoom only a sliver is on screen and clipping makes direct drawing cheap.
 MAX_CACHE_PIXELS = 12_000_000
