@@ -159,6 +159,14 @@ def _forward_to_output(
     return z_list, a_list, cost, dC_da, delta
 
 
+def _parameter_gradients(delta: Array, a_prev: Array) -> tuple[Array, Array]:
+    """∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ and ∂C/∂bˡ = δˡ for one sample, or their means over a batch (rows)."""
+    if delta.ndim == 2:
+        return (delta.T @ a_prev) * (1.0 / delta.shape[0]), delta.mean(axis=0)
+    # The same products as np.outer(delta, a_prev), without its ravel/asarray calls.
+    return delta[:, None] * a_prev, delta
+
+
 def run(network: Network, x: Array | None = None, y: Array | None = None) -> Trace:
     """Forward and backward pass of `network` on input x and target y (default: the
     network's current sample). x is (n⁰,) or a batch (B, n⁰); y likewise."""
@@ -172,21 +180,12 @@ def run(network: Network, x: Array | None = None, y: Array | None = None) -> Tra
     grads_a: list[Array] = [dC_da] * (depth + 1)
     dWs: list[Array] = [delta] * depth
     dbs: list[Array] = [delta] * depth
-    batch = x.ndim == 2
-    scale = 1.0 / x.shape[0] if batch else 1.0
     grad = dC_da
     for i in range(depth - 1, -1, -1):
         if i < depth - 1:
             delta = acts[i].vjp(z_list[i], a_list[i + 1], grad)
         deltas[i] = delta
-        a_prev = a_list[i]
-        if batch:
-            dWs[i] = (delta.T @ a_prev) * scale
-            dbs[i] = delta.mean(axis=0)
-        else:
-            # The same products as np.outer(delta, a_prev), without its ravel/asarray calls.
-            dWs[i] = delta[:, None] * a_prev
-            dbs[i] = delta
+        dWs[i], dbs[i] = _parameter_gradients(delta, a_list[i])
         grad = grads_a[i] = delta @ layers[i].weights
 
     return Trace(
@@ -226,16 +225,8 @@ def gradients(network: Network, x: Array | None = None, y: Array | None = None) 
     depth = len(layers)
     dWs: list[Array] = [delta] * depth
     dbs: list[Array] = [delta] * depth
-    batch = x.ndim == 2
-    scale = 1.0 / x.shape[0] if batch else 1.0
     for i in range(depth - 1, -1, -1):
-        a_prev = a_list[i]
-        if batch:
-            dWs[i] = (delta.T @ a_prev) * scale
-            dbs[i] = delta.mean(axis=0)
-        else:
-            dWs[i] = delta[:, None] * a_prev
-            dbs[i] = delta
+        dWs[i], dbs[i] = _parameter_gradients(delta, a_list[i])
         if i > 0:  # ∇ₓC = δ¹W¹ is not a training gradient
             delta = acts[i - 1].vjp(z_list[i - 1], a_list[i], delta @ layers[i].weights)
     return Gradients(loss=cost, dW=tuple(dWs), db=tuple(dbs), output=a_list[-1], y=y)
