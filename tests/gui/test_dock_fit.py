@@ -2,29 +2,21 @@
 button cut short, no horizontal scroll bar."""
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QAbstractScrollArea, QLabel
 
-from visualizer.formats.network_file import load_network
 from visualizer.gui import commands
-from visualizer.gui.document import Document
-from visualizer.gui.main_window import MainWindow
-from visualizer.paths import DEFAULT_NETWORK
 
 DOCK_WIDTH = 340  # the inspector's width in a 1600-pixel window, a little less
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings, tmp_path / "recovery")
-    w.resize(1600, 900)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w.doc.undo_stack.clear()
-    w.close()
-    w.deleteLater()
+def window(window, qtbot):
+    """conftest's main window, shown at 1600×900."""
+    window.resize(1600, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
 
 
 def clipped(widget) -> list[str]:

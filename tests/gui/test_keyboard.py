@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAccessible, QAccessibleInterface, qGray
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -30,7 +30,6 @@ from visualizer.gui.canvas.hover import FADED_OPACITY
 from visualizer.gui.canvas.keyboard import Cursor, columns, move, operators
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, Selection
-from visualizer.gui.main_window import MainWindow
 from visualizer.gui.shortcuts import KEYBOARD
 from visualizer.notation import fmt_short
 from visualizer.paths import ASSETS, DEFAULT_NETWORK
@@ -113,18 +112,14 @@ def test_descriptions_name_the_thing_its_value_and_where_it_is():
 
 # -- the main window, keys only ---------------------------------------------------------------
 @pytest.fixture
-def window(qtbot, tmp_path):
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(Document(load_network(DEFAULT_NETWORK)), settings, tmp_path / "recovery")
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
-    yield w
-    w.doc.undo_stack.clear()
-    w.close()
-    w.deleteLater()
+def window(window, qtbot):
+    """conftest's main window, shown at 1600×1000 and active (window shortcuts fire only there)."""
+    window.resize(1600, 1000)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    return window
 
 
 def press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
