@@ -333,9 +333,8 @@ class TrainingSession:
         if batch_size is not None:
             if full_batch:
                 raise ValueError("give batch=True (the whole data set) or batch_size, not both")
-            if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
-                raise ValueError(f"batch_size must be a whole number ≥ 1, got {batch_size!r}")
-            if batch_size < 1:
+            whole = not isinstance(batch_size, bool) and isinstance(batch_size, int | np.integer)
+            if not whole or batch_size < 1:
                 raise ValueError(f"batch_size must be a whole number ≥ 1, got {batch_size!r}")
         self.network = network
         self.optimizer = optimizer
