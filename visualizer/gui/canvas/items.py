@@ -314,7 +314,6 @@ class WeightsBoxItem(CanvasItem):
             and np.array_equal(old[1], biases)
         ):
             return
-        only_values = old is not None and old[3] == direction and old[0].shape == weights.shape
         self._content = (weights, biases, vmax, direction)
         self.shape = weights.shape
         # The box shows a few dozen pixels each way: thin big matrices first. Backward
@@ -323,11 +322,10 @@ class WeightsBoxItem(CanvasItem):
         self._heat = style.image(weights.T if backward else weights, vmax, max_side=64)
         self._bias = None if backward else style.image(biases[:, None], vmax, max_side=64)
         self.direction = direction
-        if only_values:  # repaint just the heatmap in the cached picture
-            w_rect, b_rect = self._heat_rects()
-            self.update(w_rect.united(b_rect).adjusted(-2, -2, 2, 2))
-        else:
-            self.update()
+        # The whole box, not just its heatmaps: Qt repaints part of an item's cache under a
+        # clip, and a scaled image drawn under a clip differs by an antialiasing level at
+        # its edges from the same image drawn whole (what a fresh canvas shows).
+        self.update()
 
     def _heat_rects(self) -> tuple[QRectF, QRectF]:
         """Where the heatmaps of W (rows = neurons of layer l; backward: of Wᵀ, rows =
@@ -456,10 +454,9 @@ class LossBandItem(CanvasItem):
         """Show `loss` (None: not computed yet, an empty slot) of the loss `name`."""
         if (loss, name, direction) == (self.loss, self.name, self.direction):
             return
-        only_value = (name, direction) == (self.name, self.direction)
         self.loss, self.name, self.direction = loss, name, direction
-        # Only the number changed: repaint its line, not the whole tall band.
-        self.update(self._value_rect().adjusted(-2, -2, 2, 2) if only_value else QRectF())
+        # The whole band: a part repainted under a clip differs from a fresh picture.
+        self.update()
 
     def title(self) -> str:
         """ "C" in both directions: the box shows C; ∇_{aᴸ}C is the aᴸ column's label."""

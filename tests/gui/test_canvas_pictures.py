@@ -1,0 +1,138 @@
+"""The canvas keeps caches and redraws only what changed; these tests hold it to the
+promise that this never shows: after edits, selections, hover and playback, the rendered
+picture is, pixel for pixel, the one a freshly built canvas of the same state renders."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QImage, QPainter
+
+from visualizer.engine.network import make_network
+from visualizer.gui.canvas.edges import EdgeBundleItem
+from visualizer.gui.canvas.view import NetworkView
+from visualizer.gui.commands import NudgeWeight, SetWeight
+from visualizer.gui.document import Document, Selection
+from visualizer.timeline import build
+
+SIZE = (1200, 800)
+
+
+def canvas(qtbot, doc: Document) -> NetworkView:
+    view = NetworkView(doc)
+    qtbot.addWidget(view)
+    view.resize(*SIZE)
+    view.show()
+    view.fit()
+    return view
+
+
+def picture(view: NetworkView) -> np.ndarray:
+    """The view rendered into a fixed-size image, as exports and the benchmark do; the
+    bundles' drafts refined first (a fresh canvas refines them too)."""
+    view.network_scene.refine_now()
+    image = QImage(*SIZE, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+    view.render(painter, QRectF(image.rect()), view.viewport().rect())
+    painter.end()
+    bits = np.frombuffer(image.constBits(), np.uint8).reshape(SIZE[1], image.bytesPerLine())
+    return bits[:, : 4 * SIZE[0]].reshape(SIZE[1], SIZE[0], 4).copy()
+
+
+def assert_same_picture(shown: np.ndarray, fresh: np.ndarray) -> None:
+    diff = np.abs(shown.astype(int) - fresh.astype(int)).max(axis=2)
+    ys, xs = np.nonzero(diff)
+    where = f"x {xs.min()}..{xs.max()}, y {ys.min()}..{ys.max()}" if len(xs) else ""
+    assert not len(xs), f"{len(xs)} pixels differ (max {diff.max()}) at {where}"
+
+
+def fresh_picture(qtbot, doc: Document) -> np.ndarray:
+    """What a canvas built from nothing shows for `doc`'s network and selection."""
+    other = Document(doc.network)
+    other.set_selection(doc.selection)
+    return picture(canvas(qtbot, other))
+
+
+def test_edits_that_change_the_colour_range_leave_the_picture_of_a_fresh_canvas(qtbot):
+    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
+    view = canvas(qtbot, doc)
+    picture(view)
+    vmax = view.network_scene.weight_range
+    # A weight beyond the range rescales every colour (every W box repaints), one back
+    # inside it rescales them again; the last is a patch of one edge of a dense bundle.
+    for value in (2.5 * vmax, 0.5 * vmax, -0.25 * vmax):
+        doc.edit(SetWeight(doc, 2, 0, 0, value))
+        picture(view)
+    doc.edit(SetWeight(doc, 3, 40, 41, -float(doc.network.layers[2].weights[40, 41])))
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+
+
+@pytest.mark.parametrize("edge", [(0, 0), (31, 33), (63, 0)])
+def test_an_edit_of_one_edge_of_a_dense_bundle_leaves_the_picture_of_a_fresh_canvas(qtbot, edge):
+    # Top, middle and corner-to-corner edges: a patch of a few rows, of many, of all.
+    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
+    view = canvas(qtbot, doc)
+    picture(view)
+    i, j = edge
+    w = float(doc.network.layers[1].weights[i, j])
+    doc.edit(SetWeight(doc, 2, i, j, -w))  # the opposite sign: a pen of the other hue
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+
+
+def test_selecting_and_nudging_an_edge_leave_the_picture_of_a_fresh_canvas(qtbot):
+    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
+    view = canvas(qtbot, doc)
+    picture(view)
+    doc.set_selection(Selection("edge", 2, 20, 30))
+    picture(view)
+    w = float(doc.network.layers[1].weights[20, 30])
+    for k in range(1, 4):
+        doc.edit(NudgeWeight(doc, 2, 20, 30, w + 0.01 * k, gesture=1))
+        picture(view)
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+    doc.set_selection(Selection("edge", 2, 5, 7))  # the nudged edge goes back into its bundle
+    picture(view)
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+    doc.set_selection(None)
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+
+
+def test_editing_a_heatmap_bundle_leaves_the_picture_of_a_fresh_canvas(qtbot):
+    doc = Document(make_network([200, 120, 2], "tanh"))
+    view = canvas(qtbot, doc)
+    bundle = view.network_scene.bundle_items[0]
+    assert isinstance(bundle, EdgeBundleItem) and bundle.bundle.image
+    picture(view)
+    vmax = view.network_scene.weight_range
+    doc.edit(SetWeight(doc, 1, 7, 150, -0.6 * vmax))
+    assert view.network_scene.weight_range == vmax  # the patch, not a rebuild
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+
+
+def test_playback_steps_and_hover_leave_the_picture_of_a_fresh_canvas(qtbot):
+    doc = Document(make_network([3, 8, 8, 2], "tanh"))
+    view = canvas(qtbot, doc)
+    scene = view.network_scene
+    steps = build(doc.network, doc.trace)
+    # Every step played through (values appear, operators flip, bundles switch to ∂C/∂W
+    # and back), compared at a few stops with a canvas sent straight there.
+    stops = {3, len(steps) // 2, len(steps) - 2}
+    for k in range(len(steps)):
+        for progress in (0.2, 0.7, 1.0):
+            scene.set_playback(steps, k, progress)
+            picture(view)
+        if k in stops:
+            other = canvas(qtbot, Document(doc.network))
+            other.network_scene.set_playback(steps, k, 1.0)
+            assert_same_picture(picture(view), picture(other))
+    scene.set_playback(None, -1, 1.0)
+    scene.set_hover(scene.hit(scene.neuron_pos(1, 3)))
+    hovered = picture(view)
+    scene.set_hover(None)
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+    other = canvas(qtbot, Document(doc.network))
+    other.network_scene.set_hover(other.network_scene.hit(other.network_scene.neuron_pos(1, 3)))
+    assert_same_picture(hovered, picture(other))
