@@ -276,3 +276,101 @@ def test_every_gif_frame_is_its_whole_frame_mapped_onto_the_palette(qapp, tmp_pa
                 expected = np.asarray(mapped.convert("RGB"))
             assert np.array_equal(shown, expected), f"frame {i}"
             moment += gif.info["duration"]
+
+
+def _words_of(image: QImage) -> np.ndarray:
+    words = np.frombuffer(image.constBits(), dtype=np.uint32)
+    return words.reshape(image.height(), -1)[:, : image.width()].copy()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "options", "buffers", "mode"),
+    [
+        ([2, 4, 3, 2], None, 3, "reverse"),
+        ([3, 16, 24, 8, 4], {"crop": True, "controls": True}, 1, "both"),
+        ([6, 12, 4], {"caption": False}, 3, "forward"),
+    ],
+)
+def test_animation_pictures_are_what_a_fresh_canvas_paints(qapp, sizes, options, buffers, mode):
+    """While a step plays, an animation repaints only the pulses' area of the picture it
+    paints over: every picture must still be, pixel for pixel, the whole picture a fresh
+    canvas paints at that moment (caption, crop and the colour bars included)."""
+    from visualizer.gui import render
+    from visualizer.gui.document import Document
+
+    network = make_network(sizes, "tanh")
+    slides = render.SlideOptions(**(options or {}))
+    doc = Document(network)
+    steps = render._steps(doc, mode)
+    plan = frame_plan(len(steps), 10, 0.6)
+    repainted = []
+    with (
+        render._canvas(doc, SMALL, slides) as playing,
+        render._canvas(Document(network), SMALL, slides) as fresh,
+    ):
+        if slides.crop:
+            playing.show(steps, len(steps) - 1, 1.0)
+            playing.crop_to_content([playing.canvas_image().copy()])
+            fresh.crop = playing.crop
+        playing.use_buffers(buffers)
+        paint = playing._paint_canvas
+
+        def recording(painter, region=None):
+            repainted.append(region)
+            paint(painter, region)
+
+        playing._paint_canvas = recording
+        for k, p in plan:
+            playing.show(steps, k, p)
+            shown = _words_of(playing.image())
+            fresh.use_buffers(1)  # a new picture: painted whole
+            fresh.show(steps, k, p)
+            expected = _words_of(fresh.image())
+            assert np.array_equal(shown, expected), f"step {k} at {p:.2f}"
+    # Most pictures were repainted in part (so the comparison above tested that).
+    parts = [r for r in repainted if r is not None]
+    assert len(parts) > 0.2 * len(plan)
+    assert all(r.width() * r.height() < SMALL[0] * SMALL[1] / 2 for r in parts)
+
+
+def test_a_palette_from_every_other_pixel_maps_frames_as_well(
+    qapp, tmp_path, softmax_net, monkeypatch
+):
+    """Big frames choose the palette from a subsample of their pixels: each GIF frame is
+    still its PNG frame mapped onto the GIF's palette, the mapping error as small."""
+    from PIL import Image
+
+    from visualizer.gui import render
+
+    monkeypatch.setattr(render, "PALETTE_PIXELS", 100_000)  # every other pixel at SMALL
+    test_every_gif_frame_is_its_whole_frame_mapped_onto_the_palette(qapp, tmp_path, softmax_net)
+    with Image.open(tmp_path / "a.gif") as gif:
+        gif.seek(gif.n_frames - 1)
+        frame = np.asarray(gif.convert("RGB")).astype(int)
+    with Image.open(sorted((tmp_path / "png").iterdir())[-1]) as png:
+        canvas = np.asarray(png.convert("RGB")).astype(int)
+    error = np.abs(frame - canvas).max(axis=2)
+    assert np.percentile(error, 99) < 24 and error.mean() < 3
+
+
+def test_a_failing_gif_encoder_leaves_the_old_file(qapp, tmp_path, network, monkeypatch):
+    """Frames are encoded on a worker thread: its error reaches the caller, and the
+    half-written file is removed."""
+    from visualizer.gui import render
+
+    calls = []
+    add = render._GifEncoder.add
+
+    def failing(self, words):
+        calls.append(1)
+        if len(calls) == 9:
+            raise OSError("disk full")
+        add(self, words)
+
+    monkeypatch.setattr(render._GifEncoder, "add", failing)
+    out = tmp_path / "anim.gif"
+    out.write_bytes(b"old")
+    with pytest.raises(OSError, match="disk full"):
+        render_animation(network, out, size=SMALL, fps=5)
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["anim.gif"]

@@ -21,7 +21,9 @@ import math
 import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from PySide6.QtCore import (
     QBuffer,
     QByteArray,
     QIODevice,
+    QPoint,
     QRect,
     QRectF,
     QSize,
@@ -44,6 +47,7 @@ from visualizer.formats.atomic import atomic_write, atomic_writer
 FORMATS = (".png", ".svg")
 MAX_FPS = 50  # GIF delays count hundredths of a second; most viewers slow down faster ones
 GIF_COLOURS = 255  # one shared palette for every frame (so unchanged pixels stay put)
+PALETTE_PIXELS = 1_500_000  # about how many pixels of the sample frames choose the palette
 
 
 def ensure_app() -> QApplication:
@@ -257,6 +261,14 @@ class _Canvas:
         self.crop: QRect | None = None
         self.step = None  # the step shown (None: at rest), for the caption
         self._canvas_image: QImage | None = None
+        # image() paints these in turn; each with what it shows (see image()).
+        self._buffers: list[tuple[QImage | None, tuple | None]] = [(None, None)]
+        self._turn = 0
+
+    def use_buffers(self, count: int) -> None:
+        """Let image() paint `count` pictures in turn (see there)."""
+        self._buffers = [(None, None)] * count
+        self._turn = 0
 
     def show(self, steps, k: int, progress: float) -> None:
         """Move the canvas to step k at `progress` of the timeline `steps`."""
@@ -265,13 +277,18 @@ class _Canvas:
         scene.refine_now()  # no quick drafts in an export
         self.step = steps[k] if k >= 0 else None
 
-    def _paint_canvas(self, painter: QPainter) -> None:
+    def _paint_canvas(self, painter: QPainter, region: QRect | None = None) -> None:
+        """The canvas, or only its `region` (canvas pixels: the view's render() clips
+        to its target, replacing any clip of the painter's)."""
         painter.setRenderHints(
             QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
         )
-        target = QRectF(0, 0, *self.canvas_size)
+        if region is None:
+            target = QRectF(0, 0, *self.canvas_size)
+            source = self.view.viewport().rect()
+        else:  # the viewport is as big as the canvas (see _pulse_region)
+            target, source = QRectF(region), region
         painter.fillRect(target, self.view.backgroundBrush())
-        source = self.view.viewport().rect()
         self.view.render(painter, target, source, Qt.AspectRatioMode.IgnoreAspectRatio)
 
     def paint(self, painter: QPainter) -> None:
@@ -317,28 +334,81 @@ class _Canvas:
             self.crop = box.adjusted(-pad, -pad, pad, pad).intersected(whole)
 
     def image(self) -> QImage:
-        """The picture as it is now: the canvas (cropped, if asked), then the caption."""
-        canvas = self.canvas_image()
-        if self.crop is not None:
-            canvas = canvas.copy(self.crop)
-        if not self.caption_h:
-            return canvas
-        out = QImage(
-            canvas.width(), canvas.height() + self.caption_h,
-            QImage.Format.Format_ARGB32_Premultiplied,
-        )  # fmt: skip
-        out.fill(Qt.GlobalColor.white)
+        """The picture as it is now: the canvas (cropped, if asked), then the caption.
+        Painted straight into one of the images set by `use_buffers`, in turn (no
+        intermediate canvas image, no allocation per frame): the image returned stays as
+        it is until that many more calls, so another thread may read it meanwhile.
+
+        While a step plays only its pulses move: when the image taken showed the same
+        step with the same values (only the pulses elsewhere), just the pulses' area is
+        painted again, from the background up — the same pixels a whole repaint gives."""
+        w = self.crop.width() if self.crop is not None else self.canvas_size[0]
+        h = self.crop.height() if self.crop is not None else self.canvas_size[1]
+        last, last_shown = self._buffers[self._turn]  # the picture painted last
+        self._turn = (self._turn + 1) % len(self._buffers)
+        out, shown = self._buffers[self._turn]
+        scene = self.view.network_scene
+        # Identities, not equality: the scene keeps its overlay object while it is equal.
+        now = (self.step, scene.overlay, scene.pulse_item.pulses, self.crop)
+
+        def same(what: tuple | None) -> bool:
+            return what is not None and all(a is b for a, b in zip(what, now, strict=True))
+
+        region = None  # None: paint everything
+        if out is None or (out.width(), out.height()) != (w, h + self.caption_h):
+            out = QImage(w, h + self.caption_h, QImage.Format.Format_ARGB32_Premultiplied)
+        elif same(shown):
+            region = self._pulse_region(w, h)
+        elif last is not None and last is not out and same(last_shown):
+            # The last picture is of this moment but for the pulses: start from a copy.
+            np.frombuffer(out.bits(), np.uint8)[:] = np.frombuffer(last.constBits(), np.uint8)
+            region = self._pulse_region(w, h)
+        self._buffers[self._turn] = (out, now)
+        if region is not None and region.isEmpty():
+            return out  # no pulses: the very same picture
+        if region is None:
+            out.fill(Qt.GlobalColor.white)
         painter = QPainter(out)
         try:
-            painter.drawImage(0, 0, canvas)
-            painter.setRenderHints(
-                QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
-            )
-            band = QRectF(0, canvas.height(), canvas.width(), self.caption_h)
-            paint_caption(painter, band, self.step)
+            # Clipped to the canvas's own rows, as a picture of the canvas alone would be;
+            # a crop is a whole-pixel shift, which rasterises the same pixels.
+            painter.setClipRect(QRect(0, 0, w, h) if region is None else region)
+            if region is not None:
+                painter.fillRect(region, Qt.GlobalColor.white)
+            if self.crop is not None:
+                painter.translate(-self.crop.x(), -self.crop.y())
+            if region is None:
+                self._paint_canvas(painter)
+            else:
+                self._paint_canvas(
+                    painter,
+                    region.translated(self.crop.topLeft() if self.crop is not None else QPoint()),
+                )
+            # The caption's rule at its top edge is anti-aliased into the canvas's last
+            # row: a region reaching that row gets it again (clipped to the region).
+            if self.caption_h and (region is None or region.bottom() >= h - 1):
+                painter.resetTransform()
+                painter.setClipping(region is not None)
+                painter.setRenderHints(
+                    QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                )
+                paint_caption(painter, QRectF(0, h, w, self.caption_h), self.step)
         finally:
             painter.end()
         return out
+
+    def _pulse_region(self, w: int, h: int) -> QRect:
+        """The pixels of a `w`×`h` picture the pulses may cover on their way through
+        the step (their item's bounds, a little wider for anti-aliasing)."""
+        item = self.view.network_scene.pulse_item
+        if item.pulses is None or item.t is None or item.boundingRect().isEmpty():
+            return QRect()
+        if self.view.viewport().size() != QSize(*self.canvas_size):
+            return QRect(0, 0, w, h)  # (never so: the view is laid out at the canvas size)
+        rect = self.view.viewportTransform().mapRect(item.mapRectToScene(item.boundingRect()))
+        if self.crop is not None:
+            rect.translate(-self.crop.x(), -self.crop.y())
+        return rect.toAlignedRect().adjusted(-2, -2, 2, 2).intersected(QRect(0, 0, w, h))
 
 
 @contextlib.contextmanager
@@ -414,12 +484,17 @@ def render_animation(
     plan = frame_plan(len(steps), fps, step_seconds)
     frame_ms = 1000.0 / fps
 
-    def frames(canvas: _Canvas) -> Iterator[QImage]:
+    def frames(canvas: _Canvas) -> Iterator[QImage | None]:
+        shown = None
         for done, (k, p) in enumerate(plan):
             if cancelled is not None and cancelled():
                 raise _Cancelled
-            canvas.show(steps, k, p)
-            yield canvas.image()
+            if (k, p) == shown:
+                yield None  # the same moment again (the rest, the hold): the same picture
+            else:
+                canvas.show(steps, k, p)
+                shown = (k, p)
+                yield canvas.image()
             if progress is not None:
                 progress(done + 1, len(plan))
 
@@ -443,7 +518,8 @@ def render_animation(
             for k, p in telling:
                 canvas.show(steps, k, p)
                 samples.append(_rgb(canvas.image()))
-            return _write_gif(path, frames(canvas), frame_ms, _palette(samples))
+            canvas.use_buffers(GIF_BUFFERS)
+            return _write_gif(path, frames(canvas), frame_ms, samples)
     except _Cancelled:
         return 0
 
@@ -452,7 +528,7 @@ class _Cancelled(Exception):
     """Raised inside the frame loop to unwind (and clean up) a cancelled export."""
 
 
-def _write_png_folder(folder: Path, frames: Iterator[QImage]) -> int:
+def _write_png_folder(folder: Path, frames: Iterator[QImage | None]) -> int:
     """Write `frames` as frame_0000.png, … into a temporary folder beside `folder`, then
     rename it to `folder` (which must be absent or empty)."""
     parent = folder.parent if str(folder.parent) else Path(".")
@@ -463,7 +539,7 @@ def _write_png_folder(folder: Path, frames: Iterator[QImage]) -> int:
         previous: tuple[QImage, bytes] | None = None
         for count, image in enumerate(frames, start=1):
             # Rests, holds and the still end of every step repeat a frame: encode it once.
-            if previous is None or image != previous[0]:
+            if previous is None or (image is not None and image != previous[0]):
                 previous = (image.copy(), png_bytes(image))
             # No per-frame atomic writes: the whole folder appears at once, by rename.
             (tmp / f"frame_{count - 1:04d}.png").write_bytes(previous[1])
@@ -499,69 +575,129 @@ def _rgb(image: QImage):
     )
 
 
-def _write_gif(path: Path, frames: Iterator[QImage], frame_ms: float, palette) -> int:
-    """Stream `frames` into an animated GIF at `path` (atomically), holding at most three
-    frames in memory: every frame is mapped onto `palette` (a PIL "P" image), identical
-    frames are merged into one longer one, and only the rectangle that changed since the
-    previous frame is stored. (Pillow's save(save_all=True) would keep every frame in
-    memory until the end: hundreds of megabytes for a 1600×900 animation.)"""
-    from PIL import GifImagePlugin, Image
+def _write_gif(path: Path, frames: Iterator[QImage | None], frame_ms: float, samples: list) -> int:
+    """Stream `frames` (None: the previous picture again) into an animated GIF at `path`
+    (atomically) on a palette made from the PIL RGB `samples` (see _palette).
 
-    written = 0
+    The frames are rendered on this thread while one worker thread compares, maps and
+    encodes them (NumPy and Pillow let go of the GIL for that work, Qt's rasteriser for
+    its own): the two cores work at once. The worker reads each frame straight from its
+    QImage, so at most GIF_BUFFERS pictures are alive and the canvas paints them in turn;
+    this thread waits for the worker before it paints a picture the worker still needs.
+    """
     with atomic_writer(path) as handle:
-        previous = None  # palette indices of the whole picture as last seen
-        pending = None  # (P image, offset, duration ms): waits to learn its full duration
-        ideal_ms = 0.0  # when the frames written so far should end
-        written_cs = 0  # when they do end: GIF delays are whole hundredths of a second
+        encoder = _GifEncoder(handle, frame_ms)
+        with ThreadPoolExecutor(1, thread_name_prefix="gif") as worker:
+            in_flight: deque[Future] = deque([worker.submit(encoder.start, samples)])
+            try:
+                for image in frames:
+                    words = None if image is None else _words(image)
+                    in_flight.append(worker.submit(encoder.add, words))
+                    # The next picture painted reuses the buffer of the frame before this
+                    # one (GIF_BUFFERS = 3), which the worker compares with this one.
+                    while len(in_flight) > GIF_BUFFERS - 2:
+                        in_flight.popleft().result()
+            except BaseException:
+                for future in in_flight:
+                    future.cancel()  # cancelled or failed: the rest is not needed
+                raise
+            for future in in_flight:
+                future.result()
+        return encoder.finish()
 
-        def flush() -> None:
-            nonlocal written, ideal_ms, written_cs
-            image, offset, duration = pending
-            # Rounded against the running total, so 30 fps does not drift to 33.
-            ideal_ms += duration
-            delay_cs = max(1, round(ideal_ms / 10) - written_cs)
-            written_cs += delay_cs
-            for chunk in GifImagePlugin.getdata(image, offset, duration=10 * delay_cs):
-                handle.write(chunk)
-            written += 1
 
-        raw_before = None  # the last frame's ARGB words, to find what changed cheaply
-        for qimage in frames:
-            raw = _words(qimage)
-            if previous is None:
-                frame = _rgb(qimage).quantize(palette=palette, dither=Image.Dither.NONE)
-                # Pillow's documented (legacy) GIF helpers: the global header with the
-                # shared palette and a loop-forever extension, then one frame at a time.
-                header, _ = GifImagePlugin.getheader(frame, info={"loop": 0, "duration": 1})
-                for chunk in header:
-                    handle.write(chunk)
-                pending, previous = (frame, (0, 0), frame_ms), np.array(frame)
-                raw_before = raw.copy()
-                continue
-            # Only pixels whose colour changed can change their palette index: convert and
-            # map just their bounding box (a pulse moving is a small part of the picture),
-            # then compare indices there, exactly as comparing whole mapped frames would.
-            box = _changed_box(raw != raw_before)
-            raw_before[...] = raw
-            if box is None:
-                pending = (pending[0], pending[1], pending[2] + frame_ms)
-                continue
-            x0, y0, x1, y1 = box
-            part = _rgb(qimage.copy(x0, y0, x1 - x0, y1 - y0))
-            part = part.quantize(palette=palette, dither=Image.Dither.NONE)
-            indices = np.asarray(part)
-            inner = _changed_box(indices != previous[y0:y1, x0:x1])
-            previous[y0:y1, x0:x1] = indices
-            if inner is None:
-                pending = (pending[0], pending[1], pending[2] + frame_ms)
-                continue
-            flush()
-            pending = (part.crop(inner), (x0 + inner[0], y0 + inner[1]), frame_ms)
-        if pending is None:
+GIF_BUFFERS = 3  # pictures in flight: the one painted, the one encoded, the one before it
+
+
+class _GifEncoder:
+    """Writes an animated GIF frame by frame (used from one thread at a time), holding
+    only the palette indices of the picture as last seen: every frame is mapped onto one
+    shared palette, identical frames are merged into one longer one, and only the
+    rectangle that changed since the previous frame is stored. (Pillow's
+    save(save_all=True) would keep every frame in memory until the end: hundreds of
+    megabytes for a 1600×900 animation.)"""
+
+    def __init__(self, handle, frame_ms: float):
+        self.handle = handle
+        self.frame_ms = frame_ms
+        self.palette = None
+        self.written = 0
+        self.indices: np.ndarray | None = None  # palette indices of the whole picture
+        self.words: np.ndarray | None = None  # the last frame's ARGB words (a view)
+        self.pending = None  # (P image, offset, duration ms): waits for its full duration
+        self.ideal_ms = 0.0  # when the frames written so far should end
+        self.written_cs = 0  # when they do end: GIF delays are whole hundredths of a second
+
+    def start(self, samples: list) -> None:
+        self.palette = _palette(samples)
+
+    def _map(self, words: np.ndarray):
+        """The P image of 32-bit opaque ARGB `words` mapped onto the palette."""
+        from PIL import Image
+
+        h, w = words.shape
+        rgb = Image.frombuffer("RGB", (w, h), np.ascontiguousarray(words), "raw", "BGRX", 0, 1)
+        return rgb.quantize(palette=self.palette, dither=Image.Dither.NONE)
+
+    def add(self, words: np.ndarray | None) -> None:
+        """One more frame: its ARGB words (None: the same picture as the last frame)."""
+        from PIL import GifImagePlugin
+
+        if words is None:
+            self._extend()
+            return
+        if self.words is None:
+            frame = self._map(words)
+            # Pillow's documented (legacy) GIF helpers: the global header with the shared
+            # palette and a loop-forever extension, then one frame at a time.
+            header, _ = GifImagePlugin.getheader(frame, info={"loop": 0, "duration": 1})
+            for chunk in header:
+                self.handle.write(chunk)
+            self.pending = (frame, (0, 0), self.frame_ms)
+            self.indices, self.words = np.array(frame), words
+            return
+        # Only pixels whose colour changed can change their palette index: convert and map
+        # just their bounding box (a pulse moving is a small part of the picture), then
+        # compare indices there, exactly as comparing whole mapped frames would.
+        box = _changed_box(words != self.words)
+        self.words = words
+        if box is None:
+            self._extend()
+            return
+        x0, y0, x1, y1 = box
+        part = self._map(words[y0:y1, x0:x1])
+        indices = np.asarray(part)
+        inner = _changed_box(indices != self.indices[y0:y1, x0:x1])
+        self.indices[y0:y1, x0:x1] = indices
+        if inner is None:
+            self._extend()
+            return
+        self._flush()
+        self.pending = (part.crop(inner), (x0 + inner[0], y0 + inner[1]), self.frame_ms)
+
+    def _extend(self) -> None:
+        image, offset, duration = self.pending
+        self.pending = (image, offset, duration + self.frame_ms)
+
+    def _flush(self) -> None:
+        from PIL import GifImagePlugin
+
+        image, offset, duration = self.pending
+        # Rounded against the running total, so 30 fps does not drift to 33.
+        self.ideal_ms += duration
+        delay_cs = max(1, round(self.ideal_ms / 10) - self.written_cs)
+        self.written_cs += delay_cs
+        for chunk in GifImagePlugin.getdata(image, offset, duration=10 * delay_cs):
+            self.handle.write(chunk)
+        self.written += 1
+
+    def finish(self) -> int:
+        """Write the last frame and the trailer; the number of frames written."""
+        if self.pending is None:
             raise ValueError("no frames to write")
-        flush()
-        handle.write(b";")  # the GIF trailer
-    return written
+        self._flush()
+        self.handle.write(b";")  # the GIF trailer
+        return self.written
 
 
 def _words(image: QImage) -> np.ndarray:
@@ -597,4 +733,10 @@ def _palette(samples: list):
     for i, c in enumerate(accents):
         x0, x1 = i * w // len(accents), (i + 1) * w // len(accents)
         sheet.paste((c.red(), c.green(), c.blue()), (x0, y, x1, y + band))
+    # Median cut needs the proportions of the colours, not every pixel: every stride-th
+    # pixel each way keeps them (anti-aliased edges run every way) at a quarter of the
+    # cost for 1600×900 frames, the mapping error as small (benchmarks/bench_canvas.py).
+    stride = max(1, round(math.sqrt(sheet.width * sheet.height / PALETTE_PIXELS)))
+    if stride > 1:
+        sheet = Image.fromarray(np.asarray(sheet)[::stride, ::stride])
     return sheet.quantize(colors=GIF_COLOURS, method=Image.Quantize.MEDIANCUT)
