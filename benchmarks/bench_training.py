@@ -1,6 +1,6 @@
 """Training in the app: how fast, and does the window stay responsive? Prints figures.
 
-    .venv/bin/python benchmarks/bench_training.py [--seconds 3] [--quick]
+    .venv/bin/python benchmarks/bench_training.py [--seconds 3] [--quick] [--case 4]
 
 Trains [2, 16, 16, 1] (tanh, tanh, sigmoid; binary cross-entropy) on 200 XOR points with
 Adam (lr 0.01, mini-batches of 16) at full speed ("max"), in four set-ups:
@@ -221,6 +221,10 @@ def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) 
         tick_times.append(time.perf_counter() - t0)
         return done
 
+    # How often the live views (loss curve, output view) and the document's views redraw.
+    live_updates, doc_updates = [0], [0]
+    trainer.progressed.connect(lambda: live_updates.__setitem__(0, live_updates[0] + 1))
+    doc.network_changed.connect(lambda: doc_updates.__setitem__(0, doc_updates[0] + 1))
     trainer._timer.timeout.disconnect(trainer.tick)  # time every tick (benchmark only)
     trainer._timer.timeout.connect(timed_tick)
     trainer.set_settings(SETTINGS)
@@ -242,6 +246,7 @@ def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) 
     stop.set()
     poster.join()
     elapsed = time.perf_counter() - start
+    live, documents = live_updates[0], doc_updates[0]  # before the pause's own update
     trainer.pause()
     probe_timer.stop()
     for _ in range(5):
@@ -257,6 +262,8 @@ def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) 
         "timer late p95 ms": 1000 * percentile(timer_delays, 0.95) if timer_delays else 0.0,
         "tick max ms": 1000 * max(tick_times) if tick_times else float("nan"),
         "ticks": len(tick_times),
+        "live/s": live / elapsed,
+        "document/s": documents / elapsed,
     }
 
 
@@ -319,23 +326,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per set-up (3)")
     parser.add_argument("--quick", action="store_true", help="1 second per set-up")
     parser.add_argument("--step-only", action="store_true", help="only the training step")
+    parser.add_argument(
+        "--case",
+        type=int,
+        action="append",
+        choices=(1, 2, 3, 4),
+        help="run only these set-ups (repeatable; e.g. --case 4: the main window); "
+        "skips the training-step comparison and the loss-curve redraw",
+    )
     args = parser.parse_args(argv)
     if args.step_only:
         step_comparison()
         return 0
-    step_comparison_in_child()
-    print()
+    cases = set(args.case or (1, 2, 3, 4))
+    if not args.case:
+        step_comparison_in_child()
+        print()
     seconds = 1.0 if args.quick else args.seconds
     app = QApplication.instance() or QApplication(sys.argv[:1])
 
     print(f"[2, 16, 16, 1] on 200 XOR points, Adam lr 0.01, batches of 16, {seconds:g} s each")
-    print(f"engine alone (training.train):      {engine_steps_per_second(seconds):8,.0f} steps/s")
+    if 1 in cases:
+        steps = engine_steps_per_second(seconds)
+        print(f"engine alone (training.train):      {steps:8,.0f} steps/s")
     rows = []
-    for name, setup in (
-        ("trainer, no views", setup_trainer_only),
-        ("trainer + training panel", setup_panel),
-        ("main window + training panel", setup_window),
+    for case, name, setup in (
+        (2, "trainer, no views", setup_trainer_only),
+        (3, "trainer + training panel", setup_panel),
+        (4, "main window + training panel", setup_window),
     ):
+        if case not in cases:
+            continue
         try:
             doc, trainer, keep = setup(app)
         except Exception as exc:  # the window is someone else's work in progress
@@ -347,11 +368,13 @@ def main(argv: list[str] | None = None) -> int:
         for widget in keep:
             widget.close()
         del keep
-    print(f"loss curve of 1,000,000 steps, redrawn: {loss_curve_redraw_ms(app):.1f} ms (median)")
+    if not args.case:
+        redraw = loss_curve_redraw_ms(app)
+        print(f"loss curve of 1,000,000 steps, redrawn: {redraw:.1f} ms (median)")
     print()
     header = (
         f"{'set-up':<30} {'steps/s':>9} {'key med':>8} {'key p95':>8} {'key max':>8} "
-        f"{'timer p95':>9} {'tick max':>8} {'final loss':>10}"
+        f"{'timer p95':>9} {'tick max':>8} {'live/s':>6} {'doc/s':>5} {'final loss':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -359,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:<30} {f['steps/s']:9,.0f} {f['key median ms']:6.1f}ms {f['key p95 ms']:6.1f}ms "
             f"{f['key max ms']:6.1f}ms {f['timer late p95 ms']:7.1f}ms {f['tick max ms']:6.1f}ms "
-            f"{f['loss']:10.4g}"
+            f"{f['live/s']:6.1f} {f['document/s']:5.1f} {f['loss']:10.4g}"
         )
     worst = max((f["key max ms"] for _, f in rows), default=float("nan"))
     verdict = "met" if worst <= LATENCY_TARGET_MS else "MISSED"
@@ -367,7 +390,9 @@ def main(argv: list[str] | None = None) -> int:
         f"\nkey presses: worst {worst:.1f} ms against the {LATENCY_TARGET_MS:.0f} ms target "
         f"({verdict}); key = a key press posted from another thread every 20 ms until the "
         "line edit sees it; timer = lateness of a 20 ms QTimer; tick = one training tick "
-        "including its live update."
+        "including its live update; live/s = updates of the loss curve and output view "
+        "(`progressed`) per second; doc/s = updates of the document (canvas, inspector, "
+        "panels) per second."
     )
     return 0
 

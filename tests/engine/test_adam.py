@@ -275,3 +275,22 @@ def test_predict_is_the_forward_pass_of_backprop(activations, loss) -> None:
     y = np.tile([1.0, 0.0], (7, 1))
     np.testing.assert_array_equal(predict(network, x), backprop.run(network, x, y).output)
     np.testing.assert_array_equal(predict(network, x[3]), backprop.run(network, x[3], y[3]).output)
+
+
+def test_predict_on_many_rows_works_in_blocks_small_enough_for_one_blas_thread(
+    monkeypatch,
+) -> None:
+    network = make_network([2, 16, 16, 1], ["tanh", "tanh", "sigmoid"], "binary_cross_entropy",
+                           init=InitSpec(seed=1))  # fmt: skip
+    x = np.random.default_rng(2).uniform(-2, 2, size=(5000, 2))
+    whole = backprop.forward(network, backprop.pre_activation(network, x))[1][-1]
+    block_rows = []
+    forward = backprop.forward
+    monkeypatch.setattr(
+        backprop, "forward", lambda net, z: block_rows.append(len(z)) or forward(net, z)
+    )
+    out = predict(network, x)
+    # 4 × 65536 multiply-adds per product at most: 1024 rows through a 16 × 16 layer.
+    assert block_rows == [1024, 1024, 1024, 1024, 904]
+    assert out.shape == (5000, 1)
+    np.testing.assert_allclose(out, whole, rtol=1e-13, atol=0)

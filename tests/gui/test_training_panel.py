@@ -303,17 +303,17 @@ def test_at_full_speed_a_tick_stops_when_its_time_budget_is_spent(qapp, doc):
     trainer.pause()
 
 
-def test_slow_views_get_fewer_live_updates_and_publishing_ticks_train_less(qapp, doc):
+def test_slow_views_get_fewer_document_updates_and_publishing_ticks_train_less(qapp, doc):
     clock = FakeClock()
     trainer = Trainer(doc, clock=clock)  # timer-driven: repaint time is counted too
     trainer.max_steps_per_tick = STEPS_PER_TICK
     updates = []
 
-    def slow_view() -> None:  # takes 50 ms to take in each live update
+    def slow_view() -> None:  # takes 50 ms to take in each new network of the document
         updates.append(trainer.steps)
         clock.advance(0.05)
 
-    trainer.progressed.connect(slow_view)
+    doc.network_changed.connect(slow_view)
     assert trainer.start()
     done = []
     for _ in range(8):
@@ -322,7 +322,8 @@ def test_slow_views_get_fewer_live_updates_and_publishing_ticks_train_less(qapp,
     trainer.pause()
     # The first update (after tick 1) took 50 ms, and the 100 ms until the next tick count
     # as its repaint: 150 ms in all, so the next update waits 4 × 150 ms, until tick 7,
-    # which trains a single step to leave its budget to the views. The pause shows the end.
+    # which trains a single step to leave its budget to the views (ticks 2–6 update the
+    # quick live views instead). The pause shows the end.
     t = STEPS_PER_TICK
     assert done == [t, t, t, t, t, t, 1, t]
     assert updates == [t, 6 * t + 1, 7 * t + 1]

@@ -183,13 +183,30 @@ class TrainResult:
         return len(self.losses)
 
 
+# OpenBLAS splits a matrix product over threads once m·n·k passes 4 × 65536; on two cores
+# its helper threads then spin on after every product, taking the core the GUI thread
+# needs (the output view's 97 × 97 grid took 20–60 ms so on a loaded machine, 3–5 ms in
+# blocks, and training steps in between ran 1.5–2× slower). `predict` works in blocks of
+# rows that keep every product under that size.
+_ONE_THREAD_PRODUCT = 4 * 65536
+_MIN_BLOCK_ROWS = 256  # wide layers: blocks no smaller (Python's cost per block)
+
+
 def predict(network: Network, x: Array) -> Array:
     """The network's outputs aᴸ for inputs x (one sample (n⁰,) or rows (B, n⁰)): the
     forward pass alone, for drawing what a network has learnt over many points (a grid,
     a curve) without paying for a backward pass. Overflow gives ±∞/NaN, not a warning."""
     x = np.asarray(x, dtype=np.float64)
+    widest = max(layer.weights.size for layer in network.layers)
+    rows = max(_MIN_BLOCK_ROWS, _ONE_THREAD_PRODUCT // max(widest, 1))
     with np.errstate(all="ignore"):
-        return backprop.forward(network, backprop.pre_activation(network, x))[1][-1]
+        if x.ndim < 2 or len(x) <= rows:
+            return backprop.forward(network, backprop.pre_activation(network, x))[1][-1]
+        blocks = [
+            backprop.forward(network, backprop.pre_activation(network, x[k : k + rows]))[1][-1]
+            for k in range(0, len(x), rows)
+        ]
+    return np.concatenate(blocks)
 
 
 def parameters(network: Network) -> list[Array]:

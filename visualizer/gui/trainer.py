@@ -5,18 +5,29 @@ Why a timer on the GUI thread and not a worker thread: the networks here are sma
 step is tens of microseconds of NumPy work on tiny arrays that hardly ever releases the
 GIL — a worker thread would compete with the GUI thread for the interpreter rather than
 run beside it, and would need parameter snapshots passed across threads. Instead a QTimer
-fires whenever the event loop is idle and each tick runs steps until a time budget
-(`TICK_BUDGET`, 12 ms) is spent, so input events wait at most one budget plus one repaint;
-the tests drive `tick()` with a fake clock and never wait. `benchmarks/bench_training.py`
+fires whenever the event loop is idle and each tick runs steps until a short time budget
+(`TICK_BUDGET`, 5 ms) is spent, so a key press waits at most one slice of training; the
+tests drive `tick()` with a fake clock and never wait. `benchmarks/bench_training.py`
 measures both the latency and the speed.
 
-Undo: the document's network is updated live (at most `PUBLISH_INTERVAL` apart) through
-one `TrainingRun` command per run, pushed when the run first changes the network; later
-updates move that command's `after` and call `Document.set_network` directly. So one undo
-step covers a whole run (Ctrl+Z mid-run undoes the run so far and pauses it), the file is
-marked modified from the first step, and an edit made while training (a weight, an undo,
-another file) pauses the run first: it then becomes a later undo step of its own. A save
-mid-run starts a fresh undo step, so the modified flag stays true to the file.
+Two kinds of live update, never in the same tick (each is one stretch of the GUI thread
+that input has to wait for, so they are kept apart rather than added up):
+- the *live views* — `progressed`: the loss curve and the output view (decision
+  boundary), drawn from the trainer's own network — every `LIVE_INTERVAL` (12 per second,
+  on a fixed beat, whatever the load): what training is doing stays visible;
+- the *document* — `Document.set_network`: the canvas, inspector, equation bar and every
+  other panel redraw — at most every `PUBLISH_INTERVAL` (10 per second), less often when
+  they are slow (`VIEW_SHARE`), and once per `INPUT_PUBLISH_INTERVAL` (1 s) while the user
+  is typing or clicking (a key press, click, drag or wheel turn in the last `INPUT_HOLD`,
+  0.5 s): this is the long stretch, and a key press arriving during it waits for all of it.
+
+Undo: the document's network is updated live through one `TrainingRun` command per run,
+pushed when the run first changes the network; later updates move that command's `after`
+and call `Document.set_network` directly. So one undo step covers a whole run (Ctrl+Z
+mid-run undoes the run so far and pauses it), the file is marked modified from the first
+document update, and an edit made while training (a weight, an undo, another file) pauses
+the run first: it then becomes a later undo step of its own. A save mid-run starts a fresh
+undo step, so the modified flag stays true to the file.
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 
 from visualizer.engine.network import Layer, Network, NetworkError
 from visualizer.engine.training import (
@@ -40,11 +51,14 @@ from visualizer.engine.training import (
 from visualizer.gui.commands import NetworkEdit
 from visualizer.gui.document import Document, checked_trace
 
-TICK_BUDGET = 0.012  # seconds of training per timer tick: input waits at most this long
+TICK_BUDGET = 0.005  # seconds of training per timer tick: input waits at most this long
+LIVE_INTERVAL = 1 / 12  # seconds between updates of the loss curve and output view
 PUBLISH_INTERVAL = 0.1  # seconds between live updates of the document (≤ 10 Hz)
-VIEW_SHARE = 4  # live updates at least this many of their own durations apart (≤ 25 %)
+VIEW_SHARE = 4  # document updates at least this many of their own durations apart (≤ 25 %)
+INPUT_PUBLISH_INTERVAL = 1.0  # … and this far apart while the user types or clicks
+INPUT_HOLD = 0.5  # seconds after a key press, click or wheel turn that count as "typing"
 MAX_STEPS_PER_TICK = 100_000
-# The loss over the data set is logged at every live update: on a larger data set it is
+# The loss over the data set is logged at every document update: on a larger data set it is
 # computed on this many evenly spaced rows (all 100,000 rows cost ≈0.3 s an update).
 LOSS_ROWS = 10_000
 
@@ -86,14 +100,62 @@ class TrainingRun(NetworkEdit):
         self.before, self.before_trace = before, before_trace
 
 
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.KeyRelease,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseButtonRelease,
+        QEvent.Type.MouseButtonDblClick,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+        QEvent.Type.TouchUpdate,
+    }
+)
+
+
+class InputWatch(QObject):
+    """Notes when the user last pressed a key, clicked, dragged or turned the wheel
+    anywhere in the application (an event filter on it, installed only while training).
+    Hovering does not count: it costs little to handle and says nothing about typing."""
+
+    def __init__(self, clock: Callable[[], float], parent: QObject | None = None):
+        super().__init__(parent)
+        self.clock = clock
+        self.last = -math.inf
+        self._installed = False
+
+    def install(self) -> None:
+        app = QCoreApplication.instance()
+        if app is not None and not self._installed:
+            app.installEventFilter(self)
+            self._installed = True
+
+    def remove(self) -> None:
+        app = QCoreApplication.instance()
+        if app is not None and self._installed:
+            app.removeEventFilter(self)
+        self._installed = False
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in _INPUT_EVENTS or (
+            kind == QEvent.Type.MouseMove
+            and event.buttons() != Qt.MouseButton.NoButton  # type: ignore[attr-defined]
+        ):
+            self.last = self.clock()
+        return False
+
+
 class Trainer(QObject):
     """Trains the document's network with the current `settings`.
 
     `start()` runs until `pause()`; `step_once()` does one step as a run of its own;
     `reset()` puts back the parameters from before the first run of this session (a
     session ends when the parameters are changed by something other than training).
-    Signals: `running_changed(bool)`, `progressed()` after every live update (≤ 10 Hz)
-    and at the end of a run, `failed(message)` when training stopped on an error,
+    Signals: `running_changed(bool)`, `progressed()` when the live views should redraw
+    from `network` and `losses` (every `LIVE_INTERVAL` while running) and at the end of a
+    run, `failed(message)` when training stopped on an error,
     `notice(message)` for anything else worth telling (paused by an edit)."""
 
     running_changed = Signal(bool)
@@ -114,8 +176,11 @@ class Trainer(QObject):
         self.clock = clock
         self.drive_timer = drive_timer
         self.budget = TICK_BUDGET
+        self.live_interval = LIVE_INTERVAL
         self.publish_interval = PUBLISH_INTERVAL
+        self.input_publish_interval = INPUT_PUBLISH_INTERVAL
         self.max_steps_per_tick = MAX_STEPS_PER_TICK
+        self.input = InputWatch(clock, self)
         self._settings = TrainSettings()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.tick)
@@ -142,12 +207,16 @@ class Trainer(QObject):
         self._session: list[tuple[Layer, ...]] = []
         self._credit = 0.0
         self._last_tick = 0.0
-        self._last_publish = 0.0
+        self._last_publish = 0.0  # when the document last got the training network
+        self._live_beat = 0.0  # when the live views were last due (a fixed beat)
+        self._live_steps = -1  # the step count they last showed
         self._rate_mark: tuple[float, int] = (0.0, 0)
         self._measured_rate = math.nan
-        self._publish_cost = 0.0  # seconds the last live update took, views included
-        self._update_cost = 0.0  # the same plus the repaint that followed it
-        self._published_at: float | None = None
+        # Per kind of update ("live", "document"): seconds the last one took in its tick,
+        # and that plus the repaint that followed it (the time until the next tick).
+        self._cost = {"live": 0.0, "document": 0.0}
+        self._full_cost = {"live": 0.0, "document": 0.0}
+        self._updated: tuple[str, float] | None = None  # (kind, when) of the last update
 
         document.network_changed.connect(self._network_changed)
         document.undo_stack.cleanChanged.connect(self._clean_changed)
@@ -265,6 +334,7 @@ class Trainer(QObject):
         self._running = True
         now = self.clock()
         self._credit, self._last_tick, self._last_publish = 1.0, now, now
+        self._live_beat = now
         self._rate_mark = (now, self._steps)
         self._start_timer()
         self.running_changed.emit(True)
@@ -329,8 +399,9 @@ class Trainer(QObject):
 
     def tick(self) -> int:
         """Run the steps due now — as many as the speed setting allows, and never more
-        than `budget` seconds of them — and update the document if it is time. Returns
-        the number of steps done."""
+        than `budget` seconds of them — then update the live views or the document if one
+        is due (at most one of them: each is a stretch that input waits for). Returns the
+        number of steps done."""
         if not self._running:
             return 0
         now = self.clock()
@@ -342,35 +413,82 @@ class Trainer(QObject):
             self._credit = min(self._credit + (now - self._last_tick) * rate, 1.0 + 0.5 * rate)
             due = min(int(self._credit), self.max_steps_per_tick)
         self._last_tick = now
-        if self._published_at is not None and self.drive_timer:
-            # With the timer firing whenever the loop is idle, the time since the last
-            # live update ended went to repainting the views: count it, so slow views get
-            # updated less often. (Ticks called by hand say nothing about repaints.)
-            idle = self._timer.interval() / 1000
-            self._update_cost = self._publish_cost + max(0.0, now - self._published_at - idle)
-            self._published_at = None
-        # The views take in a live update right away, in this same tick: leave them the
-        # time they took last time, so training plus updating stays within the budget
-        # (slow views then get ticks that only update, never one long freeze).
-        interval = max(self.publish_interval, VIEW_SHARE * self._update_cost)
-        # (A nanosecond of slack: 100.1 − 100.0 is a little under 0.1 in floating point.)
-        publish_due = now - self._last_publish >= interval - 1e-9
-        budget = self.budget - (self._publish_cost if publish_due else 0.0)
+        self._count_repaint(now)
+        update = self._update_due(now)
+        # The views take in an update right away, in this same tick: leave them the time
+        # they took last time, so training plus updating stays within the budget.
+        budget = self.budget - (self._cost[update] if update else 0.0)
         done = self._train(due, deadline=now + max(budget, 0.0))
         if rate is not None:
             self._credit -= done
         if not self._running:  # an error stopped it
             return done
-        if publish_due:
+        if update == "live":
+            started = self.clock()
+            # On a fixed beat, so the views get their 12 updates a second even when each
+            # tick comes a little late; a window stalled for longer starts a new beat.
+            self._live_beat = max(self._live_beat + self.live_interval, now - self.live_interval)
+            if self._steps != self._live_steps:  # (at a slow speed, often nothing new)
+                self._live_steps = self._steps
+                self._measure_rate(started)
+                self.progressed.emit()
+                self._updated_now("live", started)
+        elif update == "document":
             started = self.clock()
             problem = self._publish()
             if problem:
                 self._fail(problem)
             else:
-                self.progressed.emit()
-                self._published_at = self.clock()
-                self._publish_cost = self._published_at - started
+                self._updated_now("document", started)
         return done
+
+    def typing(self, now: float | None = None) -> bool:
+        """Whether the user pressed a key, clicked or turned the wheel in the last
+        `INPUT_HOLD` seconds (the document then gets fewer live updates)."""
+        now = self.clock() if now is None else now
+        return now - self.input.last < INPUT_HOLD
+
+    def document_interval(self, now: float | None = None) -> float:
+        """Seconds between live updates of the document now: `publish_interval`, longer
+        for views slower than a `VIEW_SHARE` of it, and `input_publish_interval` while
+        the user is typing or clicking."""
+        interval = max(self.publish_interval, VIEW_SHARE * self._full_cost["document"])
+        if self.typing(now):
+            interval = max(interval, self.input_publish_interval)
+        return interval
+
+    def _update_due(self, now: float) -> str | None:
+        """ "document", "live" or None: the update this tick makes. The document first
+        when both are due: the live views then come a tick later, still on their beat."""
+        # (A nanosecond of slack: 100.1 − 100.0 is a little under 0.1 in floating point.)
+        if now - self._last_publish >= self.document_interval(now) - 1e-9:
+            return "document"
+        if now - self._live_beat >= self.live_interval - 1e-9:
+            return "live"
+        return None
+
+    def _updated_now(self, kind: str, started: float) -> None:
+        finished = self.clock()
+        self._cost[kind] = finished - started
+        self._full_cost[kind] = self._cost[kind]
+        self._updated = (kind, finished)
+
+    def _count_repaint(self, now: float) -> None:
+        """With the timer firing whenever the loop is idle, the time since the last update
+        ended went to repainting its views: count it, so slow views get updated less often.
+        (Ticks called by hand say nothing about repaints.)"""
+        if self._updated is None or not self.drive_timer:
+            return
+        kind, finished = self._updated
+        idle = self._timer.interval() / 1000
+        self._full_cost[kind] = self._cost[kind] + max(0.0, now - finished - idle)
+        self._updated = None
+
+    def _measure_rate(self, now: float) -> None:
+        mark_time, mark_steps = self._rate_mark
+        if now > mark_time and self._steps > mark_steps:
+            self._measured_rate = (self._steps - mark_steps) / (now - mark_time)
+            self._rate_mark = (now, self._steps)
 
     # -- internals -----------------------------------------------------------------------
     def _start_timer(self) -> None:
@@ -379,9 +497,11 @@ class Trainer(QObject):
         self._timer.setInterval(interval)
         if self.drive_timer:
             self._timer.start()
+        self.input.install()
 
     def _stop_timer(self) -> None:
         self._timer.stop()
+        self.input.remove()
 
     @property
     def timer_active(self) -> bool:
@@ -464,10 +584,7 @@ class Trainer(QObject):
         then goes back to the last network shown."""
         now = self.clock()
         self._last_publish = now
-        mark_time, mark_steps = self._rate_mark
-        if now > mark_time and self._steps > mark_steps:
-            self._measured_rate = (self._steps - mark_steps) / (now - mark_time)
-            self._rate_mark = (now, self._steps)
+        self._measure_rate(now)
         net = self._net
         if net is self._published:
             return None

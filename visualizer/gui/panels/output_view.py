@@ -93,9 +93,10 @@ class OutputView(QWidget):
         column.addWidget(self.plot)
         column.addWidget(self.note)
 
-    def refresh(self) -> None:
-        """Redraw from the document's network."""
-        network = self.doc.network
+    def refresh(self, network: Network | None = None) -> None:
+        """Redraw from `network` (the trainer's, while it runs ahead of the document) or
+        else the document's."""
+        network = self.doc.network if network is None else network
         n_in = network.input_size
         self.image.setVisible(n_in == 2)
         self.isocurve.setVisible(n_in == 2)

@@ -365,7 +365,9 @@ class TrainingPanel(QWidget):
         if self.settings() != self.trainer.settings:
             self._push_settings()
         if not self.trainer.running:
-            self.refresh()  # while running, `progressed` follows every live update
+            self.refresh()  # while running, `progressed` redraws the rest 12 times a second
+        else:
+            self.batch_view.refresh()  # it compares gradients of the document's network
 
     def _update_dataset_choices(self, network: Network) -> None:
         model = self.dataset_combo.model()
@@ -420,12 +422,14 @@ class TrainingPanel(QWidget):
 
     # -- drawing -------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Redraw the progress line, the plots and the batch view from the trainer."""
+        """Redraw the progress line and the plots from the trainer (its network may be a
+        little ahead of the document's while it runs), and the batch view."""
         self._update_buttons()
         self._update_progress()
         self._update_loss()
-        self.output_view.refresh()
-        self.batch_view.refresh()
+        self.output_view.refresh(self.trainer.network)
+        if not self.trainer.running:  # while running: when the document changes
+            self.batch_view.refresh()
 
     def _update_progress(self) -> None:
         t = self.trainer
