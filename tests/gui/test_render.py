@@ -320,6 +320,7 @@ def test_animation_pictures_are_what_a_fresh_canvas_paints(qapp, sizes, options,
             paint(painter, region)
 
         playing._paint_canvas = recording
+        before, hinted = None, 0
         for k, p in plan:
             playing.show(steps, k, p)
             shown = _words_of(playing.image())
@@ -327,9 +328,18 @@ def test_animation_pictures_are_what_a_fresh_canvas_paints(qapp, sizes, options,
             fresh.show(steps, k, p)
             expected = _words_of(fresh.image())
             assert np.array_equal(shown, expected), f"step {k} at {p:.2f}"
+            # What the GIF writer is told: the picture is the one before outside `changed`.
+            if playing.changed is not None:
+                hinted += 1
+                outside = np.ones(shown.shape, dtype=bool)
+                r = playing.changed
+                outside[r.top() : r.bottom() + 1, r.left() : r.right() + 1] = False
+                assert np.array_equal(shown[outside], before[outside]), f"step {k} at {p:.2f}"
+            before = shown
     # Most pictures were repainted in part (so the comparison above tested that).
     parts = [r for r in repainted if r is not None]
     assert len(parts) > 0.2 * len(plan)
+    assert hinted > 0.2 * len(plan)
     assert all(r.width() * r.height() < SMALL[0] * SMALL[1] / 2 for r in parts)
 
 
@@ -361,11 +371,11 @@ def test_a_failing_gif_encoder_leaves_the_old_file(qapp, tmp_path, network, monk
     calls = []
     add = render._GifEncoder.add
 
-    def failing(self, words):
+    def failing(self, words, near=None):
         calls.append(1)
         if len(calls) == 9:
             raise OSError("disk full")
-        add(self, words)
+        add(self, words, near)
 
     monkeypatch.setattr(render._GifEncoder, "add", failing)
     out = tmp_path / "anim.gif"

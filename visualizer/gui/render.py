@@ -264,6 +264,8 @@ class _Canvas:
         # image() paints these in turn; each with what it shows (see image()).
         self._buffers: list[tuple[QImage | None, tuple | None]] = [(None, None)]
         self._turn = 0
+        # Where the last picture may differ from the one before it (None: anywhere).
+        self.changed: QRect | None = None
 
     def use_buffers(self, count: int) -> None:
         """Let image() paint `count` pictures in turn (see there)."""
@@ -355,6 +357,7 @@ class _Canvas:
             return what is not None and all(a is b for a, b in zip(what, now, strict=True))
 
         region = None  # None: paint everything
+        self.changed = None
         if out is None or (out.width(), out.height()) != (w, h + self.caption_h):
             out = QImage(w, h + self.caption_h, QImage.Format.Format_ARGB32_Premultiplied)
         elif same(shown):
@@ -364,6 +367,8 @@ class _Canvas:
             np.frombuffer(out.bits(), np.uint8)[:] = np.frombuffer(last.constBits(), np.uint8)
             region = self._pulse_region(w, h)
         self._buffers[self._turn] = (out, now)
+        if region is not None and same(last_shown):
+            self.changed = region  # both pictures are of this moment but for the pulses
         if region is not None and region.isEmpty():
             return out  # no pulses: the very same picture
         if region is None:
@@ -484,7 +489,7 @@ def render_animation(
     plan = frame_plan(len(steps), fps, step_seconds)
     frame_ms = 1000.0 / fps
 
-    def frames(canvas: _Canvas) -> Iterator[QImage | None]:
+    def frames(canvas: _Canvas) -> Iterator[tuple[QImage, QRect | None] | None]:
         shown = None
         for done, (k, p) in enumerate(plan):
             if cancelled is not None and cancelled():
@@ -494,7 +499,7 @@ def render_animation(
             else:
                 canvas.show(steps, k, p)
                 shown = (k, p)
-                yield canvas.image()
+                yield canvas.image(), canvas.changed
             if progress is not None:
                 progress(done + 1, len(plan))
 
@@ -528,7 +533,7 @@ class _Cancelled(Exception):
     """Raised inside the frame loop to unwind (and clean up) a cancelled export."""
 
 
-def _write_png_folder(folder: Path, frames: Iterator[QImage | None]) -> int:
+def _write_png_folder(folder: Path, frames: Iterator[tuple[QImage, QRect | None] | None]) -> int:
     """Write `frames` as frame_0000.png, … into a temporary folder beside `folder`, then
     rename it to `folder` (which must be absent or empty)."""
     parent = folder.parent if str(folder.parent) else Path(".")
@@ -537,7 +542,8 @@ def _write_png_folder(folder: Path, frames: Iterator[QImage | None]) -> int:
     try:
         count = 0
         previous: tuple[QImage, bytes] | None = None
-        for count, image in enumerate(frames, start=1):
+        for count, frame in enumerate(frames, start=1):
+            image = None if frame is None else frame[0]
             # Rests, holds and the still end of every step repeat a frame: encode it once.
             if previous is None or (image is not None and image != previous[0]):
                 previous = (image.copy(), png_bytes(image))
@@ -575,9 +581,15 @@ def _rgb(image: QImage):
     )
 
 
-def _write_gif(path: Path, frames: Iterator[QImage | None], frame_ms: float, samples: list) -> int:
-    """Stream `frames` (None: the previous picture again) into an animated GIF at `path`
-    (atomically) on a palette made from the PIL RGB `samples` (see _palette).
+def _write_gif(
+    path: Path,
+    frames: Iterator[tuple[QImage, QRect | None] | None],
+    frame_ms: float,
+    samples: list,
+) -> int:
+    """Stream `frames` into an animated GIF at `path` (atomically) on a palette made from
+    the PIL RGB `samples` (see _palette). A frame is (picture, where it may differ from
+    the previous one: None for anywhere), or None for the previous picture again.
 
     The frames are rendered on this thread while one worker thread compares, maps and
     encodes them (NumPy and Pillow let go of the GIL for that work, Qt's rasteriser for
@@ -590,9 +602,12 @@ def _write_gif(path: Path, frames: Iterator[QImage | None], frame_ms: float, sam
         with ThreadPoolExecutor(1, thread_name_prefix="gif") as worker:
             in_flight: deque[Future] = deque([worker.submit(encoder.start, samples)])
             try:
-                for image in frames:
-                    words = None if image is None else _words(image)
-                    in_flight.append(worker.submit(encoder.add, words))
+                for frame in frames:
+                    if frame is None:
+                        words, box = None, None
+                    else:
+                        words, box = _words(frame[0]), _box(frame[1])
+                    in_flight.append(worker.submit(encoder.add, words, box))
                     # The next picture painted reuses the buffer of the frame before this
                     # one (GIF_BUFFERS = 3), which the worker compares with this one.
                     while len(in_flight) > GIF_BUFFERS - 2:
@@ -639,8 +654,10 @@ class _GifEncoder:
         rgb = Image.frombuffer("RGB", (w, h), np.ascontiguousarray(words), "raw", "BGRX", 0, 1)
         return rgb.quantize(palette=self.palette, dither=Image.Dither.NONE)
 
-    def add(self, words: np.ndarray | None) -> None:
-        """One more frame: its ARGB words (None: the same picture as the last frame)."""
+    def add(self, words: np.ndarray | None, near: tuple[int, int, int, int] | None = None) -> None:
+        """One more frame: its ARGB words (None: the same picture as the last frame), and
+        `near`, the (left, top, right, bottom) box outside which it is known to be the
+        last frame (None: not known)."""
         from PIL import GifImagePlugin
 
         if words is None:
@@ -659,7 +676,13 @@ class _GifEncoder:
         # Only pixels whose colour changed can change their palette index: convert and map
         # just their bounding box (a pulse moving is a small part of the picture), then
         # compare indices there, exactly as comparing whole mapped frames would.
-        box = _changed_box(words != self.words)
+        if near is None:
+            box = _changed_box(words != self.words)
+        else:  # compare only where it may differ
+            x0, y0, x1, y1 = near
+            box = _changed_box(words[y0:y1, x0:x1] != self.words[y0:y1, x0:x1])
+            if box is not None:
+                box = (box[0] + x0, box[1] + y0, box[2] + x0, box[3] + y0)
         self.words = words
         if box is None:
             self._extend()
@@ -704,6 +727,15 @@ def _words(image: QImage) -> np.ndarray:
     """The pixels of a 32-bit QImage as a (height, width) uint32 array (a view)."""
     bits = np.frombuffer(image.constBits(), dtype=np.uint32)
     return bits.reshape(image.height(), image.bytesPerLine() // 4)[:, : image.width()]
+
+
+def _box(rect: QRect | None) -> tuple[int, int, int, int] | None:
+    """(left, top, right, bottom) of `rect`; None for None."""
+    if rect is None:
+        return None
+    if rect.isEmpty():
+        return (0, 0, 0, 0)
+    return rect.left(), rect.top(), rect.right() + 1, rect.bottom() + 1
 
 
 def _changed_box(changed: np.ndarray) -> tuple[int, int, int, int] | None:

@@ -132,6 +132,8 @@ class NetworkView(QGraphicsView):
         self.document = document
         self.network_scene = NetworkScene(document, self)
         self.setScene(self.network_scene)
+        # (what the colour bars showed, their panel in viewport pixels), as last painted
+        self._legend_panel: tuple[tuple, QRectF] | None = None
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
@@ -612,12 +614,20 @@ class NetworkView(QGraphicsView):
         entries = self.network_scene.legend()
         if not entries:
             return
+        view_rect = QRectF(self.viewport().rect())
+        legend = (entries, self.network_scene.legend_note(), view_rect)
+        if self._legend_panel is not None and self._legend_panel[0] == legend:
+            # The same colour bars in the same place: when the area painted misses their
+            # panel (a pulse moving elsewhere), clipping would drop all of it anyway.
+            exposed = self.viewportTransform().mapRect(rect)
+            if not exposed.intersects(self._legend_panel[1].adjusted(-2, -2, 2, 2)):
+                return
         painter.save()
         # Viewport coordinates, whatever device we draw on (the screen, or an image in
         # render()): device ← viewport is device ← scene ∘ scene ← viewport.
         to_viewport, ok = self.viewportTransform().inverted()
         if ok:
             painter.setWorldTransform(to_viewport * painter.worldTransform())
-        view_rect = QRectF(self.viewport().rect())
-        paint_legend(painter, view_rect, entries, self.network_scene.legend_note())
+        panel = paint_legend(painter, view_rect, entries, legend[1])
+        self._legend_panel = (legend, panel)
         painter.restore()
