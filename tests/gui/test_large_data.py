@@ -1,6 +1,10 @@
 """Large data sets: the training views draw a sample of the examples, and saves and
-autosaves are written off the GUI thread while the window keeps running."""
+autosaves are written off the GUI thread while the window keeps running. Opening a big
+network: what only depends on the new network (its trace, timeline, colour ranges, the
+heatmaps of big matrices) is computed on the worker thread with the read, so the GUI
+thread only swaps the results in."""
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -8,11 +12,13 @@ from PySide6.QtCore import QSettings
 
 from visualizer.engine.datasets import with_dataset
 from visualizer.engine.network import make_network
-from visualizer.formats.network_file import load_network
-from visualizer.gui import commands, recovery
+from visualizer.formats.network_file import load_network, save_network
+from visualizer.gui import commands, document, prepared, recovery, style
+from visualizer.gui.canvas.layout import MAX_LINES
 from visualizer.gui.document import Document
 from visualizer.gui.main_window import MainWindow
 from visualizer.gui.panels.output_view import MAX_DOTS, OutputView, dot_rows
+from visualizer.timeline import build
 
 
 def window_on(qtbot, tmp_path: Path, network) -> MainWindow:
@@ -156,3 +162,78 @@ def test_the_data_set_loss_and_the_batch_view_use_a_sample_of_a_large_data_set(q
     view.sample_combo.setCurrentIndex(MAX_BATCH_CHECK)  # the batch's last sample
     assert "Sample 100000: x = " in view.text.text()
     w.doc.undo_stack.clear()
+
+
+# -- opening a big network: computed on the worker, swapped in on the GUI thread --------
+def heat_pixels(item) -> np.ndarray:
+    image = item._heat
+    return np.array(image.constBits(), dtype=np.uint8)[: image.sizeInBytes()].copy()
+
+
+def test_the_trace_timeline_and_big_heatmaps_are_computed_off_the_gui_thread(
+    qtbot, tmp_path, monkeypatch
+):
+    w = window_on(qtbot, tmp_path, make_network([2, 3, 1]))
+    big = make_network([300, 250, 3], name="big")  # 75,000 edges: drawn as a heatmap
+    assert big.layers[0].weights.size > max(MAX_LINES, style.KEEP_PIXELS)
+    path = tmp_path / "big.json"
+    save_network(big, path)
+
+    gui = threading.main_thread()
+    runs, timelines, pictures = [], [], []
+    real_run, real_build, real_words = document.run, prepared.build_timeline, style._words
+
+    def run_spy(network, *args, **kwargs):
+        runs.append((network.sizes, threading.current_thread()))
+        return real_run(network, *args, **kwargs)
+
+    def build_spy(network, *args, **kwargs):
+        timelines.append((network.sizes, threading.current_thread()))
+        return real_build(network, *args, **kwargs)
+
+    def words_spy(values, vmax, max_side):
+        if max_side == prepared.BUNDLE_SIDE:  # a bundle's heatmap (W boxes thin to 64 first)
+            pictures.append((np.shape(values), threading.current_thread()))
+        return real_words(values, vmax, max_side)
+
+    monkeypatch.setattr(document, "run", run_spy)
+    monkeypatch.setattr(prepared, "build_timeline", build_spy)
+    monkeypatch.setattr(style, "_words", words_spy)
+    assert w.open_path(path)
+    qtbot.waitUntil(lambda: w.doc.network.sizes == [300, 250, 3])
+    w.view.viewport().grab()  # painted with the new network
+
+    sizes = [300, 250, 3]
+    assert [t for s, t in runs if s == sizes] and all(t is not gui for s, t in runs if s == sizes)
+    assert [t for s, t in timelines if s == sizes]
+    assert all(t is not gui for s, t in timelines if s == sizes)
+    assert pictures and all(t is not gui for _, t in pictures)
+    # What the GUI thread swapped in is what it would have computed itself.
+    scene = w.view.network_scene
+    fresh_steps = build(w.doc.network, w.doc.trace, w.mode)
+    assert [(s.kind, s.layer, s.numbers_text) for s in w.player.steps] == [
+        (s.kind, s.layer, s.numbers_text) for s in fresh_steps
+    ]
+    bundle = scene.bundle_items[0]
+    assert bundle.bundle.image
+    fresh = style.image(np.array(big.layers[0].weights), scene.weight_range, max_side=1024)
+    assert np.array_equal(
+        heat_pixels(bundle), np.array(fresh.constBits(), dtype=np.uint8)[: fresh.sizeInBytes()]
+    )
+    assert not w.writer.busy
+
+
+def test_a_network_too_large_for_its_sample_keeps_the_old_one(qtbot, tmp_path):
+    w = window_on(qtbot, tmp_path, make_network([2, 3, 1], name="small"))
+    old = w.doc.network
+    huge = make_network([2, 3, 1], name="huge")
+    layers = list(huge.layers)
+    layers[0] = type(layers[0])(np.full((3, 2), 1.7e308), np.full(3, 1.7e308), "identity")
+    path = tmp_path / "huge.json"
+    save_network(type(huge)(**{**huge.__dict__, "layers": tuple(layers)}), path)
+    errors: list[str] = []
+    w.show_error = lambda title, text: errors.append(text)
+    assert not w.open_path(path, ask=False)
+    assert w.doc.network is old
+    assert len(errors) == 1 and "overflow" in errors[0] and "\n" not in errors[0]
+    assert w.statusBar().currentMessage() == ""

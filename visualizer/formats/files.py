@@ -15,6 +15,7 @@ from visualizer.engine.limits import MAX_FILE_BYTES
 from visualizer.formats.errors import FormatError
 
 PathLike = str | os.PathLike[str]
+READ_CHUNK = 1 << 20  # bytes per read() of `read_bytes`
 
 
 def _kind(mode: int) -> str:
@@ -65,10 +66,16 @@ def read_bytes(path: PathLike, limit: int = MAX_FILE_BYTES) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise FormatError("is not a regular file any more (it was replaced while opened)")
+        chunks: list[bytes] = []
+        size = 0
         try:
-            data = handle.read(limit + 1)
+            # In chunks: each read gives the GIL back, so a big file read on a worker
+            # thread never holds it for one copy of the whole file (the window answers).
+            while size <= limit and (chunk := handle.read(min(READ_CHUNK, limit + 1 - size))):
+                chunks.append(chunk)
+                size += len(chunk)
         except OSError as exc:
             raise FormatError(f"cannot read the file: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise FormatError(_size_problem(len(data), limit))
-    return data
+    if size > limit:
+        raise FormatError(_size_problem(size, limit))
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)

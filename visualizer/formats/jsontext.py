@@ -12,8 +12,10 @@ itself is the empty path, shown as "top level".
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,9 +65,94 @@ def _object(pairs: list[tuple[str, Any]]) -> JsonObject:
 
 
 # -- reading -----------------------------------------------------------------------------
+_DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_constant=NonFinite)
+_SPACE = re.compile(r"[ \t\n\r]*")  # what json itself skips between tokens
+_scan_once = _DECODER.scan_once
+
+
+def _scan(text: str, idx: int) -> tuple[object, int]:
+    """One value at `idx` by json's C scanner (StopIteration if none starts there)."""
+    return _scan_once(text, idx)
+
+
+class _Unusual(Exception):
+    """Anything the piecewise reader is not sure of: `json.loads` decides instead."""
+
+
+def _value(text: str, idx: int) -> tuple[object, int]:
+    """The value at `idx` (no space before it) and where it ends. Objects and lists of
+    containers are walked here, in Python; a list of plain values (a matrix row) or a
+    plain value is one C call. Between two such calls the interpreter may switch threads,
+    which it never does inside one: one `json.loads` of a 70 MB network held the GIL (and
+    froze the window) for more than a second."""
+    char = text[idx : idx + 1]
+    if char == "{":
+        return _object_at(text, idx)
+    if char == "[":
+        inner = _SPACE.match(text, idx + 1).end()
+        if text[inner : inner + 1] in ("[", "{"):
+            return _list_at(text, inner)
+    return _scan(text, idx)
+
+
+def _object_at(text: str, idx: int) -> tuple[object, int]:
+    pairs: list[tuple[str, object]] = []
+    idx = _SPACE.match(text, idx + 1).end()
+    if text[idx : idx + 1] == "}":
+        return _object(pairs), idx + 1
+    while True:
+        if text[idx : idx + 1] != '"':
+            raise _Unusual
+        key, idx = json.decoder.scanstring(text, idx + 1, True)
+        idx = _SPACE.match(text, idx).end()
+        if text[idx : idx + 1] != ":":
+            raise _Unusual
+        value, idx = _value(text, _SPACE.match(text, idx + 1).end())
+        pairs.append((key, value))
+        idx = _SPACE.match(text, idx).end()
+        char = text[idx : idx + 1]
+        if char == "}":
+            return _object(pairs), idx + 1
+        if char != ",":
+            raise _Unusual
+        idx = _SPACE.match(text, idx + 1).end()
+
+
+def _list_at(text: str, idx: int) -> tuple[list, int]:
+    """The list whose first item starts at `idx` (a container: the caller looked)."""
+    items: list[object] = []
+    while True:
+        value, idx = _value(text, idx)
+        items.append(value)
+        idx = _SPACE.match(text, idx).end()
+        char = text[idx : idx + 1]
+        if char == "]":
+            return items, idx + 1
+        if char != ",":
+            raise _Unusual
+        idx = _SPACE.match(text, idx + 1).end()
+
+
+def _parse_in_pieces(text: str) -> object:
+    """`json.loads(text, …)` for a valid document, read as `_value` says; _Unusual (or
+    json's own exception) for anything else."""
+    if text.startswith("\ufeff"):
+        raise _Unusual  # json.loads has its own message for a byte-order mark
+    value, idx = _value(text, _SPACE.match(text, 0).end())
+    if _SPACE.match(text, idx).end() != len(text):
+        raise _Unusual
+    return value
+
+
 def parse(text: str) -> object:
     """The JSON document in `text`; FormatError saying where the syntax breaks (line and
     column), or why the document cannot be read."""
+    try:
+        return _parse_in_pieces(text)
+    except (_Unusual, StopIteration, ValueError, RecursionError):
+        # Not valid, or unusual (deeply nested): one json.loads gives the usual value or
+        # message, as it did before documents were read in pieces.
+        pass
     try:
         return json.loads(text, object_pairs_hook=_object, parse_constant=NonFinite)
     except json.JSONDecodeError as exc:
@@ -83,11 +170,50 @@ def read_text(path: PathLike) -> str:
     there is no such file, it cannot be read, or it is not UTF-8."""
     raw = read_bytes(path)  # a regular file under the size cap, or FormatError
     try:
-        return raw.decode("utf-8-sig")
+        return _decode(raw)
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         problem = f"not UTF-8 text: invalid byte 0x{raw[exc.start]:02x} on line {line}"
         raise FormatError(problem) from None
+
+
+DECODE_CHUNK = 1 << 20  # bytes decoded per call: the GIL comes back between calls
+
+
+def _decode(raw: bytes) -> str:
+    """raw.decode("utf-8-sig"), a chunk at a time: one call over a 70 MB file held the GIL
+    for ~0.1 s (a frozen window while a worker thread opens it). An error is raised by
+    decoding the whole again, so its offsets are the file's."""
+    if len(raw) <= DECODE_CHUNK:
+        return raw.decode("utf-8-sig")
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    view = memoryview(raw)
+    try:
+        parts = [
+            decoder.decode(view[k : k + DECODE_CHUNK], k + DECODE_CHUNK >= len(raw))
+            for k in range(0, len(raw), DECODE_CHUNK)
+        ]
+    except UnicodeDecodeError:
+        return raw.decode("utf-8-sig")  # raises the same error, at the file's offset
+    return "".join(parts)
+
+
+_CONTAINERS = frozenset({list, dict, JsonObject})
+
+
+def dismantle(document: object) -> None:
+    """Empty the lists and objects of a parsed document one small container at a time.
+    Dropping a big document at once frees millions of floats in one go (≈0.1 s with the
+    GIL held for a 70 MB network file); this way the interpreter can switch threads
+    between containers. `document` is unusable afterwards."""
+    stack = [document] if isinstance(document, list | dict) else []
+    while stack:
+        item = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        # A row of plain numbers is not looked through, item by item, in Python.
+        if not _CONTAINERS.isdisjoint(map(type, children)):
+            stack.extend(c for c in children if isinstance(c, list | dict) and c)
+        item.clear()  # a row of plain numbers goes in one short call
 
 
 def read_json_file(path: PathLike) -> object:

@@ -35,12 +35,22 @@ from PySide6.QtWidgets import (
 )
 
 from visualizer import __version__, notation
+from visualizer.engine.backprop import Trace
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Network, make_network
 from visualizer.formats.atomic import ReadOnlyTarget
 from visualizer.formats.models import MODEL_SUFFIXES
 from visualizer.formats.network_file import save_network
-from visualizer.gui import commands, display, export, model_files, presenter, recovery, style
+from visualizer.gui import (
+    commands,
+    display,
+    export,
+    model_files,
+    prepared,
+    presenter,
+    recovery,
+    style,
+)
 from visualizer.gui.background import Writer
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
@@ -55,7 +65,6 @@ from visualizer.gui.tour import QuickTour
 from visualizer.notation import fmt_short
 from visualizer.paths import EXAMPLES
 from visualizer.timeline import MODES
-from visualizer.timeline import build as build_timeline
 
 if TYPE_CHECKING:  # the analysis panels import pyqtgraph: loaded when first shown
     from visualizer.gui.panels.chain_view import ChainView
@@ -668,7 +677,7 @@ class MainWindow(QMainWindow):
         # Every view redraws: the canvas and the timeline's equations now, the chain view
         # if it was built (it reads the display when it refreshes).
         self.view.network_scene.restyle()
-        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace, self.mode))
+        self.player.set_steps(prepared.timeline(self.doc.network, self.doc.trace, self.mode))
         if "chain" in self._panels:
             self.chain.refresh()
         self._update_summary()
@@ -748,14 +757,14 @@ class MainWindow(QMainWindow):
         self.mode = mode
         self.settings.setValue("playback_mode", mode)
         self.player.pause()
-        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace, mode))
+        self.player.set_steps(prepared.timeline(self.doc.network, self.doc.trace, mode))
         self.player.first()
         self._show_position()
         self.statusBar().showMessage(f"Playback mode: {dict(MODE_NAMES)[mode]}", 6000)
 
     def _network_changed(self) -> None:
         # Editing during playback recomputes the timeline and keeps the current step.
-        self.player.set_steps(build_timeline(self.doc.network, self.doc.trace, self.mode))
+        self.player.set_steps(prepared.timeline(self.doc.network, self.doc.trace, self.mode))
         self.loss_combo.setCurrentText(self.doc.network.loss)
         self._update_summary()
         self._update_actions()
@@ -896,8 +905,8 @@ class MainWindow(QMainWindow):
             if opened is None:  # the user cancelled the question about activations
                 self.statusBar().clearMessage()
                 return False
-            network = opened.network
-            trace = self.writer.run(lambda: checked_trace(network))
+            network, mode = opened.network, self.mode
+            trace = self.writer.run(lambda: self._prepare(network, mode))
         except (ValueError, OSError) as exc:
             self.statusBar().clearMessage()
             self.show_error("Cannot open file", f"{path.name}: {exc}")
@@ -918,6 +927,15 @@ class MainWindow(QMainWindow):
             self._add_recent(path)
         self.statusBar().showMessage(f"Opened {path.name}" + (f" — {note}" if note else ""), 8000)
         return True
+
+    @staticmethod
+    def _prepare(network: Network, mode: str) -> Trace:
+        """On the worker thread, for a network about to be shown: its trace (ValueError if
+        it overflows), and what the views draw first of it (prepared.py), so the GUI
+        thread only swaps the new network in."""
+        trace = checked_trace(network)
+        prepared.prepare(network, trace, mode)
+        return trace
 
     def _exported(self, path: Path | None) -> None:
         if path is not None:

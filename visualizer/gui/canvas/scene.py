@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QGraphicsScene
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.limits import MAX_LAYER_SIZE
 from visualizer.engine.losses import LOSSES
-from visualizer.gui import style
+from visualizer.gui import prepared, style
 from visualizer.gui.canvas.carried import CarriedMatrixItem, CounterItem, counter_text
 from visualizer.gui.canvas.edges import EdgeBundleItem, edge_pen, edge_steps
 from visualizer.gui.canvas.hover import FADED_OPACITY, HoverItem, hover_shapes, line_pens
@@ -60,10 +60,6 @@ from visualizer.notation import fmt_full, render, sub, sup, t_delta
 from visualizer.timeline import Step
 
 REFINE_DELAY_MS = 150
-
-
-def _max_abs(arrays: list[np.ndarray]) -> float:
-    return max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
 
 
 def _fits(steps: Sequence[Step], sizes: list[int]) -> bool:
@@ -270,14 +266,12 @@ class NetworkScene(QGraphicsScene):
         overlay = self.current_overlay()
         accent = style.phase_accent(overlay.phase)
 
-        self.weight_range = style.nice_range(
-            _max_abs([x for layer in net.layers for x in (layer.weights, layer.biases)])
-        )
-        # Ranges over the whole Trace, not just what is shown: colours then stay put while
-        # playback reveals one column after another.
-        self.value_range = style.nice_range(_max_abs([*trace.a, *trace.z, trace.y]))
-        self.gradient_range = style.nice_range(_max_abs([*trace.delta, *trace.grad_a]))
-        self.weight_gradient_range = style.nice_range(_max_abs(list(trace.dW)))
+        # Computed ahead when the network was opened (see prepared.py).
+        ranges = prepared.canvas_ranges(net, trace)
+        self.weight_range = ranges.weight
+        self.value_range = ranges.value
+        self.gradient_range = ranges.gradient
+        self.weight_gradient_range = ranges.weight_gradient
         shown: list[tuple[NeuronColumnItem, str, int, ColumnShow]] = []
         items = {"a": self.a_items, "z": self.z_items}
         for kind, layer, show in overlay.columns():
@@ -340,7 +334,7 @@ class NetworkScene(QGraphicsScene):
         """Forward mode: the carried matrices computed so far, and the counters."""
         shown = dict(overlay.carried)
         values = self._carried_values
-        self.carried_range = style.nice_range(_max_abs(list(values.values())))
+        self.carried_range = style.nice_range(prepared.max_abs(list(values.values())))
         for key, item in self.carried_items.items():
             matrix = values.get(key) if key in shown else None
             if matrix is not None:

@@ -1,0 +1,219 @@
+"""Reading JSON in pieces: the same document (or the same error) as one `json.loads`, but
+never one C call over a whole matrix, so a big file read on the window's worker thread
+gives the GIL back between rows and the window keeps answering key presses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from visualizer.engine.network import make_network
+from visualizer.formats import jsontext as jt
+from visualizer.formats.errors import FormatError
+from visualizer.formats.network_file import network_from_dict, network_to_json
+
+
+def canonical(value: object) -> object:
+    """A parsed document in a form `==` can compare: objects with their duplicate keys,
+    non-finite tokens by their text."""
+    if isinstance(value, jt.JsonObject):
+        items = [(k, canonical(v)) for k, v in value.items()]
+        return ("object", items, value.duplicates)
+    if isinstance(value, dict):
+        raise AssertionError("a JSON object that is not a JsonObject")
+    if isinstance(value, list):
+        return ["list", *(canonical(v) for v in value)]
+    if isinstance(value, jt.NonFinite):
+        return ("token", value.token)
+    return (type(value).__name__, value)
+
+
+def whole(text: str) -> object:
+    """What `parse` gave before it read in pieces: one json.loads, errors as FormatError."""
+    try:
+        return canonical(
+            json.loads(text, object_pairs_hook=jt._object, parse_constant=jt.NonFinite)
+        )
+    except json.JSONDecodeError as exc:
+        return ("error", f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}")
+    except RecursionError:
+        return ("error", "nested")
+    except ValueError as exc:
+        return ("error", str(exc).split(";")[0])
+
+
+def pieces(text: str) -> object:
+    try:
+        return canonical(jt.parse(text))
+    except FormatError as exc:
+        message = str(exc)
+        if "nested too deeply" in message:
+            return ("error", "nested")
+        return ("error", message.removeprefix("not readable JSON: "))
+
+
+def test_a_network_file_is_scanned_one_row_at_a_time(monkeypatch):
+    network = make_network([40, 300, 200, 3], name="rows")
+    text = network_to_json(network)
+    spans: list[int] = []
+    scan = jt._scan
+
+    def recording(s: str, idx: int) -> tuple[object, int]:
+        value, end = scan(s, idx)
+        spans.append(end - idx)
+        return value, end
+
+    monkeypatch.setattr(jt, "_scan", recording)
+    document = jt.parse(text)
+    longest_line = max(len(line) for line in text.splitlines())
+    assert spans, "the C scanner was not used at all"
+    # No single C call over more than one line (a matrix row): the GIL comes back between.
+    assert max(spans) <= longest_line
+    assert len(spans) > 500  # every row on its own
+    assert canonical(document) == whole(text)
+    assert network_from_dict(document) == network
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=5)
+    | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES, st.sampled_from([None, 0, 2, "\t"]), st.booleans())
+def test_any_json_text_reads_as_json_loads_reads_it(value, indent, compact):
+    text = json.dumps(value, indent=indent, separators=(",", ":") if compact else None)
+    assert pieces(text) == whole(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    JSON_VALUES,
+    st.integers(0, 10_000),
+    st.sampled_from(
+        ["", ",", "]", "}", "[", "{", ":", '"', " ", "NaN", "-Infinity", "x", "\ufeff"]
+    ),
+    st.booleans(),
+)
+def test_broken_json_gives_the_same_error_or_value(value, where, piece, delete):
+    text = json.dumps(value, indent=1)
+    k = where % (len(text) + 1)
+    broken = text[:k] + piece + text[k + delete :]
+    assert pieces(broken) == whole(broken)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "a": 2}',
+        '[NaN, Infinity, -Infinity]',
+        '{"w": [[1, NaN], [2, 3]]}',
+        '[[1, 2], [3, 4],]',
+        '{"a": [[1], [2]] "b": 1}',
+        '{"a": 1,}',
+        "[[1]] x",
+        " \n[[ ]]\t",
+        "[{}, {}, []]",
+        "[" * 100_000 + "]" * 100_000,
+        "[[" + "1" * 5000 + "]]",
+        '{"k": "\\ud800"}',
+        '{"k\x01": 1}',
+        "",
+    ],
+)
+def test_edge_cases_read_as_json_loads_reads_them(text):
+    assert pieces(text) == whole(text)
+
+
+# -- the rest of reading a file, also in pieces ----------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60), st.integers(1, 9), st.booleans())
+def test_decoding_in_chunks_gives_the_text_of_one_decode(text, chunk, bom):
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8", "surrogatepass")
+    try:
+        expected = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        expected = ("error", exc.start)
+    old = jt.DECODE_CHUNK
+    jt.DECODE_CHUNK = chunk  # multi-byte characters straddle the chunk borders
+    try:
+        got = jt._decode(raw)
+    except UnicodeDecodeError as exc:
+        got = ("error", exc.start)
+    finally:
+        jt.DECODE_CHUNK = old
+    assert got == expected
+
+
+def test_a_bad_byte_far_into_a_file_is_named_by_its_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(jt, "DECODE_CHUNK", 16)
+    path = tmp_path / "bad.json"
+    path.write_bytes(b'{"name":\n"' + b"a" * 100 + b'\n\xff"}')
+    with pytest.raises(FormatError, match=r"not UTF-8 text: invalid byte 0xff on line 3"):
+        jt.read_text(path)
+
+
+def test_files_are_read_in_chunks_up_to_the_cap(tmp_path, monkeypatch):
+    from visualizer.formats import files
+
+    calls: list[int] = []
+    real_open = files.os.fdopen
+
+    def counting_fdopen(*args, **kwargs):
+        handle = real_open(*args, **kwargs)
+        read = handle.read
+
+        class Handle:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                handle.close()
+
+            def fileno(self):
+                return handle.fileno()
+
+            def read(self, n=-1):
+                calls.append(n)
+                return read(n)
+
+        return Handle()
+
+    monkeypatch.setattr(files.os, "fdopen", counting_fdopen)
+    monkeypatch.setattr(files, "READ_CHUNK", 10)
+    path = tmp_path / "f.json"
+    data = bytes(range(256)) * 3
+    path.write_bytes(data)
+    assert files.read_bytes(path) == data
+    assert max(calls) == 10  # never the whole file (or the whole cap) in one read
+    with pytest.raises(FormatError, match="largest file the app reads is 700 bytes"):
+        files.read_bytes(path, limit=700)
+    assert files.read_bytes(path, limit=768) == data
+
+
+def test_dismantle_empties_every_container_and_load_network_uses_it(tmp_path, monkeypatch):
+    document = jt.parse('{"a": [[1, 2], [3, {"b": [4]}]], "c": 5}')
+    inner = document["a"]
+    jt.dismantle(document)
+    assert document == {} and inner == []
+    jt.dismantle(3.0)  # a scalar document: nothing to do
+
+    from visualizer.formats import network_file
+
+    emptied: list[object] = []
+    monkeypatch.setattr(jt, "dismantle", emptied.append)
+    path = tmp_path / "n.json"
+    network = make_network([2, 3, 1], name="n")
+    path.write_text(network_to_json(network))
+    assert network_file.load_network(path) == network
+    assert len(emptied) == 1 and emptied[0]["name"] == "n"
