@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QUndoView
 
 from visualizer.formats.network_file import load_network, save_network
-from visualizer.gui import commands, export, main_window
+from visualizer.gui import commands, export
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.main_window import MainWindow
+from visualizer.gui.tour import QuickTour
 from visualizer.paths import DEFAULT_NETWORK
 
 Ctrl = Qt.KeyboardModifier.ControlModifier
@@ -76,9 +77,14 @@ def test_no_shortcut_is_bound_twice(window):
 
 
 def test_history_shortcut_toggles_the_history(qtbot, window):
+    edit_weight(window, 0.25)  # made before the list exists: it must still be listed
     assert not window.history_dock.isVisible()
     press(qtbot, window, K.Key_H, Ctrl)
     assert window.history_dock.isVisible()
+    # Built when first shown (not at start-up), on the document's undo stack.
+    history = window.history_dock.widget()
+    assert isinstance(history, QUndoView) and history.stack() is window.doc.undo_stack
+    assert history.model().rowCount() == window.doc.undo_stack.count() + 1  # + <empty>
     press(qtbot, window, K.Key_H, Ctrl)
     assert not window.history_dock.isVisible()
 
@@ -134,19 +140,17 @@ def test_playback_keys(qtbot, window):
 def test_file_shortcuts(qtbot, window, monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(
-        main_window.QFileDialog,
+        QFileDialog,
         "getOpenFileName",
         lambda *a, **k: calls.append("open") or ("", ""),
     )
     target = tmp_path / "as.json"
     monkeypatch.setattr(
-        main_window.QFileDialog,
+        QFileDialog,
         "getSaveFileName",
         lambda *a, **k: calls.append("save as") or (str(target), ""),
     )
-    monkeypatch.setattr(
-        export, "export_snapshot", lambda *a, **k: calls.append("snapshot") or None
-    )
+    monkeypatch.setattr(export, "export_snapshot", lambda *a, **k: calls.append("snapshot") or None)
     monkeypatch.setattr(export, "export_image", lambda *a, **k: calls.append("image") or None)
     press(qtbot, window, K.Key_O, Ctrl)
     press(qtbot, window, K.Key_E, Ctrl)
@@ -163,7 +167,7 @@ def test_file_shortcuts(qtbot, window, monkeypatch, tmp_path):
 
 def test_quick_tour_shortcut(qtbot, window, monkeypatch):
     shown = []
-    monkeypatch.setattr(main_window.QuickTour, "exec", lambda self: shown.append(self) or 0)
+    monkeypatch.setattr(QuickTour, "exec", lambda self: shown.append(self) or 0)
     press(qtbot, window, K.Key_F1)
     assert len(shown) == 1
 
@@ -184,8 +188,21 @@ def test_quit_shortcut_closes_the_window(qtbot, window):
 
 def test_readme_lists_the_shortcuts_tested_here():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    for key in ("Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Y", "Ctrl+H", "Ctrl+L", "Ctrl+Shift+L",
-                "Ctrl+0", "Ctrl+E", "Ctrl+Shift+E", "Ctrl+T", "Ctrl+Shift+T", "F1", "Ctrl+O"):
+    for key in (
+        "Ctrl+Z",
+        "Ctrl+Shift+Z",
+        "Ctrl+Y",
+        "Ctrl+H",
+        "Ctrl+L",
+        "Ctrl+Shift+L",
+        "Ctrl+0",
+        "Ctrl+E",
+        "Ctrl+Shift+E",
+        "Ctrl+T",
+        "Ctrl+Shift+T",
+        "F1",
+        "Ctrl+O",
+    ):
         assert key in readme, key
 
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when the window is built: Qt stays out of this module
+    from visualizer.gui.main_window import MainWindow
 
 NO_DISPLAY = "no display found: set DISPLAY, or use the command-line commands"
 
@@ -22,6 +26,21 @@ def run(path: str | None = None) -> int:
     """Open the main window on `path` (default: the built-in example) and run the event
     loop. A file that cannot be read: `error: …` on stderr and exit status 2."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    window = open_window(path)
+    if isinstance(window, int):
+        return window
+    # Asked from inside the event loop, once the window is up: the question then has its
+    # window behind it, and whatever the answer leads to (even quitting) works as usual.
+    QTimer.singleShot(0, window.offer_recovery)
+    return QApplication.instance().exec()
+
+
+def open_window(path: str | None = None) -> MainWindow | int:
+    """Everything `run` does before the event loop: the QApplication, the document on
+    `path`, the main window shown (and returned). An exit status instead when the file
+    cannot be read or there is no display. `benchmarks/bench_startup.py` times this."""
     from PySide6.QtWidgets import QApplication
 
     from visualizer.formats.models import ActivationsNeeded, open_model
@@ -65,10 +84,7 @@ def run(path: str | None = None) -> int:
 
     window = MainWindow(document)
     window.show()
-    # Asked from inside the event loop, once the window is up: the question then has its
-    # window behind it, and whatever the answer leads to (even quitting) works as usual.
-    QTimer.singleShot(0, window.offer_recovery)
-    return app.exec()
+    return window
 
 
 def _document(opened, path: str | None, document_class):

@@ -9,10 +9,12 @@ gives the GIL back every few milliseconds, so the window keeps answering key pre
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer
+
+if TYPE_CHECKING:  # the thread pool is imported with the first write, not at start-up
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 POLL_MS = 10  # how often the GUI thread looks for finished writes
 
@@ -33,6 +35,8 @@ class Writer(QObject):
 
     def _start(self, work: Callable[[], Any]) -> Future:
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
         future = self._pool.submit(work)
         self._futures = [f for f in self._futures if not f.done()] + [future]

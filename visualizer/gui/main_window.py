@@ -10,26 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-)
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QToolBar,
-    QUndoView,
     QVBoxLayout,
     QWidget,
 )
@@ -41,16 +30,7 @@ from visualizer.engine.network import Network, make_network
 from visualizer.formats.atomic import ReadOnlyTarget
 from visualizer.formats.models import MODEL_SUFFIXES
 from visualizer.formats.network_file import save_network
-from visualizer.gui import (
-    commands,
-    display,
-    export,
-    model_files,
-    prepared,
-    presenter,
-    recovery,
-    style,
-)
+from visualizer.gui import commands, display, prepared, presenter, recovery, style
 from visualizer.gui.background import Writer
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
@@ -59,18 +39,24 @@ from visualizer.gui.panels.equation import EquationPanel
 from visualizer.gui.panels.inspector import Inspector
 from visualizer.gui.panels.player_bar import PlayerBar, position_text
 from visualizer.gui.player import Player
-from visualizer.gui.render import SlideOptions
-from visualizer.gui.shortcuts import KeyboardHelp
-from visualizer.gui.tour import QuickTour
 from visualizer.notation import fmt_short
 from visualizer.paths import EXAMPLES
 from visualizer.timeline import MODES
 
-if TYPE_CHECKING:  # the analysis panels import pyqtgraph: loaded when first shown
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QMessageBox, QUndoView
+
+    # The analysis panels import pyqtgraph: loaded when first shown.
     from visualizer.gui.panels.chain_view import ChainView
     from visualizer.gui.panels.check_panel import CheckPanel
     from visualizer.gui.panels.gradients import GradientPanel
     from visualizer.gui.panels.training_panel import TrainingPanel
+    from visualizer.gui.render import SlideOptions
+
+# Dialogs, exports and file choosers are imported when first used, not at start-up: each
+# Qt class a module names is built (with all its enums) the first time Python sees it, and
+# the window that opens needs none of them (see README, "Start-up").
 
 APP_TITLE = "Backprop Visualizer"
 AUTOSAVE_MS = 5000
@@ -135,10 +121,11 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock(
             "Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        history = QUndoView(document.undo_stack)
-        history.setAccessibleName("History of edits")
-        self.history_dock = self._dock("History", history, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The history is hidden at start: its list is made when it is first shown.
+        self.history_dock = self._dock("History", QWidget(), Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_dock.hide()
+        self.history_dock.visibilityChanged.connect(lambda visible: visible and self.history())
+        self._history: QUndoView | None = None
 
         # Playback: the equation of the current step above the player bar, across the
         # whole bottom of the window.
@@ -230,6 +217,16 @@ class MainWindow(QMainWindow):
         dock = self._dock(title, QWidget(), Qt.DockWidgetArea.RightDockWidgetArea)
         dock.visibilityChanged.connect(lambda visible: visible and self.panel(key))
         return dock
+
+    def history(self) -> QUndoView:
+        """The History dock's list of edits, made on first use."""
+        if self._history is None:
+            from PySide6.QtWidgets import QUndoView
+
+            self._history = QUndoView(self.doc.undo_stack)
+            self._history.setAccessibleName("History of edits")
+            self.history_dock.setWidget(self._history)
+        return self._history
 
     def panel(self, key: str) -> QWidget:
         """The panel `key` ("gradients", "check", "chain", "training"), built on first use."""
@@ -443,14 +440,14 @@ class MainWindow(QMainWindow):
         self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
         self.act_export_snapshot = self._action(
             "Export &Snapshot…",
-            lambda: self._exported(export.export_snapshot(self, self.doc, self.settings)),
+            lambda: self._exported(_export().export_snapshot(self, self.doc, self.settings)),
             "Ctrl+E",
             "Every value of the pass as NPZ, JSON or CSV",
         )
         self.act_export_image = self._action(
             "Export &Image…",
             lambda: self._exported(
-                export.export_image(
+                _export().export_image(
                     self,
                     self.doc,
                     self.view,
@@ -465,13 +462,13 @@ class MainWindow(QMainWindow):
         )
         self.act_export_model = self._action(
             "Export &Model…",
-            lambda: self._exported(model_files.export_model(self, self.doc, self.settings)),
+            lambda: self._exported(_model_files().export_model(self, self.doc, self.settings)),
             tip="The network as ONNX, safetensors, a NumPy or PyTorch script, or a network file",
         )
         self.act_export_animation = self._action(
             "Export &Animation…",
             lambda: self._exported(
-                export.export_animation(
+                _export().export_animation(
                     self, self.doc, self.settings, mode=self.mode, options=self.slide_options()
                 )
             ),
@@ -743,6 +740,8 @@ class MainWindow(QMainWindow):
 
     def slide_options(self) -> SlideOptions:
         """What File → Export Options says images and animations include."""
+        from visualizer.gui.render import SlideOptions
+
         on = {key: act.isChecked() for key, act in self.slide_actions.items()}
         return SlideOptions(controls=on["controls"], caption=on["caption"], crop=on["crop"])
 
@@ -800,7 +799,7 @@ class MainWindow(QMainWindow):
         dock = getattr(self, f"{key}_dock")
         dock.show()
         dock.raise_()  # a hidden tab has not laid out (or computed) its view
-        self._exported(export.export_widget_png(self, self.panel(key), key, self.settings))
+        self._exported(_export().export_widget_png(self, self.panel(key), key, self.settings))
 
     def _toggle_training(self) -> None:
         self.training_dock.show()
@@ -846,6 +845,8 @@ class MainWindow(QMainWindow):
     # -- files ---------------------------------------------------------------------------
     def ask_unsaved(self) -> QMessageBox.StandardButton:
         """Save / Discard / Cancel for unsaved changes (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+
         return QMessageBox.question(
             self,
             APP_TITLE,
@@ -858,10 +859,14 @@ class MainWindow(QMainWindow):
 
     def show_error(self, title: str, text: str) -> None:
         """An error dialog (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(self, title, text)
 
     def maybe_save(self) -> bool:
         """True when it is fine to drop the current document."""
+        from PySide6.QtWidgets import QMessageBox
+
         if not self.doc.is_modified:
             return True
         answer = self.ask_unsaved()
@@ -876,11 +881,13 @@ class MainWindow(QMainWindow):
     def file_open_dialog(self) -> None:
         if not self.maybe_save():
             return
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getOpenFileName(
             self,
             "Open network",
             self._last_dir(),
-            model_files.OPEN_FILTER,
+            _model_files().OPEN_FILTER,
         )
         if path:
             self.open_path(path, ask=False)
@@ -901,7 +908,7 @@ class MainWindow(QMainWindow):
         self._opening = True
         self.statusBar().showMessage(f"Opening {path.name}…")
         try:
-            opened = model_files.open_any(self, path, self.writer.run)
+            opened = _model_files().open_any(self, path, self.writer.run)
             if opened is None:  # the user cancelled the question about activations
                 self.statusBar().clearMessage()
                 return False
@@ -947,6 +954,8 @@ class MainWindow(QMainWindow):
         return self._save_to(self.doc.path)
 
     def file_save_as(self) -> bool:
+        from PySide6.QtWidgets import QFileDialog
+
         suggested = str(Path(self._last_dir()) / f"{self.doc.network.name or 'network'}.json")
         path, _ = QFileDialog.getSaveFileName(self, "Save network", suggested, "Networks (*.json)")
         if not path:
@@ -957,6 +966,8 @@ class MainWindow(QMainWindow):
 
     def ask_overwrite_read_only(self, path: Path) -> bool:
         """Whether to replace a read-only file (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+
         answer = QMessageBox.warning(
             self,
             APP_TITLE,
@@ -1047,6 +1058,8 @@ class MainWindow(QMainWindow):
 
     def ask_recovery(self, found: recovery.Recovered, index: int, count: int) -> str:
         """ "restore", "discard" or "later" for one orphaned session (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(self)
         box.setWindowTitle(APP_TITLE)
         box.setIcon(QMessageBox.Icon.Question)
@@ -1197,19 +1210,39 @@ class MainWindow(QMainWindow):
 
     def keyboard_help(self) -> None:
         """Help → Keyboard Shortcuts."""
+        from visualizer.gui.shortcuts import KeyboardHelp
+
         KeyboardHelp(self).exec()
 
     def quick_tour(self) -> None:
         """Help → Quick tour: the three ideas, one page each; Close dismisses it."""
+        from visualizer.gui.tour import QuickTour
+
         QuickTour(self).exec()
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             f"About {APP_TITLE}",
             f"<b>{APP_TITLE}</b> {__version__}<br>Build a small network and watch "
             "backpropagation: the gradient is the transposed chain in reversed order.",
         )
+
+
+def _export():
+    """The export module (images, snapshots, animations), imported on first use."""
+    from visualizer.gui import export
+
+    return export
+
+
+def _model_files():
+    """The model-file dialogs (open any model, export a model), imported on first use."""
+    from visualizer.gui import model_files
+
+    return model_files
 
 
 def _example_title(path: Path) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,7 +159,9 @@ class RecoverySlot:
 
     def __init__(self, folder: Path | None = None):
         self.folder = recovery_dir() if folder is None else folder
-        self.path = self.folder / f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}.json"
+        # Random bytes straight from the OS (what `secrets` returns, without importing
+        # hashlib and hmac at start-up).
+        self.path = self.folder / f"{PREFIX}{os.getpid()}-{os.urandom(4).hex()}.json"
         self._lock: IO[bytes] | None = None
 
     @property

@@ -129,6 +129,10 @@ class NetworkView(QGraphicsView):
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
+        # The viewport QGraphicsView would make itself (a plain QWidget), made here: Python
+        # then knows the object, and the first `viewport()` does not send PySide through
+        # every QWidget subclass to find its type (building ~70 classes, ~30 ms at start-up).
+        self.setViewport(QWidget())
         self.document = document
         self.network_scene = NetworkScene(document, self)
         self.setScene(self.network_scene)
