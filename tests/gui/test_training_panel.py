@@ -13,7 +13,7 @@ from visualizer.engine.network import InitSpec, Network, make_network
 from visualizer.engine.training import SGD, Adam, batch_indices, predict, train
 from visualizer.gui import commands
 from visualizer.gui.document import Document
-from visualizer.gui.panels.output_view import GRID
+from visualizer.gui.panels.output_view import GRID, boundary_segments
 from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.trainer import Trainer, TrainSettings
 
@@ -465,6 +465,41 @@ def test_the_output_image_is_the_network_over_a_grid_and_follows_training(qtbot,
         assert image[r, c] == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.parametrize("level", [0.5, 0.13, 0.9])
+def test_the_decision_boundary_has_the_segments_of_pyqtgraphs_isocurve(level):
+    import pyqtgraph as pg
+
+    u, v = np.meshgrid(np.linspace(-1, 1, 41), np.linspace(-1.5, 1, 37), indexing="ij")
+    values = 1 / (1 + np.exp(-4 * (u * v + 0.3 * np.sin(5 * u) - 0.1 * v)))
+    values[3, 4] = level  # a corner exactly on the level counts as above it, as there
+    mine = boundary_segments(values, level)
+    theirs = np.array(
+        [[*a, *b] for a, b in pg.functions.isocurve(values, level, extendToEdge=True)]
+    )
+    assert len(mine) == len(theirs) > 20
+
+    def ordered(segments: np.ndarray) -> np.ndarray:
+        return segments[np.lexsort(segments.T[::-1])]
+
+    np.testing.assert_allclose(ordered(mine), ordered(theirs), rtol=0, atol=1e-12)
+    assert boundary_segments(np.zeros((5, 5)), 0.5).shape == (0, 4)  # no crossing
+
+
+def test_the_boundary_is_drawn_where_the_output_crosses_its_middle(qtbot, panel, doc):
+    view = panel.output_view
+    path = view.boundary.path()
+    assert view.boundary.isVisible() and path.elementCount() > 20
+    # Traced on every other grid point: each vertex sits between two of them (two pixels
+    # apart) whose values lie on either side of the middle level, 0.5.
+    image = view.image.image
+    for k in range(0, path.elementCount(), 7):
+        point = view.boundary.transform().map(path.elementAt(k).x, path.elementAt(k).y)
+        col, row = point[0] - 0.5, point[1] - 0.5  # pixel centres are at index + ½
+        c0, r0 = (int(np.clip(2 * np.floor(i / 2), 0, GRID - 3)) for i in (col, row))
+        patch = image[r0 : r0 + 3 : 2, c0 : c0 + 3 : 2]
+        assert patch.min() <= 0.5 <= patch.max()
+
+
 def test_a_one_input_network_gets_its_fitted_curve(qtbot, qapp, clock):
     network = make_network([1, 6, 1], ["tanh", "identity"], "mean_squared_error",
                            dataset=datasets.sine(30))  # fmt: skip
@@ -474,6 +509,7 @@ def test_a_one_input_network_gets_its_fitted_curve(qtbot, qapp, clock):
     xs, ys = panel.output_view.fit_curve.getData()
     np.testing.assert_allclose(ys, predict(network, xs[:, None])[:, 0])
     assert not panel.output_view.image.isVisible()
+    assert not panel.output_view.boundary.isVisible()
     assert "against the input x" in panel.output_view.title.text()
 
 
