@@ -269,8 +269,7 @@ def test_check_goes_fast_above_its_limit_says_so_and_full_forces_every_entry(
 ):
     path = tmp_path / "wide.json"
     save_network(make_network([20, 30, 4], "tanh", sample=Sample([0.1] * 20, [0.5] * 4)), path)
-    monkeypatch.setattr(cli, "FAST_ABOVE", 100)  # the network has 754 parameters
-    monkeypatch.setattr(gradcheck, "FAST_ABOVE", 100)
+    monkeypatch.setattr(gradcheck, "FAST_ABOVE", 100)  # the network has 754 parameters
     assert main(["check", str(path), "--seed", "7"]) == 0
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("fast check: 4 random directions per array and ")

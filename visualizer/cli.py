@@ -15,38 +15,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from visualizer import __version__
 from visualizer.engine import backprop
-from visualizer.engine.chain import (
-    C_MEANING,
-    INPUT_END_FORMULA,
-    LOSS_END_FORMULA,
-    ChainResult,
-    Product,
-    chain_forms,
-)
-from visualizer.engine.datasets import DATASETS, DEFAULT_NOISE, DEFAULT_SAMPLES, with_dataset
-from visualizer.engine.gradcheck import (
-    FAST_ABOVE,
-    check_passes,
-    choose_mode,
-    describe_mode,
-    gradient_check,
-)
 from visualizer.engine.losses import LOSSES, domain_problem
 from visualizer.engine.network import Network, NetworkError, Sample
-from visualizer.engine.training import (
-    DEFAULT_MOMENTUM,
-    OPTIMIZERS,
-    Optimizer,
-    batches_per_epoch,
-    make_optimizer,
-    train,
-)
 from visualizer.formats.errors import FormatError
 from visualizer.formats.files import check_regular
 from visualizer.formats.models import (
@@ -55,10 +31,15 @@ from visualizer.formats.models import (
     parse_activations,
 )
 from visualizer.formats.network_file import save_network
-from visualizer.formats.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
-from visualizer.formats.snapshot import write_snapshot
 from visualizer.notation import ascii_formula, format_number, parse_number
 from visualizer.timeline import step_count
+
+if TYPE_CHECKING:
+    from visualizer.engine.chain import ChainResult, Product
+    from visualizer.engine.training import Optimizer
+
+# Each command imports the engine modules only it needs (chain, gradcheck, training,
+# datasets, snapshots) when it runs: the app, which starts here too, needs none of them.
 
 PROG = "backprop-visualizer"
 MODEL_HELP = "a model file: .json (network or snapshot), .npz (snapshot), .onnx or .safetensors"
@@ -227,6 +208,9 @@ def _warn_if_not_finite(network: Network, trace: backprop.Trace, err: TextIO) ->
 
 # -- commands ------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from visualizer.formats.snapshot import SUFFIXES as SNAPSHOT_SUFFIXES
+    from visualizer.formats.snapshot import write_snapshot
+
     network = _load(args.network, args, err)
     if args.batch and (args.x is not None or args.y is not None):
         raise CliError("--batch uses the network's dataset; it cannot be combined with --x/--y")
@@ -245,6 +229,14 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from visualizer.engine.gradcheck import (
+        FAST_ABOVE,
+        check_passes,
+        choose_mode,
+        describe_mode,
+        gradient_check,
+    )
+
     _positive_finite(args.eps, "--eps")
     _positive_finite(args.rtol, "--rtol")
     network = _with_sample(_load(args.network, args, err), args.x, args.y)
@@ -345,6 +337,8 @@ class Progress:
 
 def _optimizer(args: argparse.Namespace) -> Optimizer:
     """The optimiser `--optimizer`, `--lr` and `--momentum` describe (engine's registry)."""
+    from visualizer.engine.training import make_optimizer
+
     _positive_finite(args.lr, "--lr")
     momentum = args.momentum
     if momentum is not None and not (math.isfinite(momentum) and 0.0 <= momentum < 1.0):
@@ -355,6 +349,9 @@ def _optimizer(args: argparse.Namespace) -> Optimizer:
 
 
 def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from visualizer.engine.datasets import DEFAULT_NOISE, DEFAULT_SAMPLES, with_dataset
+    from visualizer.engine.training import batches_per_epoch, train
+
     if args.steps <= 0:
         raise CliError(f"--steps: must be at least 1, got {args.steps}")
     optimizer = _optimizer(args)
@@ -434,6 +431,13 @@ def cmd_train(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from visualizer.engine.chain import (
+        C_MEANING,
+        INPUT_END_FORMULA,
+        LOSS_END_FORMULA,
+        chain_forms,
+    )
+
     network = _with_sample(_load(args.network, args, err), args.x, args.y)
     result = chain_forms(network)
     costs = result.costs
@@ -493,6 +497,8 @@ def cmd_chain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _chain_json(network: Network, result: ChainResult) -> dict:
     """Everything `chain` prints, for scripts: the four ∇ₓC, every step and every count."""
+    from visualizer.engine.chain import C_MEANING, INPUT_END_FORMULA, LOSS_END_FORMULA
+
     costs = result.costs
 
     def steps(products: Sequence[Product]) -> list[dict]:
@@ -757,6 +763,10 @@ def _add_sample_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _command_parser() -> argparse.ArgumentParser:
+    from visualizer.engine.datasets import DATASETS, DEFAULT_NOISE, DEFAULT_SAMPLES
+    from visualizer.engine.gradcheck import FAST_ABOVE
+    from visualizer.engine.training import DEFAULT_MOMENTUM, OPTIMIZERS
+
     parser = argparse.ArgumentParser(prog=PROG)
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Modules the window that opens does not need: dialogs, exports, the thread pool of the
-# first save, hashing. Each would be imported (and each Qt class it names built) for nothing.
+# first save, hashing. Each would be imported (and each Qt class it
+# names built) for nothing.
 HEAVY = (
     "visualizer.gui.export",
     "visualizer.gui.render",
@@ -22,21 +23,22 @@ HEAVY = (
     "visualizer.gui.tour",
     "concurrent.futures",
     "hashlib",
+    # What only the command-line commands use.
+    "visualizer.engine.chain",
+    "visualizer.engine.datasets",
+    "visualizer.engine.gradcheck",
+    "visualizer.engine.training",
+    "visualizer.formats.snapshot",
 )
 
 SCRIPT = """
 import json, sys
 HEAVY = json.loads(sys.argv[1])
+from visualizer.cli import main  # as the console script starts
 from PySide6.QtWidgets import QApplication
-app = QApplication([])
-from visualizer.gui.app import configure_application
-from visualizer.formats.network_file import load_network
-from visualizer.gui.document import Document
-from visualizer.gui.main_window import MainWindow
-from visualizer.paths import DEFAULT_NETWORK
-configure_application(app)
-window = MainWindow(Document(load_network(DEFAULT_NETWORK)))
-window.show()
+from visualizer.gui.app import open_window
+window = open_window(None)
+app = QApplication.instance()
 window.grab()  # the first full paint, canvas included
 app.processEvents()
 seen = {"opened": "pyqtgraph" in sys.modules}

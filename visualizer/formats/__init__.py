@@ -2,6 +2,8 @@
 (.npz / .json / .csv). Every reader raises `FormatError` naming the JSON path (or line) of
 the problem; every writer is atomic."""
 
+from typing import Any
+
 from visualizer.formats.atomic import atomic_write, atomic_writer
 from visualizer.formats.errors import FormatError
 from visualizer.formats.network_file import (
@@ -11,7 +13,6 @@ from visualizer.formats.network_file import (
     network_to_json,
     save_network,
 )
-from visualizer.formats.snapshot import Snapshot, load_snapshot, save_snapshot, snapshot_arrays
 
 __all__ = [
     "FormatError",
@@ -27,3 +28,15 @@ __all__ = [
     "save_snapshot",
     "snapshot_arrays",
 ]
+
+# The snapshot module (zip files, CSV) loads with its first use, not with the package: the
+# app and most commands never write a snapshot.
+_SNAPSHOT_NAMES = frozenset({"Snapshot", "load_snapshot", "save_snapshot", "snapshot_arrays"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SNAPSHOT_NAMES:
+        from visualizer.formats import snapshot
+
+        return getattr(snapshot, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

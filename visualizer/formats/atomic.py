@@ -12,7 +12,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -128,6 +127,8 @@ def atomic_writer(
         raise ReadOnlyTarget(errno.EACCES, "the file is read-only", str(target))
     remove_stale_temps(target)
     text = {"encoding": "utf-8", "newline": "\n"} if mode == "w" else {}
+    import tempfile  # with the first save, not with every program that may save
+
     try:
         tmp = tempfile.NamedTemporaryFile(
             mode=mode, dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False, **text

@@ -23,7 +23,7 @@ from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import Layer, Network, NetworkError, check_sizes
 from visualizer.formats.errors import FormatError
 from visualizer.formats.files import check_regular
-from visualizer.formats.network_file import load_network, network_from_dict
+from visualizer.formats.network_file import is_snapshot, load_network, network_from_dict
 
 Array = np.ndarray
 PathLike = str | os.PathLike[str]
@@ -168,9 +168,9 @@ def open_model(
             name=file.stem,
         )
         return OpenedModel(network, tuple(notes))
-    from visualizer.formats import snapshot
+    if is_snapshot(file):
+        from visualizer.formats import snapshot
 
-    if snapshot.is_snapshot(file):
         if activations is not None:
             raise FormatError("--activations applies to .safetensors files; this file has its own")
         network, note = snapshot.open_snapshot(file)

@@ -9,6 +9,7 @@ Writing keeps every float exactly (`repr` round-trips float64), so
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from visualizer.engine.network import (
 from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write_pieces
 from visualizer.formats.errors import FormatError
+from visualizer.formats.files import check_regular
 
 Array = np.ndarray
 
@@ -367,3 +369,24 @@ __all__ = [
     "network_to_json",
     "save_network",
 ]
+
+
+def is_snapshot(path: str | os.PathLike[str]) -> bool:
+    """True when `path` names a snapshot rather than a network file: any .npz or .csv,
+    and a .json whose "format" says snapshot (read from the start of the file only). Here,
+    not in snapshot.py: opening a network file asks it, and need not load the snapshot code."""
+    suffix = Path(path).suffix.lower()
+    if suffix in (".npz", ".csv"):
+        return True
+    if suffix != ".json":
+        return False
+    try:
+        check_regular(path)  # open() on a FIFO would wait forever
+    except FormatError:
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return SNAPSHOT_FORMAT in head

@@ -38,7 +38,7 @@ from visualizer.engine.network import Network, Sample
 from visualizer.formats import jsontext as jt
 from visualizer.formats.atomic import atomic_write, atomic_writer
 from visualizer.formats.errors import FormatError
-from visualizer.formats.files import check_regular, read_bytes
+from visualizer.formats.files import read_bytes
 from visualizer.formats.network_file import (
     SNAPSHOT_FORMAT,
     check_format,
@@ -46,6 +46,7 @@ from visualizer.formats.network_file import (
     network_from_dict,
     network_to_dict,
 )
+from visualizer.formats.network_file import is_snapshot as is_snapshot  # still ours to export
 from visualizer.notation import fmt_full, fmt_short
 
 Array = np.ndarray
@@ -613,23 +614,3 @@ def _compare(stored: Mapping[str, Array], fresh: Mapping[str, Array]) -> float:
             )
         worst = max(worst, diff)
     return worst
-
-
-def is_snapshot(path: str | os.PathLike[str]) -> bool:
-    """True when `path` names a snapshot rather than a network file: any .npz or .csv,
-    and a .json whose "format" says snapshot (read from the start of the file only)."""
-    suffix = Path(path).suffix.lower()
-    if suffix in (".npz", ".csv"):
-        return True
-    if suffix != ".json":
-        return False
-    try:
-        check_regular(path)  # open() on a FIFO would wait forever
-    except FormatError:
-        return False
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return SNAPSHOT_FORMAT in head
