@@ -136,3 +136,47 @@ def test_cli_refuses_a_fifo_in_one_line(fifo, tmp_path, argv):
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert "named pipe (FIFO)" in result.stderr
+
+
+# -- under a memory cap (ulimit -v, as on a shared machine) ---------------------------------
+def run_capped(argv: list[str], memory: int) -> subprocess.CompletedProcess:
+    """`python -m visualizer ARGV` with its address space capped at `memory` bytes."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    return subprocess.run(
+        [sys.executable, "-m", "visualizer", *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        preexec_fn=cap,
+    )
+
+
+def test_a_small_file_opens_under_a_memory_cap_below_the_size_cap():
+    """The reader asked for a buffer of the whole size cap (1 GiB + 1) for every file, so
+    under `ulimit -v 1048576` even a 1 KB network ended in a MemoryError traceback."""
+    result = run_capped(["info", str(ROOT / "assets" / "networks" / "xor.json")], 1 << 30)
+    assert result.returncode == 0, result.stderr
+    assert "parameters:" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["zip_bomb.npz", "header_8_tib.npz"])
+def test_hostile_files_are_refused_in_one_line_under_a_memory_cap(name):
+    result = run_capped(["info", str(FOLDER / name)], 1 << 30)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"error: {FOLDER / name}: {EXPECTED[name]}\n"
+
+
+def test_a_file_too_big_for_the_memory_left_is_one_line(tmp_path):
+    big = tmp_path / "big.json"
+    with open(big, "wb") as handle:
+        handle.truncate(700 << 20)  # sparse: under the size cap, over what is left
+    result = run_capped(["info", str(big)], 512 << 20)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: {big}: not enough memory to read its 734,003,200")

@@ -64,18 +64,24 @@ def read_bytes(path: PathLike, limit: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         raise FormatError(f"cannot read the file: {exc.strerror or exc}") from None
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise FormatError("is not a regular file any more (it was replaced while opened)")
         chunks: list[bytes] = []
         size = 0
         try:
             # In chunks: each read gives the GIL back, so a big file read on a worker
-            # thread never holds it for one copy of the whole file (the window answers).
+            # thread never holds it for one copy of the whole file (the window answers);
+            # and no read asks for a buffer of the whole cap (under `ulimit -v` a 1 GiB
+            # buffer for a 1 KB file fails).
             while size <= limit and (chunk := handle.read(min(READ_CHUNK, limit + 1 - size))):
                 chunks.append(chunk)
                 size += len(chunk)
+            if size > limit:
+                raise FormatError(_size_problem(size, limit))
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
         except OSError as exc:
             raise FormatError(f"cannot read the file: {exc.strerror or exc}") from None
-    if size > limit:
-        raise FormatError(_size_problem(size, limit))
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        except MemoryError:
+            chunks.clear()
+            raise FormatError(f"not enough memory to read its {info.st_size:,} bytes") from None
