@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,53 @@ def test_an_unreadable_recovery_file_is_neither_offered_nor_deleted(make_window,
     w = make_window()
     assert not w.offer_recovery() and w.asked == []
     assert broken.exists()
+
+
+def test_temp_files_of_killed_autosaves_go_once_their_session_is_gone(make_window, tmp_path):
+    """A kill during an autosave leaves the half-written temp file of the session's
+    recovery file; no later save has that name, so they piled up in the recovery folder
+    (benchmarks/recovery_states.py: one left by every such kill)."""
+    folder = tmp_path / "recovery"
+    crashed, unsaved, running = make_window(), make_window(), make_window()
+    for w in (crashed, running):
+        edited(w, 0.5)
+        assert w.autosave()
+    unsaved.recovery.open()  # killed during its first autosave: a lock and no file yet
+    halves = []
+    for w in (crashed, unsaved, running):
+        half = folder / f".{w.recovery.path.name}.k1ll3d.tmp"
+        half.write_text('{"format": "backprop-visualizer/recov')
+        halves.append(half)
+    die(crashed)
+    die(unsaved)
+    nxt = make_window()
+    assert not nxt.offer_recovery() and len(nxt.asked) == 1  # the crashed one, kept
+    assert [h.exists() for h in halves] == [False, False, True]  # a live one is not touched
+    assert crashed.recovery.path.exists() and running.recovery.path.exists()
+    assert not unsaved.recovery.path.with_suffix(".lock").exists()
+
+
+def test_a_fifo_named_like_a_recovery_file_does_not_hang_the_start(make_window, tmp_path):
+    """Reading it blocked until someone wrote to it: the app never got past start-up
+    (benchmarks/recovery_states.py)."""
+    folder = tmp_path / "recovery"
+    folder.mkdir()
+    fifo = folder / "session-1-0000beef.json"
+    os.mkfifo(fifo)
+    box: dict[str, list] = {}
+    reader = threading.Thread(target=lambda: box.update(found=recovery.orphans(folder)))
+    reader.start()
+    reader.join(10)
+    if reader.is_alive():  # let the blocked reader go: it sees a writer, then the end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+        pytest.fail("reading the recovery folder hung on a FIFO")
+    assert [o.found for o in box["found"]] == [None]  # unreadable: neither offered ...
+    for orphan in box["found"]:
+        orphan.keep()
+    w = make_window()
+    assert not w.offer_recovery() and w.asked == []
+    assert fifo.exists()  # ... nor deleted
 
 
 @pytest.mark.parametrize("kind", ["a file", "under a file", "unwritable"])

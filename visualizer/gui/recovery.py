@@ -23,7 +23,8 @@ from PySide6.QtCore import QStandardPaths
 
 from visualizer.engine.network import Network
 from visualizer.formats import jsontext as jt
-from visualizer.formats.atomic import atomic_write_pieces
+from visualizer.formats.atomic import atomic_write_pieces, remove_stale_temps
+from visualizer.formats.files import read_bytes
 from visualizer.formats.network_file import network_from_dict, network_to_dict
 
 FORMAT = "backprop-visualizer/recovery"
@@ -76,7 +77,8 @@ def read_recovery(path: Path) -> Recovered | None:
     """The recovered network, or None if the file cannot be read (a broken recovery file
     is not worth an error dialog at start-up)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # Regular files only: a FIFO named like a recovery file would block start-up.
+        data = json.loads(read_bytes(path).decode("utf-8"))
         if data.get("format") != FORMAT:
             return None
         original = data.get("original_path")
@@ -119,7 +121,8 @@ class Orphan:
 
 def orphans(folder: Path | None = None) -> list[Orphan]:
     """Every recovery file in `folder` whose instance is gone, oldest first, each locked by
-    us until `discard()` or `keep()`. Lock files left without a recovery file are removed.
+    us until `discard()` or `keep()`. Lock files left without a recovery file, and the temp
+    files of autosaves cut short, of sessions that are gone are removed.
     OSError when the folder exists but cannot be listed."""
     folder = recovery_dir() if folder is None else folder
     if not folder.is_dir():
@@ -132,6 +135,10 @@ def orphans(folder: Path | None = None) -> list[Orphan]:
             continue  # a lock we cannot even open: not ours to judge
         if lock is None:
             continue  # a running instance
+        # Its instance is gone: a temp file it was writing when killed (an autosave cut
+        # short) is never finished and no later save has its name. The file it was
+        # replacing is still whole.
+        remove_stale_temps(path)
         if not path.exists():  # its instance ended cleanly just now
             Orphan(path, None, lock).discard()
             continue
@@ -140,7 +147,8 @@ def orphans(folder: Path | None = None) -> list[Orphan]:
         if not stale.with_suffix(".json").exists():
             with contextlib.suppress(OSError):
                 lock = _try_lock(stale)
-                if lock is not None:
+                if lock is not None:  # killed before its first autosave was complete
+                    remove_stale_temps(stale.with_suffix(".json"))
                     Orphan(stale.with_suffix(".json"), None, lock).discard()
     return found
 
