@@ -1,8 +1,9 @@
 """The long run of the random edit/undo state machine (the test suite runs a few examples
 of it): random edits with values from the whole float64 range, undos and redos on a
 document with every view built, then undo everything and compare bit for bit. Prints how
-many sequences ran, the wall time and the first failure (exit status 1); never fails on
-time. Runs offscreen unless QT_QPA_PLATFORM says otherwise.
+many sequences ran, the wall time and the first failure (hypothesis stops there, after
+shrinking it); numbers only, never pass/fail: exit status 0 unless the script itself
+breaks. Runs offscreen unless QT_QPA_PLATFORM says otherwise.
 
     .venv/bin/python benchmarks/fuzz_document.py [--examples N] [--steps N]
 """
@@ -64,7 +65,7 @@ def main() -> int:
                     suppress_health_check=list(HealthCheck),
                 ),
             )
-        except Exception as exc:  # the report is the point: print it, exit 1
+        except Exception as exc:  # the report is the point: print it
             failure = exc
         seconds = time.perf_counter() - start
     del app
@@ -74,7 +75,6 @@ def main() -> int:
     print(f"failures:               {0 if failure is None else 1}")
     if failure is not None:
         print(f"first failure: {type(failure).__name__}: {failure}")
-        return 1
     return 0
 
 
