@@ -399,18 +399,20 @@ def _bundle_cache_redrawn_whole(view, bundle) -> QImage:
     return patched, QImage(bundle._cache)
 
 
-def test_an_edit_of_a_short_edge_redraws_only_its_box_with_the_same_pixels(qtbot):
+def test_an_edit_of_a_short_edge_redraws_only_around_it_with_the_same_pixels(qtbot):
     doc = Document(make_network([8, 64, 64, 4], "tanh"))
     view = shown_view(qtbot, doc)
     bundle = view.network_scene.bundle_items[1]
     grab(view)
-    for i, j in [(3, 4), (40, 41), (3, 4)]:
+    rebuilds = bundle.rebuilds
+    for i, j in [(3, 4), (60, 61), (3, 4)]:
         # The opposite sign (same magnitude, so the colour range stays): a new pen.
         doc.edit(SetWeight(doc, 2, i, j, -float(doc.network.layers[1].weights[i, j])))
         assert bundle.fine  # patched: no draft picture
-        assert bundle._dirty  # only the boxes wait for the next paint
+        assert bundle._dirty  # only the pixels around it wait for the next paint
         image = grab(view)
         assert not bundle._dirty
+    assert bundle.rebuilds == rebuilds + 3  # (a regroup of the two pens the edge changes)
     # The bundle, pixel for pixel, is what a freshly built canvas of this network shows...
     fresh = shown_view(qtbot, Document(doc.network))
     grab(fresh)
@@ -419,16 +421,36 @@ def test_an_edit_of_a_short_edge_redraws_only_its_box_with_the_same_pixels(qtbot
     patched, whole = _bundle_cache_redrawn_whole(view, bundle)
     assert patched == whole
     assert grab(view) == image
-    # And in draft mode (after a long edge's edit) a patch matches a whole draft redraw.
+    # A draft (after a long edge's edit) is not patched: the 1-pixel lines of a draft
+    # depend on the line drawn before them, so the next edit redraws the whole draft.
     doc.edit(SetWeight(doc, 2, 63, 0, 0.9))
     assert not bundle.fine
     grab(view)
-    doc.edit(SetWeight(doc, 2, 10, 12, -float(doc.network.layers[1].weights[10, 12])))
-    assert bundle._dirty and not bundle.fine
+    doc.edit(SetWeight(doc, 2, 3, 4, -float(doc.network.layers[1].weights[3, 4])))
+    assert not bundle._dirty and bundle._cache is None and not bundle.fine
+    view.network_scene.refine_now()
     grab(view)
-    patched, whole = _bundle_cache_redrawn_whole(view, bundle)
-    assert patched == whole
-    assert patched != QImage()  # something was compared
+    assert bundle._cache == _bundle_cache_redrawn_whole(view, bundle)[1]
+    assert bundle._cache != QImage()  # something was compared
+
+
+def test_a_patch_draws_only_the_lines_near_the_edited_one(qtbot):
+    doc = Document(make_network([8, 64, 64, 4], "tanh"))
+    view = shown_view(qtbot, doc)
+    bundle = view.network_scene.bundle_items[1]
+    grab(view)
+    drawn = []
+    original = bundle._draw_lines
+
+    def counting(painter, only=None):
+        drawn.append(bundle.bundle.count if only is None else int(only.sum()))
+        original(painter, only)
+
+    bundle._draw_lines = counting
+    doc.edit(SetWeight(doc, 2, 0, 0, -float(doc.network.layers[1].weights[0, 0])))
+    grab(view)
+    # The top edge a¹₁ → z²₁: the lines out of a¹₁ and into z²₁, and few others.
+    assert len(drawn) == 1 and 64 <= drawn[0] < 0.1 * bundle.bundle.count
 
 
 def test_editing_one_weight_of_a_heatmap_bundle_patches_it_exactly(qtbot):

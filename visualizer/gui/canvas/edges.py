@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
@@ -43,18 +43,22 @@ def pairs_path(xs: np.ndarray, ys: np.ndarray) -> QPainterPath:
 
 # Edges are grouped into this many magnitude steps per sign; each step is one pen.
 EDGE_STEPS = 16
+# The order the steps are drawn in: weak edges first, so strong ones are drawn on top.
+DRAW_ORDER = (0, *(s for m in range(1, EDGE_STEPS + 1) for s in (-m, m)))
 # Bundles with more edges than this are first rasterised without antialiasing (2–3× faster,
 # so an edit repaints within a frame) and redrawn antialiased by `refine()` once edits pause.
 FAST_EDGES = 1000
-# An edit of a few edges whose boxes cover at most this share of the bundle redraws only
-# those boxes of the cache (clipped, same pixels) instead of re-rasterising every edge.
+# An edit of at most this many edges redraws only the pixels around them (see
+# `_patch_cache`), if the lines it must redraw for that are at most this share of the
+# bundle's total length; a bigger edit re-rasterises the bundle (a draft if it is big).
 PATCH_EDGES = 8
-PATCH_AREA = 0.25
+PATCH_SHARE = 0.5
+# Device pixels around a line that its antialiasing may touch, and some slack: a patch
+# copies the pixels within (widest half pen + AA_REACH) of an edited line, and redraws
+# every line that comes within (its half pen + AA_REACH) of those pixels.
+AA_REACH = 1.5
 # How many pictures of other matrices a bundle keeps (Wˡ and ∂C/∂Wˡ during playback).
 PICTURES = 2
-# The cache is rasterised in bands of this many device rows (64 made a whole redraw 3× slower:
-# each band strokes every line again); an edit redraws only the bands its edges touch.
-BAND_ROWS = 256
 # Bundles rasterised into a cache bigger than this (device pixels) are drawn directly:
 # at deep zoom only a sliver is on screen and clipping makes direct drawing cheap.
 MAX_CACHE_PIXELS = 12_000_000
@@ -88,13 +92,57 @@ def edge_pen(step: int, vmax: float, max_width: float) -> QPen:
     return pen
 
 
+def point_distances(
+    ax: float, ay: float, bx: float, by: float, px: np.ndarray, py: np.ndarray
+) -> np.ndarray:
+    """Distance from each point (px, py) to the segment (ax, ay)–(bx, by) (arrays of
+    segments work too, broadcast against the points)."""
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(length2 > 0, ((px - ax) * dx + (py - ay) * dy) / length2, 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return np.hypot(ax + t * dx - px, ay + t * dy - py)
+
+
+def segment_distances(
+    x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray,
+    ax: float, ay: float, bx: float, by: float,
+) -> np.ndarray:
+    """Distance from every segment (x0, y0)–(x1, y1) to the segment (ax, ay)–(bx, by):
+    0 where they cross, else the nearest of the four endpoint-to-segment distances."""
+    d = np.minimum.reduce([
+        point_distances(x0, y0, x1, y1, ax, ay),
+        point_distances(x0, y0, x1, y1, bx, by),
+        point_distances(ax, ay, bx, by, x0, y0),
+        point_distances(ax, ay, bx, by, x1, y1),
+    ])
+
+    def side(px, py, qx, qy, rx, ry):
+        return np.sign((qx - px) * (ry - py) - (qy - py) * (rx - px))
+
+    crossing = (side(ax, ay, bx, by, x0, y0) * side(ax, ay, bx, by, x1, y1) < 0) & (
+        side(x0, y0, x1, y1, ax, ay) * side(x0, y0, x1, y1, bx, by) < 0
+    )
+    d[crossing] = 0.0
+    return d
+
+
+def image_words(img: QImage) -> np.ndarray:
+    """The pixels of a 32-bit `img` as a writable (height, width) array over its memory."""
+    words = np.frombuffer(img.bits(), dtype=np.uint32)
+    return words.reshape(img.height(), img.bytesPerLine() // 4)[:, : img.width()]
+
+
 class EdgeBundleItem(CanvasItem):
     """Every edge of Wˡ in one item: lines grouped into one path per pen, rasterised once
     into a cache image and redrawn only when the weights, the colour range or the zoom
     change. Above `MAX_LINES` edges, the heatmap of Wˡ stretched over the gap instead.
 
     The selected edge is left out of the cache (the selection overlay draws it on top),
-    so dragging its weight repaints one line instead of the whole bundle."""
+    so dragging its weight repaints one line instead of the whole bundle. An edit of a
+    few edges redraws only the pixels around them, to exactly the pixels a whole
+    rasterisation gives (see `_patch_cache`)."""
 
     def __init__(self, bundle: Bundle):
         self.bundle = bundle
@@ -113,18 +161,29 @@ class EdgeBundleItem(CanvasItem):
         # Called when a stretched picture is shown; the scene then schedules `refine`.
         # Without it (None) a zoom re-rasterises at once.
         self.on_stale: Callable[[], None] | None = None
-        self._paths: list[tuple[QPen, QPainterPath]] = []
+        # Per drawing step (see DRAW_ORDER): its pen and the path of its edges, and the
+        # step of every edge (the excluded one too: it is simply not in any path).
+        self._groups: dict[int, tuple[QPen, QPainterPath]] = {}
+        self._steps: np.ndarray | None = None
+        self._pens: dict[int, QPen] = {}
+        self._pens_vmax = 0.0
         self._heat: QImage | None = None
         self._cache: QImage | None = None
         self._cache_key: tuple | None = None
-        # Item rectangles of the cache still to redraw (an edit of a few edges), or [].
-        self._dirty: list[QRectF] = []
+        self._cache_scale = (1.0, 1.0)  # the exact device scale the cache was drawn at
+        # Edges (i, j) drawn differently now than in the cache (an edit of a few edges),
+        # or []: the next paint redraws the pixels around them.
+        self._dirty: list[tuple[int, int]] = []
         self._version = 0
         self._versions = 0  # the last version given out: versions are never reused
         # The pictures of the last other matrices shown (playback switches a bundle between
         # Wˡ and ∂C/∂Wˡ every few steps): switching back costs no re-rasterising.
         self._pictures: list[dict] = []
         self.rebuilds = 0  # how often the lines were regrouped (for tests and benchmarks)
+        x0, y0, x1, y1 = bundle.segments()
+        # Every edge's segment in scene coordinates, flattened in Wˡ's row-major order.
+        self._segments = tuple(np.ascontiguousarray(a, dtype=np.float64).ravel()
+                               for a in (x0, y0, x1, y1))
 
     def set_weights(
         self, weights: np.ndarray, vmax: float, excluded: tuple[int, int] | None = None
@@ -141,16 +200,20 @@ class EdgeBundleItem(CanvasItem):
             if self._patch_heat(weights, vmax):
                 return
         old = self.weights
-        if old is not None and vmax == self.vmax and excluded == self.excluded:
-            if old is weights:
+        if old is not None and vmax == self.vmax:
+            if old is weights and excluded == self.excluded:
                 return
             diff = old != weights
-            if excluded is not None:
+            if excluded == self.excluded and excluded is not None:
                 diff[excluded] = False
-            if not diff.any():
+            changed = {(int(i), int(j)) for i, j in np.argwhere(diff)}
+            if excluded != self.excluded:
+                # The edge left out before goes back in, the new one leaves.
+                changed.update(e for e in (excluded, self.excluded) if e is not None)
+            if not changed:
                 self.weights = weights
                 return
-            if not b.image and self._patch_lines(weights, np.argwhere(diff)):
+            if not b.image and self._patch_lines(weights, excluded, sorted(changed)):
                 return
         if not b.image and self._swap_picture(weights, vmax, excluded):
             return
@@ -168,8 +231,8 @@ class EdgeBundleItem(CanvasItem):
             self._regroup()
         self.update()
 
-    _PICTURE = ("weights", "vmax", "excluded", "fine", "_stale", "_paths", "_cache",
-                "_cache_key", "_version")
+    _PICTURE = ("weights", "vmax", "excluded", "fine", "_stale", "_groups", "_steps",
+                "_pens", "_pens_vmax", "_cache", "_cache_key", "_cache_scale", "_version")
 
     def _swap_picture(
         self, weights: np.ndarray, vmax: float, excluded: tuple[int, int] | None
@@ -217,26 +280,53 @@ class EdgeBundleItem(CanvasItem):
             self.update(QRectF(r.x + j * cw, r.y + i * ch, cw, ch).adjusted(-1, -1, 1, 1))
         return True
 
-    def _patch_lines(self, weights: np.ndarray, changed: np.ndarray) -> bool:
-        """For a few changed edges whose boxes are small: regroup the lines and mark just
-        those boxes of the cache for redrawing (the picture stays fine or draft as it was).
-        False when the whole bundle should be re-rasterised instead."""
-        if self._cache is None or len(changed) > PATCH_EDGES:
+    def _touching(self, edges: list[tuple[int, int]], sx: float, sy: float) -> np.ndarray:
+        """Which edges (flat mask) come close enough to `edges` at device scale (sx, sy)
+        that their pixels may overlap: within the widest half pen + AA_REACH of them, plus
+        their own half pen + AA_REACH (see `_patch_cache`)."""
+        assert self._steps is not None
+        x0, y0, x1, y1 = self._segments
+        s = max(sx, sy)
+        x0, x1, y0, y1 = x0 * sx, x1 * sx, y0 * sy, y1 * sy
+        half = (0.45 + (self.max_width - 0.45) * np.abs(self._steps.ravel()) / EDGE_STEPS) * s / 2
+        reach = self._strip_radius(s) + half + AA_REACH
+        n_from = self.bundle.y_from.shape[0]
+        touch = np.zeros(x0.shape, dtype=bool)
+        for i, j in edges:
+            k = i * n_from + j
+            d = segment_distances(x0, y0, x1, y1, x0[k], y0[k], x1[k], y1[k])
+            touch |= d <= reach
+        return touch
+
+    def _strip_radius(self, s: float) -> float:
+        """Device pixels around an edited line that a patch redraws (any pen's half width
+        and its antialiasing)."""
+        return self.max_width * s / 2 + AA_REACH
+
+    def _patch_lines(
+        self, weights: np.ndarray, excluded: tuple[int, int] | None, changed: list
+    ) -> bool:
+        """For a few changed edges, when redrawing the lines around them is cheaper than
+        re-rasterising the bundle: regroup the lines and mark the edges for the next paint
+        to redraw (see `_patch_cache`). False when the whole bundle should be redrawn."""
+        if self._cache is None or not self.fine or len(self._dirty) + len(changed) > PATCH_EDGES:
             return False
+        # The cost: the length of the lines to redraw (at the steps before the edit: the
+        # widths hardly differ), against re-rasterising every line.
+        sx, sy = self._cache_scale
+        touch = self._touching([*self._dirty, *changed], sx, sy)
+        x0, y0, x1, y1 = self._segments
+        lengths = np.hypot((x1 - x0) * sx, (y1 - y0) * sy)
+        if lengths[touch].sum() > PATCH_SHARE * lengths.sum():
+            return False
+        self.weights, self.excluded = weights, excluded
+        self._regroup(changed)
+        self._dirty.extend(changed)
         b, pad = self.bundle, self.max_width + 2
-        boxes = []
         for i, j in changed:
             top, bottom = sorted((float(b.y_from[j]), float(b.y_to[i])))
             box = QRectF(b.x0, top, b.x1 - b.x0, bottom - top)
-            boxes.append(box.adjusted(-pad, -pad, pad, pad))
-        area = sum(r.width() * r.height() for r in [*self._dirty, *boxes])
-        if area > PATCH_AREA * self._rect.width() * self._rect.height():
-            return False
-        self.weights = weights
-        self._regroup()
-        self._dirty.extend(boxes)
-        for box in boxes:
-            self.update(box)
+            self.update(box.adjusted(-pad, -pad, pad, pad))
         return True
 
     def refine(self) -> None:
@@ -251,74 +341,130 @@ class EdgeBundleItem(CanvasItem):
             self._cache_key = None
             self.update()
 
-    def _regroup(self) -> None:
+    def _pen(self, step: int) -> QPen:
+        if self._pens_vmax != self.vmax:
+            self._pens, self._pens_vmax = {}, self.vmax
+        pen = self._pens.get(step)
+        if pen is None:
+            pen = self._pens[step] = edge_pen(step, self.vmax, self.max_width)
+        return pen
+
+    def _group_mask(self, step: int) -> np.ndarray:
+        """The edges drawn with `step`'s pen: not the excluded one."""
+        assert self._steps is not None
+        mask = self._steps == step
+        if self.excluded is not None:
+            mask[self.excluded] = False
+        return mask.ravel()
+
+    def _path(self, mask: np.ndarray) -> QPainterPath:
+        """The path of the edges in flat `mask`, in Wˡ's row-major order."""
+        x0, y0, x1, y1 = self._segments
+        m = int(np.count_nonzero(mask))
+        xs, ys = np.empty(2 * m), np.empty(2 * m)
+        xs[0::2], xs[1::2] = x0[mask], x1[mask]
+        ys[0::2], ys[1::2] = y0[mask], y1[mask]
+        return pairs_path(xs, ys)
+
+    def _regroup(self, changed: list[tuple[int, int]] | None = None) -> None:
+        """Group the edges by step into one path per pen: all of them, or only the groups
+        that the `changed` edges leave or join (the same paths a full regroup builds)."""
         assert self.weights is not None
         self.rebuilds += 1
         steps = edge_steps(self.weights, self.vmax)
-        x0, y0, x1, y1 = self.bundle.segments()
-        keep = np.ones(steps.shape, dtype=bool)
-        if self.excluded is not None:
-            keep[self.excluded] = False
-        mags = np.abs(steps)
-        self._paths = []
-        # Weak edges first, so strong ones are drawn on top of them.
-        for mag in range(EDGE_STEPS + 1):
-            for sign in (-1, 1) if mag else (1,):
-                mask = keep & (steps == sign * mag) if mag else keep & (mags == 0)
-                m = int(mask.sum())
-                if not m:
-                    continue
-                xs = np.empty(2 * m)
-                ys = np.empty(2 * m)
-                xs[0::2], xs[1::2] = x0[mask], x1[mask]
-                ys[0::2], ys[1::2] = y0[mask], y1[mask]
-                path = pairs_path(xs, ys)
-                self._paths.append((edge_pen(sign * mag, self.vmax, self.max_width), path))
+        if changed is None or self._steps is None:
+            todo = set(np.unique(steps).tolist())
+            self._groups = {}
+        else:
+            todo = {int(self._steps[e]) for e in changed} | {int(steps[e]) for e in changed}
+        self._steps = steps
+        for step in todo:
+            mask = self._group_mask(step)
+            if mask.any():
+                self._groups[step] = (self._pen(step), self._path(mask))
+            else:
+                self._groups.pop(step, None)
 
-    def _draw_lines(self, painter: QPainter) -> None:
+    def _draw_lines(self, painter: QPainter, only: np.ndarray | None = None) -> None:
+        """Every line (or those in the flat mask `only`), weak steps first."""
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, self.fine)
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        for pen, path in self._paths:
+        for step in DRAW_ORDER:
+            group = self._groups.get(step)
+            if group is None:
+                continue
+            pen, path = group
+            if only is not None:
+                mask = self._group_mask(step) & only
+                if not mask.any():
+                    continue
+                path = self._path(mask)
             if not self.fine:
                 pen = QPen(pen)
                 pen.setWidthF(0)  # a draft: 1-pixel lines take the rasteriser's fast path
             painter.setPen(pen)
             painter.drawPath(path)
 
-    def _rasterise(self, img: QImage, sx: float, sy: float, bands: range | set[int]) -> None:
-        """Draw every line into `bands` of the cache (BAND_ROWS device rows each), each band
-        cleared and drawn under its own clip. A whole redraw and a patch run this same code
-        per band, so a patched band has exactly the pixels of a whole redraw: antialiasing
-        under a clip differs slightly from unclipped drawing, so clipping only the patch
-        would not."""
+    def _device(self, sx: float, sy: float) -> QTransform:
+        """Item coordinates → the cache's device pixels at scale (sx, sy)."""
+        return QTransform().scale(sx, sy).translate(-self._rect.x(), -self._rect.y())
+
+    def _rasterise(self, img: QImage, sx: float, sy: float, only: np.ndarray | None = None) -> None:
         dpr = img.devicePixelRatio()
         img.setDevicePixelRatio(1.0)  # paint in device pixels
-        rect = self._rect
-        to_device = QTransform().scale(sx, sy).translate(-rect.x(), -rect.y())
         p = QPainter(img)
-        for k in sorted(bands):
-            p.resetTransform()
-            band = QRect(0, k * BAND_ROWS, img.width(), BAND_ROWS)
-            p.setClipRect(band)
-            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-            p.fillRect(band, Qt.GlobalColor.transparent)
-            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-            p.setTransform(to_device)
-            self._draw_lines(p)
+        p.setTransform(self._device(sx, sy))
+        self._draw_lines(p, only)
         p.end()
         img.setDevicePixelRatio(dpr)
 
-    def _redraw_dirty(self, sx: float, sy: float) -> None:
-        """Re-rasterise the bands of the cache that the dirty boxes touch."""
+    def _patch_cache(self) -> None:
+        """Redraw the pixels around the dirty edges to exactly what a whole rasterisation
+        gives them. Qt's line rasteriser clips each line to the clip rectangle before it
+        rasterises it (new end points, a rescaled width, another first row), which changes
+        the antialiasing of every line that crosses the clip's edge along its whole length;
+        so nothing is clipped here. Instead, every line that comes near the edited ones is
+        drawn whole, with the same transform and pens and in the same order, into a
+        scratch image the size of the cache (the rasteriser then clips nothing, as in a
+        whole rasterisation), and only the pixels near the edited lines — to which no
+        other line contributes — are copied into the cache."""
         assert self._cache is not None
-        to_device = QTransform().scale(sx, sy).translate(-self._rect.x(), -self._rect.y())
-        bands: set[int] = set()
-        for box in self._dirty:
-            r = to_device.mapRect(box).toAlignedRect().intersected(self._cache.rect())
-            if not r.isEmpty():
-                bands.update(range(r.top() // BAND_ROWS, r.bottom() // BAND_ROWS + 1))
-        self._rasterise(self._cache, sx, sy, bands)
-        self._dirty = []
+        cache = self._cache
+        sx, sy = self._cache_scale
+        s = max(sx, sy)
+        dirty, self._dirty = self._dirty, []
+        only = self._touching(dirty, sx, sy)
+        w, h = cache.width(), cache.height()
+        mask = np.zeros((h, w), dtype=bool)
+        radius = self._strip_radius(s)
+        x0, y0, x1, y1 = self._segments
+        ox, oy = self._rect.x(), self._rect.y()
+        n_from = self.bundle.y_from.shape[0]
+        for i, j in dirty:
+            k = i * n_from + j
+            ax, bx = (x0[k] - ox) * sx, (x1[k] - ox) * sx
+            ay, by = (y0[k] - oy) * sy, (y1[k] - oy) * sy
+            top = max(0, math.floor(min(ay, by) - radius))
+            bottom = min(h, math.ceil(max(ay, by) + radius) + 1)
+            left = max(0, math.floor(min(ax, bx) - radius))
+            right = min(w, math.ceil(max(ax, bx) + radius) + 1)
+            if top >= bottom or left >= right:
+                continue
+            cx = np.arange(left, right, dtype=np.float64)[None, :] + 0.5
+            cy = np.arange(top, bottom, dtype=np.float64)[:, None] + 0.5
+            near = point_distances(ax, ay, bx, by, cx, cy) <= radius
+            mask[top:bottom, left:right] |= near
+        rows = np.flatnonzero(mask.any(axis=1))
+        if not len(rows):
+            return
+        scratch = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+        # Only the rows that get copied need a clean start; the rest is never read.
+        image_words(scratch)[rows[0] : rows[-1] + 1] = 0
+        self._rasterise(scratch, sx, sy, only)
+        target = image_words(cache)
+        band = slice(rows[0], rows[-1] + 1)
+        near = mask[band]
+        target[band][near] = image_words(scratch)[band][near]
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         if self.weights is None:
@@ -364,12 +510,13 @@ class EdgeBundleItem(CanvasItem):
         if self._cache is None or self._cache_key != key:
             img = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
             img.fill(Qt.GlobalColor.transparent)
-            self._rasterise(img, sx * dpr, sy * dpr, range(-(-h // BAND_ROWS)))
+            self._rasterise(img, sx * dpr, sy * dpr)
             img.setDevicePixelRatio(dpr)
             self._cache, self._cache_key = img, key
+            self._cache_scale = (sx * dpr, sy * dpr)
             self._dirty = []
         elif self._dirty:
-            self._redraw_dirty(sx * dpr, sy * dpr)
+            self._patch_cache()
         # Draw the cache 1:1 in device pixels, at the device position of its corner.
         corner = t.map(rect.topLeft())
         painter.save()
