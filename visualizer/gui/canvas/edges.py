@@ -309,7 +309,7 @@ class EdgeBundleItem(CanvasItem):
         """For a few changed edges, when redrawing the lines around them is cheaper than
         re-rasterising the bundle: regroup the lines and mark the edges for the next paint
         to redraw (see `_patch_cache`). False when the whole bundle should be redrawn."""
-        if self._cache is None or not self.fine or len(self._dirty) + len(changed) > PATCH_EDGES:
+        if self._cache is None or len(self._dirty) + len(changed) > PATCH_EDGES:
             return False
         # The cost: the length of the lines to redraw (at the steps before the edit: the
         # widths hardly differ), against re-rasterising every line.
@@ -427,7 +427,11 @@ class EdgeBundleItem(CanvasItem):
         drawn whole, with the same transform and pens and in the same order, into a
         scratch image the size of the cache (the rasteriser then clips nothing, as in a
         whole rasterisation), and only the pixels near the edited lines — to which no
-        other line contributes — are copied into the cache."""
+        other line contributes — are copied into the cache.
+
+        A draft's 1-pixel lines are the exception: where lines share an end pixel, which of
+        them draws it depends on the line drawn before, so a patched draft may differ from
+        a whole one in a few end pixels until `refine` redraws it fine and whole."""
         assert self._cache is not None
         cache = self._cache
         sx, sy = self._cache_scale
