@@ -82,6 +82,24 @@ def test_an_edit_of_one_edge_of_a_dense_bundle_leaves_the_picture_of_a_fresh_can
     assert_same_picture(picture(view), fresh_picture(qtbot, doc))
 
 
+@pytest.mark.parametrize("zoom", [1.0, 2.7])
+def test_edits_of_a_small_network_leave_the_picture_of_a_fresh_canvas(qtbot, zoom):
+    # Thick pens (few neurons), and zoomed in: the scratch image is not the view's scale.
+    doc = Document(make_network([3, 8, 8, 2], "tanh"))
+    view = canvas(qtbot, doc)
+    view.set_zoom(view.zoom * zoom)
+    picture(view)
+    patched = []
+    for i, j in [(0, 1), (7, 6), (0, 7), (0, 1)]:
+        doc.edit(SetWeight(doc, 2, i, j, -float(doc.network.layers[1].weights[i, j])))
+        patched.append(bool(view.network_scene.bundle_items[1]._dirty))
+        picture(view)
+    assert patched == [True, True, False, True]  # the long edge: the whole bundle
+    other = canvas(qtbot, Document(doc.network))
+    other.set_zoom(view.zoom)
+    assert_same_picture(picture(view), picture(other))
+
+
 def test_selecting_and_nudging_an_edge_leave_the_picture_of_a_fresh_canvas(qtbot):
     doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
     view = canvas(qtbot, doc)

@@ -420,14 +420,14 @@ class EdgeBundleItem(CanvasItem):
 
     def _patch_cache(self) -> None:
         """Redraw the pixels around the dirty edges to exactly what a whole rasterisation
-        gives them. Qt's line rasteriser clips each line to the clip rectangle before it
-        rasterises it (new end points, a rescaled width, another first row), which changes
-        the antialiasing of every line that crosses the clip's edge along its whole length;
-        so nothing is clipped here. Instead, every line that comes near the edited ones is
-        drawn whole, with the same transform and pens and in the same order, into a
-        scratch image the size of the cache (the rasteriser then clips nothing, as in a
-        whole rasterisation), and only the pixels near the edited lines — to which no
-        other line contributes — are copied into the cache.
+        gives them. Qt clips the geometry of a stroke to the clip rectangle before it
+        rasterises it (new end points, another first row), which changes the antialiasing
+        of every line that crosses the clip's edge along its whole length (by up to ~15
+        levels, measured); so nothing is clipped here. Instead, every line that comes near
+        the edited ones is drawn whole, with the same transform and pens and in the same
+        order, into a scratch image the size of the cache (the rasteriser then clips
+        nothing, as in a whole rasterisation), and only the pixels near the edited lines —
+        to which no other line contributes — are copied into the cache.
 
         A draft's 1-pixel lines are the exception: where lines share an end pixel, which of
         them draws it depends on the line drawn before, so a patched draft may differ from
