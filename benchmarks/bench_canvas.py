@@ -7,8 +7,12 @@ For each network it measures, at 1600×900 with the view fitted:
              computed beforehand and not counted)
   render     one full render of the view into a QImage, cold (fresh caches) and warm
              (every item's cache valid: what a repaint after a pan costs)
-  edit       push a SetWeight on an edge that is not selected (its bundle regroups and
-             re-rasterises; every neuron column gets new values), then render
+  edit       push a SetWeight on an edge that is not selected, the first of the middle
+             matrix (its bundle redraws the pixels around it; the neuron columns after
+             it get new values), then render
+  edit mid   the same for an edge in the middle of that matrix (W[n/2, n/2 + 1]), whose
+             neighbours are many more lines: a patch redraws them whole, or past half the
+             bundle's length the bundle is redrawn as a draft
   nudge      push a NudgeWeight on the selected edge, as a drag does on every mouse move
              (its bundle's cache stays valid: the selection overlay draws that edge), then
              render
@@ -118,6 +122,16 @@ def bench(sizes: list[int], runs: int) -> dict[str, float]:
         render(view, image)
 
     out["edit → render"] = median_ms(edit, runs)
+    i = sizes[l] // 2
+    j = min(i + 1, sizes[l - 1] - 1)
+    w = [float(doc.network.layer(l).weights[i, j])]
+
+    def edit_mid() -> None:
+        w[0] = -w[0]  # the same magnitude: the colour range stays
+        doc.edit(SetWeight(doc, l, i, j, w[0]))
+        render(view, image)
+
+    out["edit mid → render"] = median_ms(edit_mid, runs)
 
     doc.set_selection(Selection("edge", l, 0, 0))
     render(view, image)
@@ -199,13 +213,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     QApplication.instance() or QApplication(sys.argv[:1])
     print(f"canvas at {SIZE[0]}×{SIZE[1]}, medians of {args.runs} runs, milliseconds")
-    keys = ["build", "render cold", "render warm", "edit → render", "nudge → render"]
-    header = f"{'network':<22}{'edges':>8}" + "".join(f"{k:>16}" for k in keys)
+    keys = [
+        "build", "render cold", "render warm", "edit → render", "edit mid → render",
+        "nudge → render",
+    ]
+    header = f"{'network':<22}{'edges':>8}" + "".join(f"{k:>18}" for k in keys)
     print(header)
     for sizes in CASES:
         edges = sum(a * b for a, b in itertools.pairwise(sizes))
         result = bench(sizes, args.runs)
-        row = f"{sizes!s:<22}{edges:>8}" + "".join(f"{result[k]:>16.1f}" for k in keys)
+        row = f"{sizes!s:<22}{edges:>8}" + "".join(f"{result[k]:>18.1f}" for k in keys)
         print(row)
     print(f"(edit target: {TARGET_MS:.0f} ms; figures are reported, not judged)")
     print()

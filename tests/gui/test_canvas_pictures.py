@@ -175,3 +175,29 @@ def test_a_bundle_is_the_single_pass_picture_of_its_lines(qtbot):
     bundle._draw_lines(painter)
     painter.end()
     assert bundle._cache == single
+
+
+@pytest.mark.parametrize("sizes", [[32, 64, 64, 64, 32], [3, 8, 8, 2]])
+def test_a_column_repaints_only_when_its_colours_or_numbers_change(qtbot, sizes):
+    # A drag nudges values by a hair: strips (colours only) and circles (colours and
+    # 3–4 digit numbers) whose pixels stay the same are not repainted.
+    doc = Document(make_network(sizes, "tanh"))
+    view = canvas(qtbot, doc)
+    picture(view)
+    column = view.network_scene.a_items[2]
+    updates = []
+    repaint = column.update
+
+    def counted(*args):
+        updates.append(args)
+        repaint(*args)
+
+    column.update = counted
+    w = float(doc.network.layers[1].weights[0, 0])
+    doc.edit(SetWeight(doc, 2, 0, 0, w + 1e-12))
+    np.testing.assert_array_equal(column.values, doc.trace.a[2])  # the new values, kept
+    assert updates == []
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+    doc.edit(SetWeight(doc, 2, 0, 0, w + 0.5))
+    assert len(updates) == 1
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))

@@ -188,6 +188,7 @@ class NeuronColumnItem(CanvasItem):
         self.values: np.ndarray | None = None
         self.vmax = 1.0
         self._strip_image: QImage | None = None
+        self._picture: tuple | None = None  # what decides the pixels (see `_picture_of`)
         self.set_caching(True)
 
     def set_header(self, header: str) -> None:
@@ -213,8 +214,23 @@ class NeuronColumnItem(CanvasItem):
         if same:
             return
         self.values, self.vmax = values, vmax
+        picture = self._picture_of(values, vmax)
+        if picture == self._picture:
+            return  # new values, the same pixels (a drag moves most only within a colour)
+        self._picture = picture
         self._strip_image = None
         self.update()
+
+    def _picture_of(self, values: np.ndarray | None, vmax: float) -> tuple | None:
+        """What the column's pixels depend on: the colour entry of every value, and the
+        numbers as written in the circles (a strip has none)."""
+        if values is None:
+            return None
+        colours = style.lut_index(values, vmax).tobytes()
+        if self.column.strip:
+            return (colours,)
+        # The display settings too: restyle() repaints without new values.
+        return (colours, notation.display(), tuple(fmt_short(v) for v in values))
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         col = self.column
