@@ -240,7 +240,15 @@ def lut_argb() -> np.ndarray:
 
 @functools.cache
 def lut_qcolors() -> tuple[QColor, ...]:
-    return tuple(QColor(int(r), int(g), int(b)) for r, g, b in lut())
+    return tuple(_lut_qcolor(k) for k in range(LUT_SIZE))
+
+
+@functools.cache
+def _lut_qcolor(index: int) -> QColor:
+    """One entry of the map as a QColor, made when first asked for: the canvas's first
+    paint needs a few dozen, not all 256."""
+    r, g, b = lut()[index]
+    return QColor(int(r), int(g), int(b))
 
 
 def nice_range(max_abs: float) -> float:
@@ -283,7 +291,7 @@ def rgb(values: np.ndarray | float, vmax: float) -> np.ndarray:
 
 
 def qcolor(value: float, vmax: float) -> QColor:
-    return lut_qcolors()[int(lut_index(value, vmax))]
+    return _lut_qcolor(int(lut_index(value, vmax)))
 
 
 def relative_luminance(colours: np.ndarray) -> np.ndarray:
