@@ -23,6 +23,7 @@ HEAVY = (
     "visualizer.gui.tour",
     "concurrent.futures",
     "hashlib",
+    "numpy.ma",  # np.unique imports it on first use
     # What only the command-line commands use.
     "visualizer.engine.chain",
     "visualizer.engine.datasets",
