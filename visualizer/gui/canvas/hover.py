@@ -186,7 +186,7 @@ def line_pens(
         return []
     index = np.array([line[2:] for line in shapes.lines], dtype=np.intp)  # (l, i, j) rows
     steps = np.empty(len(index), dtype=np.intp)
-    for l in np.unique(index[:, 0]):
+    for l in sorted(set(index[:, 0].tolist())):  # not np.unique: it imports numpy.ma (~15 ms)
         rows = index[:, 0] == l
         vals, vmax, _ = values[int(l)]
         steps[rows] = edge_steps(vals[index[rows, 1], index[rows, 2]], vmax)
