@@ -541,14 +541,36 @@ def _write_png_folder(folder: Path, frames: Iterator[tuple[QImage, QRect | None]
     tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{folder.name}.", suffix=".tmp"))
     try:
         count = 0
-        previous: tuple[QImage, bytes] | None = None
-        for count, frame in enumerate(frames, start=1):
-            image = None if frame is None else frame[0]
-            # Rests, holds and the still end of every step repeat a frame: encode it once.
-            if previous is None or (image is not None and image != previous[0]):
-                previous = (image.copy(), png_bytes(image))
-            # No per-frame atomic writes: the whole folder appears at once, by rename.
-            (tmp / f"frame_{count - 1:04d}.png").write_bytes(previous[1])
+        # PNG encoding is most of the work: worker threads encode (Qt lets go of the GIL
+        # meanwhile) copies of the pictures while this thread paints the next ones, and
+        # files are written here in order.
+        with ThreadPoolExecutor(PNG_WORKERS, thread_name_prefix="png") as workers:
+            waiting: deque[tuple[Future, Path]] = deque()
+            try:
+                previous: tuple[QImage, Future] | None = None
+                for count, frame in enumerate(frames, start=1):
+                    # Rests, holds and the still end of every step repeat a frame: encode
+                    # it once.
+                    if frame is not None and not (
+                        previous is not None
+                        and (
+                            (frame[1] is not None and frame[1].isEmpty()) or frame[0] == previous[0]
+                        )
+                    ):
+                        image = frame[0].copy()
+                        previous = (image, workers.submit(png_bytes, image))
+                    assert previous is not None  # the first frame is never a repeat
+                    waiting.append((previous[1], tmp / f"frame_{count - 1:04d}.png"))
+                    while waiting and (waiting[0][0].done() or len(waiting) > 2 * PNG_WORKERS):
+                        encoded, path = waiting.popleft()
+                        # No per-frame atomic writes: the whole folder appears at once.
+                        path.write_bytes(encoded.result())
+                for encoded, path in waiting:
+                    path.write_bytes(encoded.result())
+            except BaseException:
+                for encoded, _ in waiting:
+                    encoded.cancel()
+                raise
         if folder.is_dir():
             folder.rmdir()  # empty (checked before): rename() cannot replace a folder
         os.chmod(tmp, 0o777 & ~_umask())
@@ -621,6 +643,7 @@ def _write_gif(
         return encoder.finish()
 
 
+PNG_WORKERS = max(1, min(4, os.cpu_count() or 1))  # threads encoding PNG frames
 GIF_BUFFERS = 3  # pictures in flight: the one painted, the one encoded, the one before it
 
 
