@@ -25,7 +25,6 @@ import contextlib
 import json
 import os
 import selectors
-import shutil
 import signal
 import subprocess
 import sys
@@ -275,12 +274,17 @@ def folder_is_a_file(home: Home) -> None:
 
 def folder_unwritable(home: Home) -> None:
     home.orphans(1)
-    if os.geteuid() == 0:
-        subprocess.run(["chattr", "+i", str(home.folder)], check=True)
-        home.undo.append(lambda: subprocess.run(["chattr", "-i", str(home.folder)], check=True))
-    else:
-        home.folder.chmod(0o555)
-        home.undo.append(lambda: home.folder.chmod(0o755))
+    if os.geteuid() == 0:  # the immutable flag binds root too, where the file system has it
+        try:
+            made = subprocess.run(["chattr", "+i", str(home.folder)], capture_output=True)
+        except OSError:  # no chattr at all
+            made = None
+        if made is not None and made.returncode == 0:
+            home.undo.append(lambda: subprocess.run(["chattr", "-i", str(home.folder)], check=True))
+            return
+        print("note: chattr +i failed: the unwritable folder is writable for root")
+    home.folder.chmod(0o555)
+    home.undo.append(lambda: home.folder.chmod(0o755))
 
 
 def under_a_file(home: Home) -> None:
@@ -409,8 +413,6 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per app start")
     parser.add_argument("--only", default=None, help="run the states whose name has this")
     args = parser.parse_args()
-    if shutil.which("chattr") is None and os.geteuid() == 0:
-        print("note: no chattr: the unwritable folder is not unwritable for root")
     rows = [
         run_state(name, make, args.timeout)
         for name, make in STATES
