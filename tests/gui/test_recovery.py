@@ -143,6 +143,20 @@ def test_an_unreadable_recovery_file_is_neither_offered_nor_deleted(make_window,
     assert broken.exists()
 
 
+def test_an_unreadable_recovery_file_is_named_in_the_status_bar(make_window, tmp_path):
+    """Kept unasked at every start, it was never mentioned: the user could not know that
+    work might be waiting there (benchmarks/recovery_states.py: asked 0, nothing said)."""
+    folder = tmp_path / "recovery"
+    folder.mkdir()
+    (folder / "session-1-00000000.json").write_text("{not json")
+    (folder / "session-2-00000000.json").mkdir()
+    w = make_window()
+    assert not w.offer_recovery() and w.asked == []
+    message = w.statusBar().currentMessage()
+    assert message.startswith("2 recovery files could not be read; they are left in ")
+    assert str(folder) in message
+
+
 def test_temp_files_of_killed_autosaves_go_once_their_session_is_gone(make_window, tmp_path):
     """A kill during an autosave leaves the half-written temp file of the session's
     recovery file; no later save has that name, so they piled up in the recovery folder

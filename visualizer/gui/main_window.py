@@ -1114,11 +1114,20 @@ class MainWindow(QMainWindow):
                 orphan.discard()
             else:
                 orphan.keep()
+        notes = []
         if left:
-            self.statusBar().showMessage(
-                f"{left} more unsaved session{'s' * (left != 1)} will be offered at the next start",
-                0,
+            notes.append(
+                f"{left} more unsaved session{'s' * (left != 1)} will be offered at the next start"
             )
+        unreadable = len(found) - len(readable)
+        if unreadable:
+            # Kept, not deleted: say where, or the user never learns work may be there.
+            notes.append(
+                f"{unreadable} recovery file{'s' * (unreadable != 1)} could not be read; "
+                f"{'they are' if unreadable != 1 else 'it is'} left in {self.recovery.folder}"
+            )
+        if notes:
+            self.statusBar().showMessage("; ".join(notes), 0)
         return restored
 
     def restore(self, found: recovery.Recovered) -> None:
