@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from visualizer.engine.datasets import with_dataset
 from visualizer.engine.network import make_network
@@ -18,6 +19,7 @@ from visualizer.gui.canvas.layout import MAX_LINES
 from visualizer.gui.document import Document
 from visualizer.gui.main_window import MainWindow
 from visualizer.gui.panels.output_view import MAX_DOTS, OutputView, dot_rows
+from visualizer.paths import DEFAULT_NETWORK
 from visualizer.timeline import build
 
 
@@ -237,3 +239,54 @@ def test_a_network_too_large_for_its_sample_keeps_the_old_one(qtbot, tmp_path):
     assert w.doc.network is old
     assert len(errors) == 1 and "overflow" in errors[0] and "\n" not in errors[0]
     assert w.statusBar().currentMessage() == ""
+
+
+def test_a_panel_behind_another_tab_redraws_when_shown_not_at_every_change(
+    qtbot, tmp_path, monkeypatch
+):
+    from visualizer.gui.panels.chain_view import ChainView
+    from visualizer.gui.panels.gradients import GradientPanel
+
+    w = window_on(qtbot, tmp_path, load_network(DEFAULT_NETWORK))
+    monkeypatch.setattr(w, "ask_unsaved", lambda: QMessageBox.StandardButton.Discard)
+    for dock in (w.gradients_dock, w.chain_dock):
+        dock.raise_()  # built when first shown
+        qtbot.waitUntil(lambda dock=dock: hasattr(dock.widget(), "gate"))
+    gradients, chain = w._panels["gradients"], w._panels["chain"]
+    w.inspector_dock.raise_()  # both now behind the inspector's tab
+    qtbot.waitUntil(lambda: not gradients.gate.on_screen and not chain.gate.on_screen)
+    assert gradients.isVisible() and chain.isVisible()  # Qt moves such tabs off screen
+
+    drawn: list[str] = []
+    real_draw, real_refresh = GradientPanel._draw_layer, ChainView.refresh
+    monkeypatch.setattr(
+        GradientPanel, "_draw_layer", lambda s, l: (drawn.append("gradients"), real_draw(s, l))
+    )
+    monkeypatch.setattr(ChainView, "refresh", lambda s: (drawn.append("chain"), real_refresh(s)))
+    other = make_network([3, 5, 4, 2], ["tanh", "relu", "sigmoid"], name="other")
+    path = tmp_path / "other.json"
+    save_network(other, path)
+    assert w.open_path(path, ask=False)
+    qtbot.waitUntil(lambda: w.doc.network.sizes == [3, 5, 4, 2])
+    w.doc.edit(commands.SetWeight(w.doc, 2, 1, 1, 0.25))  # and an edit after it
+    assert drawn == []  # neither tab is on screen: nothing redrawn yet
+
+    w.gradients_dock.raise_()
+    qtbot.waitUntil(lambda: gradients.gate.on_screen)
+    assert drawn == ["gradients"]  # once, for everything that changed meanwhile
+    fresh = GradientPanel(w.doc, w.player)
+    qtbot.addWidget(fresh)
+    fresh.set_layer(gradients.layer)
+    assert gradients.layer_combo.count() == fresh.layer_combo.count() == 4
+    assert np.array_equal(gradients.w_map.image.image, fresh.w_map.image.image)
+    assert np.array_equal(gradients.dw_map.image.image, fresh.dw_map.image.image)
+    for strip, twin in zip(gradients.strips, fresh.strips, strict=True):
+        assert np.array_equal(strip.bars.opts["height"], twin.bars.opts["height"])
+
+    w.chain_dock.raise_()
+    qtbot.waitUntil(lambda: chain.gate.on_screen)
+    assert drawn.count("chain") == 1
+    twin = ChainView(w.doc, w.player)
+    qtbot.addWidget(twin)
+    assert chain.costs == twin.costs
+    assert [line.name for line in chain.table.lines] == [line.name for line in twin.table.lines]

@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
     # -- construction --------------------------------------------------------------------
     def _lazy_dock(self, title: str, key: str) -> QDockWidget:
         dock = self._dock(title, QWidget(), Qt.DockWidgetArea.RightDockWidgetArea)
-        dock.visibilityChanged.connect(lambda visible: visible and self.panel(key))
+        dock.visibilityChanged.connect(lambda visible: self._dock_shown(key, visible))
         return dock
 
     def history(self) -> QUndoView:
@@ -228,15 +228,29 @@ class MainWindow(QMainWindow):
             self.history_dock.setWidget(self._history)
         return self._history
 
+    def _dock_shown(self, key: str, visible: bool) -> None:
+        """A panel's tab came on screen (built then, the first time) or went off it: a
+        panel off screen redraws when it is shown again, not at every change."""
+        if visible:
+            self.panel(key)
+        gate = getattr(self._panels.get(key), "gate", None)
+        if gate is not None:
+            gate.set_on_screen(visible)
+
     def panel(self, key: str) -> QWidget:
-        """The panel `key` ("gradients", "check", "chain", "training"), built on first use."""
+        """The panel `key` ("gradients", "check", "chain", "training"), built on first use,
+        up to date (a tab off screen catches up when asked for)."""
         if key not in self._panels:
             widget = self._factories[key]()
             self._panels[key] = widget
             getattr(self, f"{key}_dock").setWidget(widget)
             if key in presenter.SCALED_PANELS:
                 presenter.apply_text_scale(widget, self.text_scale(key))
-        return self._panels[key]
+        widget = self._panels[key]
+        gate = getattr(widget, "gate", None)
+        if gate is not None:
+            gate.settle()
+        return widget
 
     # -- text scaling and presenter mode -------------------------------------------------
     def text_scale(self, key: str) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QAbstractSpinBox, QWidget
@@ -125,3 +127,35 @@ class SeedSpinBox(QAbstractSpinBox):
         if self._value > 0:
             flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
         return flags
+
+
+class ShownGate:
+    """Whether a panel's tab is on screen, and the redraw it owes from while it was not.
+
+    A dock tabbed behind another is moved off screen, not hidden (`isVisible()` stays
+    True): the window tells the panel from its dock's `visibilityChanged`. Redrawing the
+    panels of a big network costs the GUI thread tens of milliseconds each, so a tab that
+    is not on screen redraws once when it is shown again, not at every change. A panel on
+    its own (nobody tells it otherwise) is on screen."""
+
+    def __init__(self, redraw: Callable[[], None]) -> None:
+        self.on_screen = True
+        self.owed = False
+        self._redraw = redraw
+
+    def allows(self) -> bool:
+        """True when the panel may redraw now; otherwise the redraw is owed."""
+        if not self.on_screen:
+            self.owed = True
+        return self.on_screen
+
+    def set_on_screen(self, shown: bool) -> None:
+        self.on_screen = shown
+        if shown:
+            self.settle()
+
+    def settle(self) -> None:
+        """Redraw now if a redraw is owed (the tab is shown again, or someone reads it)."""
+        if self.owed:
+            self.owed = False
+            self._redraw()

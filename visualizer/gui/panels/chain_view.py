@@ -56,6 +56,7 @@ from visualizer.gui.document import Document
 from visualizer.gui.panels.chain_table import ChainTable, Link, chain_lines, dot_product_html
 from visualizer.gui.player import Player
 from visualizer.gui.style import PHASE_COLORS
+from visualizer.gui.widgets import ShownGate
 from visualizer.notation import fmt_full, fmt_short, render, t_fprime, t_fprime_t, t_grad, t_row
 from visualizer.timeline import Step
 
@@ -246,7 +247,7 @@ def focus_for(step: Step | None, depth: int) -> ChainFocus:
 
 class ChainView(QWidget):
     """The chain of dC/dx for the document's network and sample. Follows
-    `document.network_changed` (recomputing only while visible, else when next shown) and,
+    `document.network_changed` (recomputing only while on screen, else when next shown) and,
     given a player, highlights and scrolls to the line of the current backward step.
 
     Linked with the canvas by the main window: `hovered(Link | None)` when the mouse is on
@@ -262,6 +263,7 @@ class ChainView(QWidget):
         self.costs: ChainCosts | None = None
         self.too_big = False
         self._stale = True
+        self.gate = ShownGate(self._redraw_owed)  # the window says when the tab is hidden
         self._plotted: tuple | None = None
         self._focus = focus_for(None, document.network.depth)
         self._results_block = -1
@@ -476,10 +478,15 @@ class ChainView(QWidget):
             self._show_results()
 
     def _network_changed(self) -> None:
-        if self.isVisible():
+        # A hidden tab, or one behind another tab, recomputes when it is shown.
+        if self.isVisible() and self.gate.allows():
             self.refresh()
         else:
-            self._stale = True  # a hidden tab recomputes when it is shown
+            self._stale = True
+
+    def _redraw_owed(self) -> None:
+        if self._stale:
+            self.refresh()
 
     def _position_changed(self, *_args: object) -> None:
         step = self.player.current_step if self.player is not None else None

@@ -32,6 +32,7 @@ from visualizer.gui.canvas.playback import REVEAL_AT, fits
 from visualizer.gui.document import Document, Selection
 from visualizer.gui.panels.plots import ColorBar, Heatmap, Strip, max_abs
 from visualizer.gui.player import Player
+from visualizer.gui.widgets import ShownGate
 from visualizer.notation import fmt_full, sub, sup
 from visualizer.timeline import Key, Step, visible_values
 
@@ -86,6 +87,7 @@ class GradientPanel(QWidget):
         self._shown: dict[Key, bool] | None = None
         self._drawn: tuple | None = None
         self._hover: tuple[str, int, int] | None = None  # ("cell", i, j) or ("bar", row, k)
+        self.gate = ShownGate(self._redraw_owed)  # the window says when the tab is hidden
 
         # -- controls --------------------------------------------------------------------
         self.layer_combo = QComboBox()
@@ -264,11 +266,19 @@ class GradientPanel(QWidget):
         sel = self.doc.selection
         if sel is not None and sel.layer != self.layer:
             self.set_layer(sel.layer)  # refreshes through the combo
+        if self.gate.allows():
+            self._show_selection()
+
+    def _redraw_owed(self) -> None:
+        self.refresh()
         self._show_selection()
 
     # -- drawing -----------------------------------------------------------------------
     def refresh(self) -> None:
-        """Redraw what changed since the last call (values, layer, visibility, scale)."""
+        """Redraw what changed since the last call (values, layer, visibility, scale);
+        while the tab is not on screen, when it is shown again."""
+        if not self.gate.allows():
+            return
         trace, l = self.doc.trace, self.layer
         keys = self._page_keys(l)
         signature = (l, self.same_scale.isChecked(), tuple(self.is_shown(*k) for k in keys))
