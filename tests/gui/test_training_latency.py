@@ -17,6 +17,7 @@ from visualizer.engine import datasets
 from visualizer.engine.training import predict, train
 from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.trainer import (
+    INPUT_GAP,
     INPUT_HOLD,
     INPUT_PUBLISH_INTERVAL,
     PUBLISH_INTERVAL,
@@ -24,7 +25,7 @@ from visualizer.gui.trainer import (
 )
 
 TICK = 0.01  # seconds between ticks (a tick of training and a repaint)
-KEY_EVERY = 2  # a key press every 2 ticks (20 ms), like the benchmark's fast typist
+KEY_EVERY = 3  # a key press every 3 ticks (30 ms): a fast typist
 
 
 class FakeClock:
@@ -72,14 +73,17 @@ def setup(qtbot, window, clock):
     trainer.pause()
 
 
-def run(qtbot, window, panel, clock, seconds: float, typing: bool) -> None:
+def run(qtbot, window, panel, clock, seconds: float, typing: bool) -> list[float]:
     """Ticks `TICK` apart for `seconds`, with a key press on the main window every
-    `KEY_EVERY` ticks if `typing`."""
+    `KEY_EVERY` ticks if `typing`; when the keys were pressed."""
+    keys = []
     for k in range(round(seconds / TICK)):
         clock.advance(TICK)
         if typing and k % KEY_EVERY == 0:
             qtbot.keyClick(window, Qt.Key.Key_Shift)  # a key that does nothing by itself
+            keys.append(clock.now)
         panel.trainer.tick()
+    return keys
 
 
 def rate(times: list[float], start: float, end: float) -> float:
@@ -94,13 +98,15 @@ def test_while_keys_are_pressed_the_document_waits_but_loss_curve_and_boundary_s
     before = doc.network
     assert panel.train()
     start = clock.now
-    run(qtbot, window, panel, clock, 3.0, typing=True)
+    keys = run(qtbot, window, panel, clock, 3.0, typing=True)
     typed = clock.now
     assert trainer.typing()
-    # The canvas, inspector and panels: at most one update per INPUT_PUBLISH_INTERVAL.
+    # The canvas, inspector and panels: at most one update per INPUT_PUBLISH_INTERVAL,
+    # each right after a key press (not 20 ms after it, when the next one is near).
     document = [t for t in counts["document"] if t > start]
     assert 2 <= len(document) <= 3.0 / INPUT_PUBLISH_INTERVAL
     assert all(b - a >= INPUT_PUBLISH_INTERVAL - 1e-9 for a, b in pairwise(document))
+    assert all(any(0 <= t - k <= INPUT_GAP for k in keys) for t in document)
     # The loss curve and the output view: at least 10 a second all along.
     assert rate(counts["live"], start, typed) >= 10
     assert all(b - a <= 0.1 + 2 * TICK for a, b in pairwise(counts["live"]))
@@ -144,6 +150,19 @@ def test_the_output_view_draws_the_trainers_network_between_document_updates(qtb
     np.testing.assert_allclose(view.image.image[40], predict(trainer.network, row)[:, column],
                                rtol=1e-9)  # fmt: skip
     assert not np.allclose(view.image.image[40], predict(doc.network, row)[:, column], rtol=1e-9)
+
+
+def test_the_document_still_updates_when_no_tick_comes_right_after_a_key(qtbot, setup, clock):
+    window, panel, counts = setup
+    assert panel.train()
+    start = clock.now
+    for _ in range(150):  # 3 s: each tick comes 20 ms after a key press
+        qtbot.keyClick(window, Qt.Key.Key_Shift)
+        clock.advance(0.02)
+        panel.trainer.tick()
+    document = [t for t in counts["document"] if t > start]
+    assert len(document) >= 1  # at the latest two intervals after the one before
+    assert all(b - a <= 2 * INPUT_PUBLISH_INTERVAL + 0.02 for a, b in pairwise(document))
 
 
 def test_slow_live_views_still_get_ten_updates_a_second(qtbot, setup, clock):
@@ -201,3 +220,19 @@ def test_only_keys_clicks_and_drags_count_as_typing_and_only_while_training(qtbo
     clock.advance(INPUT_HOLD + 0.01)
     qtbot.keyClick(window, Qt.Key.Key_Shift)
     assert not trainer.typing()  # paused: the filter is gone
+
+
+def test_the_steps_per_second_shown_are_measured_over_half_a_second(qtbot, setup, clock):
+    _window, panel, _counts = setup
+    trainer = panel.trainer
+    shown = []
+    trainer.progressed.connect(lambda: shown.append(trainer.steps_per_second))
+    assert panel.train()
+    for k in range(200):  # one step per tick, ticks 5 and 25 ms apart in turn: 66.7 a second
+        clock.advance(0.005 if k % 2 else 0.025)
+        trainer.tick()
+    figures = [rate for rate in shown[6:] if rate == rate]  # from half a second on
+    assert len(figures) > 20
+    # A twelfth of a second holds 5 or 6 steps (60 or 72 a second); half a second, 33 or 34.
+    assert all(abs(rate - 1 / 0.015) <= 0.04 / 0.015 for rate in figures)
+    assert "steps/s" in panel.progress_label.text()

@@ -19,7 +19,8 @@ that input has to wait for, so they are kept apart rather than added up):
   other panel redraw — at most every `PUBLISH_INTERVAL` (10 per second), less often when
   they are slow (`VIEW_SHARE`), and once per `INPUT_PUBLISH_INTERVAL` (1 s) while the user
   is typing or clicking (a key press, click, drag or wheel turn in the last `INPUT_HOLD`,
-  0.5 s): this is the long stretch, and a key press arriving during it waits for all of it.
+  0.5 s) — then just after a key press (`INPUT_GAP`), when the next one is furthest away:
+  this is the long stretch, and a key press arriving during it waits for all of it.
 
 Undo: the document's network is updated live through one `TrainingRun` command per run,
 pushed when the run first changes the network; later updates move that command's `after`
@@ -57,7 +58,11 @@ PUBLISH_INTERVAL = 0.1  # seconds between live updates of the document (≤ 10 H
 VIEW_SHARE = 4  # document updates at least this many of their own durations apart (≤ 25 %)
 INPUT_PUBLISH_INTERVAL = 1.0  # … and this far apart while the user types or clicks
 INPUT_HOLD = 0.5  # seconds after a key press, click or wheel turn that count as "typing"
+# While typing, the document update waits (up to one more interval) for the moment just
+# after a key press, when the next one is furthest away: at most this long after it.
+INPUT_GAP = 0.015
 MAX_STEPS_PER_TICK = 100_000
+RATE_WINDOW = 0.5  # seconds over which the steps per second shown are measured
 # The loss over the data set is logged at every document update: on a larger data set it is
 # computed on this many evenly spaced rows (all 100,000 rows cost ≈0.3 s an update).
 LOSS_ROWS = 10_000
@@ -461,7 +466,12 @@ class Trainer(QObject):
         """ "document", "live" or None: the update this tick makes. The document first
         when both are due: the live views then come a tick later, still on their beat."""
         # (A nanosecond of slack: 100.1 − 100.0 is a little under 0.1 in floating point.)
-        if now - self._last_publish >= self.document_interval(now) - 1e-9:
+        interval, waited = self.document_interval(now), now - self._last_publish
+        if waited >= interval - 1e-9 and (
+            not self.typing(now)
+            or now - self.input.last <= INPUT_GAP
+            or waited >= 2 * interval - 1e-9
+        ):
             return "document"
         if now - self._live_beat >= self.live_interval - 1e-9:
             return "live"
@@ -486,7 +496,10 @@ class Trainer(QObject):
 
     def _measure_rate(self, now: float) -> None:
         mark_time, mark_steps = self._rate_mark
-        if now > mark_time and self._steps > mark_steps:
+        # Over half a second at least once there is a figure: a twelfth of a second holds
+        # too few steps, and one late tick would make it jump.
+        settled = now - mark_time >= RATE_WINDOW or math.isnan(self._measured_rate)
+        if now > mark_time and self._steps > mark_steps and settled:
             self._measured_rate = (self._steps - mark_steps) / (now - mark_time)
             self._rate_mark = (now, self._steps)
 
