@@ -199,14 +199,14 @@ def predict(network: Network, x: Array) -> Array:
     x = np.asarray(x, dtype=np.float64)
     widest = max(layer.weights.size for layer in network.layers)
     rows = max(_MIN_BLOCK_ROWS, _ONE_THREAD_PRODUCT // max(widest, 1))
+
+    def outputs(inputs: Array) -> Array:
+        return backprop.forward(network, backprop.pre_activation(network, inputs))[1][-1]
+
     with np.errstate(all="ignore"):
         if x.ndim < 2 or len(x) <= rows:
-            return backprop.forward(network, backprop.pre_activation(network, x))[1][-1]
-        blocks = [
-            backprop.forward(network, backprop.pre_activation(network, x[k : k + rows]))[1][-1]
-            for k in range(0, len(x), rows)
-        ]
-    return np.concatenate(blocks)
+            return outputs(x)
+        return np.concatenate([outputs(x[k : k + rows]) for k in range(0, len(x), rows)])
 
 
 def parameters(network: Network) -> list[Array]:
