@@ -32,7 +32,6 @@ from PySide6.QtCore import (
     QBuffer,
     QByteArray,
     QIODevice,
-    QPoint,
     QRect,
     QRectF,
     QSize,
@@ -382,13 +381,10 @@ class _Canvas:
                 painter.fillRect(region, Qt.GlobalColor.white)
             if self.crop is not None:
                 painter.translate(-self.crop.x(), -self.crop.y())
-            if region is None:
-                self._paint_canvas(painter)
-            else:
-                self._paint_canvas(
-                    painter,
-                    region.translated(self.crop.topLeft() if self.crop is not None else QPoint()),
-                )
+            source = region  # in canvas pixels: the picture's, shifted back by the crop
+            if region is not None and self.crop is not None:
+                source = region.translated(self.crop.topLeft())
+            self._paint_canvas(painter, source)
             # The caption's rule at its top edge is anti-aliased into the canvas's last
             # row: a region reaching that row gets it again (clipped to the region).
             if self.caption_h and (region is None or region.bottom() >= h - 1):
