@@ -439,6 +439,49 @@ def test_an_edit_of_a_short_edge_redraws_only_around_it_with_the_same_pixels(qtb
     assert fine != QImage()  # something was compared
 
 
+def test_an_edit_in_the_middle_of_a_dense_bundle_is_patched_roughly_then_exactly(qtbot):
+    # Half the bundle's lines cross its middle edge: drawn whole, that is half a
+    # re-rasterisation. They are drawn into the edge's box only (a few levels off where
+    # the box clips them), and once edits pause the same pixels are redrawn exactly.
+    doc = Document(make_network([8, 64, 64, 4], "tanh"))
+    view = shown_view(qtbot, doc)
+    qtbot.waitExposed(view)
+    QApplication.processEvents()  # settled: a later resize would re-rasterise whole
+    bundle = view.network_scene.bundle_items[1]
+    before = grab(view)
+    version, key = bundle._version, bundle._cache_key
+    edge = (32, 33)
+    doc.edit(SetWeight(doc, 2, *edge, -float(doc.network.layers[1].weights[edge])))
+    assert bundle.fine and bundle._dirty_rough  # no draft of the whole bundle
+    assert grab(view) != before
+    assert bundle._version == version  # the cache was patched, not re-rasterised
+    assert bundle._rough == [edge] and bundle.draft
+    rough = _words(bundle._cache)
+    fresh = shown_view(qtbot, Document(doc.network))
+    qtbot.waitExposed(fresh)
+    QApplication.processEvents()
+    grab(fresh)
+    assert fresh.network_scene.bundle_items[1]._cache_key[:2] == key[:2]  # the same zoom
+    exact = _words(fresh.network_scene.bundle_items[1]._cache)
+    # Only pixels of the edge's strip differ, and only by a few levels.
+    left, top, near = bundle._strip(edge, *exact.shape[1::-1])
+    strip = np.zeros(exact.shape[:2], dtype=bool)
+    strip[top : top + near.shape[0], left : left + near.shape[1]] = near
+    differ = (rough != exact).any(axis=2)
+    assert not (differ & ~strip).any()
+    assert np.abs(rough.astype(int) - exact.astype(int)).max() <= 8
+    qtbot.waitUntil(lambda: not bundle.draft)  # refined once edits pause
+    grab(view)
+    assert (bundle._version, bundle._cache_key) == (version, key)  # an exact patch
+    np.testing.assert_array_equal(_words(bundle._cache), exact)
+
+
+def _words(image: QImage) -> np.ndarray:
+    """The bytes of a 32-bit image as a (height, width, 4) array (a copy)."""
+    bits = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+    return bits[:, : 4 * image.width()].reshape(image.height(), image.width(), 4).copy()
+
+
 def test_a_patch_draws_only_the_lines_near_the_edited_one(qtbot):
     doc = Document(make_network([8, 64, 64, 4], "tanh"))
     view = shown_view(qtbot, doc)

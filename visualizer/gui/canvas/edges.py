@@ -50,9 +50,16 @@ DRAW_ORDER = (0, *(s for m in range(1, EDGE_STEPS + 1) for s in (-m, m)))
 FAST_EDGES = 1000
 # An edit of at most this many edges redraws only the pixels around them (see
 # `_patch_cache`), if the lines it must redraw for that are at most this share of the
-# bundle's total length; a bigger edit re-rasterises the bundle (a draft if it is big).
+# bundle's total length; a bigger edit re-rasterises the bundle (a draft if it is big),
+# or redraws those pixels roughly (see ROUGH_SHARE).
 PATCH_EDGES = 8
 PATCH_SHARE = 0.5
+# Past PATCH_SHARE (an edge in the middle of a dense bundle: half its lines cross it), a
+# big bundle's edit redraws the pixels around the edge roughly instead, if their boxes
+# are at most this share of the cache: only those boxes are rasterised, which clips the
+# lines and shifts their antialiasing by a few levels there, until `refine` redraws
+# those pixels exactly (see `_patch_rough`). Bigger boxes (steep edges) make a draft.
+ROUGH_SHARE = 0.25
 # Device pixels around a line that its antialiasing may touch, and some slack: a patch
 # copies the pixels within (widest half pen + AA_REACH) of an edited line, and redraws
 # every line that comes within (its half pen + AA_REACH) of those pixels.
@@ -174,6 +181,9 @@ class EdgeBundleItem(CanvasItem):
         # Edges (i, j) drawn differently now than in the cache (an edit of a few edges),
         # or []: the next paint redraws the pixels around them.
         self._dirty: list[tuple[int, int]] = []
+        self._dirty_rough = False  # the next paint redraws them roughly (see ROUGH_SHARE)
+        # Edges whose surrounding pixels in the cache are rough: `refine` redraws them.
+        self._rough: list[tuple[int, int]] = []
         self._version = 0
         self._versions = 0  # the last version given out: versions are never reused
         # The pictures of the last other matrices shown (playback switches a bundle between
@@ -218,7 +228,7 @@ class EdgeBundleItem(CanvasItem):
         if not b.image and self._swap_picture(weights, vmax, excluded):
             return
         self.weights, self.vmax, self.excluded = weights, vmax, excluded
-        self._dirty = []
+        self._dirty, self._dirty_rough, self._rough = [], False, []
         self._versions += 1
         self._version = self._versions
         self._cache = None
@@ -231,7 +241,7 @@ class EdgeBundleItem(CanvasItem):
             self._regroup()
         self.update()
 
-    _PICTURE = ("weights", "vmax", "excluded", "fine", "_stale", "_groups", "_steps",
+    _PICTURE = ("weights", "vmax", "excluded", "fine", "_rough", "_stale", "_groups", "_steps",
                 "_pens", "_pens_vmax", "_cache", "_cache_key", "_cache_scale", "_version")
 
     def _swap_picture(
@@ -306,22 +316,33 @@ class EdgeBundleItem(CanvasItem):
     def _patch_lines(
         self, weights: np.ndarray, excluded: tuple[int, int] | None, changed: list
     ) -> bool:
-        """For a few changed edges, when redrawing the lines around them is cheaper than
+        """For a few changed edges, when redrawing the pixels around them is cheaper than
         re-rasterising the bundle: regroup the lines and mark the edges for the next paint
-        to redraw (see `_patch_cache`). False when the whole bundle should be redrawn."""
-        if self._cache is None or len(self._dirty) + len(changed) > PATCH_EDGES:
+        to redraw (see `_patch_cache`, `_patch_rough`). False when the whole bundle should
+        be redrawn."""
+        dirty = [*self._dirty, *(e for e in changed if e not in self._dirty)]
+        if self._cache is None or len(dirty) > PATCH_EDGES:
             return False
         # The cost: the length of the lines to redraw (at the steps before the edit: the
         # widths hardly differ), against re-rasterising every line.
         sx, sy = self._cache_scale
-        touch = self._touching([*self._dirty, *changed], sx, sy)
+        touch = self._touching(dirty, sx, sy)
         x0, y0, x1, y1 = self._segments
         lengths = np.hypot((x1 - x0) * sx, (y1 - y0) * sy)
-        if lengths[touch].sum() > PATCH_SHARE * lengths.sum():
-            return False
+        rough = lengths[touch].sum() > PATCH_SHARE * lengths.sum()
+        if rough:
+            # Exactly, this costs half a re-rasterisation or more. A small bundle redraws
+            # whole (antialiased, exact); a big one roughly if the boxes are small.
+            if self.bundle.count <= FAST_EDGES:
+                return False
+            w, h = self._cache.width(), self._cache.height()
+            boxes = [self._strip_box(e, w, h) for e in dirty]
+            area = sum(max(0, r - lt) * max(0, b - t) for lt, t, r, b in boxes)
+            if area > ROUGH_SHARE * w * h:
+                return False
         self.weights, self.excluded = weights, excluded
         self._regroup(changed)
-        self._dirty.extend(changed)
+        self._dirty, self._dirty_rough = dirty, rough
         b, pad = self.bundle, self.max_width + 2
         for i, j in changed:
             top, bottom = sorted((float(b.y_from[j]), float(b.y_to[i])))
@@ -329,8 +350,25 @@ class EdgeBundleItem(CanvasItem):
             self.update(box.adjusted(-pad, -pad, pad, pad))
         return True
 
+    @property
+    def draft(self) -> bool:
+        """Whether `refine` has something to redraw: a draft, rough pixels, or a picture
+        stretched for another zoom."""
+        return not self.fine or self._stale or bool(self._rough) or self._dirty_rough
+
     def refine(self) -> None:
-        """Redraw a draft (non-antialiased) or stretched (after a zoom) picture properly."""
+        """Redraw a draft (non-antialiased), rough (see `_patch_rough`) or stretched (after
+        a zoom) picture properly."""
+        if self._rough or self._dirty_rough:
+            # The rough pixels are those an exact patch of the same edges redraws.
+            dirty = [*self._rough, *(e for e in self._dirty if e not in self._rough)]
+            self._rough, self._dirty_rough = [], False
+            if self._cache is not None and len(dirty) <= PATCH_EDGES:
+                self._dirty = dirty
+            else:
+                self._versions += 1
+                self._version = self._versions
+            self.update()
         if not self.fine:
             self.fine = True
             self._versions += 1
@@ -412,14 +450,56 @@ class EdgeBundleItem(CanvasItem):
         """Item coordinates → the cache's device pixels at scale (sx, sy)."""
         return QTransform().scale(sx, sy).translate(-self._rect.x(), -self._rect.y())
 
-    def _rasterise(self, img: QImage, sx: float, sy: float, only: np.ndarray | None = None) -> None:
+    def _rasterise(
+        self, img: QImage, sx: float, sy: float, only: np.ndarray | None = None,
+        origin: tuple[int, int] = (0, 0),
+    ) -> None:
+        """Draw the lines (or those in `only`) into `img`, whose pixel (0, 0) is the
+        cache's pixel `origin` (a whole number of pixels: the same antialiasing)."""
         dpr = img.devicePixelRatio()
         img.setDevicePixelRatio(1.0)  # paint in device pixels
         p = QPainter(img)
-        p.setTransform(self._device(sx, sy))
+        p.setTransform(self._device(sx, sy) * QTransform.fromTranslate(-origin[0], -origin[1]))
         self._draw_lines(p, only)
         p.end()
         img.setDevicePixelRatio(dpr)
+
+    def _strip_box(self, edge: tuple[int, int], w: int, h: int) -> tuple[int, int, int, int]:
+        """The box (left, top, right, bottom) of the pixels a patch of `edge` redraws in a
+        w × h cache (empty when none of them is in the cache)."""
+        sx, sy = self._cache_scale
+        radius = self._strip_radius(max(sx, sy))
+        ax, ay, bx, by = self._device_segment(edge)
+        return (
+            max(0, math.floor(min(ax, bx) - radius)),
+            max(0, math.floor(min(ay, by) - radius)),
+            min(w, math.ceil(max(ax, bx) + radius) + 1),
+            min(h, math.ceil(max(ay, by) + radius) + 1),
+        )
+
+    def _device_segment(self, edge: tuple[int, int]) -> tuple[float, float, float, float]:
+        """The ends (ax, ay, bx, by) of `edge` in the cache's device pixels."""
+        sx, sy = self._cache_scale
+        x0, y0, x1, y1 = self._segments
+        k = edge[0] * self.bundle.y_from.shape[0] + edge[1]
+        ox, oy = self._rect.x(), self._rect.y()
+        return (x0[k] - ox) * sx, (y0[k] - oy) * sy, (x1[k] - ox) * sx, (y1[k] - oy) * sy
+
+    def _strip(
+        self, edge: tuple[int, int], w: int, h: int
+    ) -> tuple[int, int, np.ndarray] | None:
+        """The pixels a patch of `edge` redraws in a w × h cache: (left, top, near), with
+        `near` the mask of its box whose pixels are within the strip radius of the line;
+        None when none of them is in the cache."""
+        left, top, right, bottom = self._strip_box(edge, w, h)
+        if top >= bottom or left >= right:
+            return None
+        sx, sy = self._cache_scale
+        ax, ay, bx, by = self._device_segment(edge)
+        cx = np.arange(left, right, dtype=np.float64)[None, :] + 0.5
+        cy = np.arange(top, bottom, dtype=np.float64)[:, None] + 0.5
+        near = point_distances(ax, ay, bx, by, cx, cy) <= self._strip_radius(max(sx, sy))
+        return left, top, near
 
     def _patch_cache(self) -> None:
         """Redraw the pixels around the dirty edges to exactly what a whole rasterisation
@@ -438,29 +518,19 @@ class EdgeBundleItem(CanvasItem):
         assert self._cache is not None
         cache = self._cache
         sx, sy = self._cache_scale
-        s = max(sx, sy)
         dirty, self._dirty = self._dirty, []
+        if self._dirty_rough:
+            self._dirty_rough = False
+            self._patch_rough(dirty)
+            return
         only = self._touching(dirty, sx, sy)
         w, h = cache.width(), cache.height()
         mask = np.zeros((h, w), dtype=bool)
-        radius = self._strip_radius(s)
-        x0, y0, x1, y1 = self._segments
-        ox, oy = self._rect.x(), self._rect.y()
-        n_from = self.bundle.y_from.shape[0]
-        for i, j in dirty:
-            k = i * n_from + j
-            ax, bx = (x0[k] - ox) * sx, (x1[k] - ox) * sx
-            ay, by = (y0[k] - oy) * sy, (y1[k] - oy) * sy
-            top = max(0, math.floor(min(ay, by) - radius))
-            bottom = min(h, math.ceil(max(ay, by) + radius) + 1)
-            left = max(0, math.floor(min(ax, bx) - radius))
-            right = min(w, math.ceil(max(ax, bx) + radius) + 1)
-            if top >= bottom or left >= right:
-                continue
-            cx = np.arange(left, right, dtype=np.float64)[None, :] + 0.5
-            cy = np.arange(top, bottom, dtype=np.float64)[:, None] + 0.5
-            near = point_distances(ax, ay, bx, by, cx, cy) <= radius
-            mask[top:bottom, left:right] |= near
+        for edge in dirty:
+            strip = self._strip(edge, w, h)
+            if strip is not None:
+                left, top, near = strip
+                mask[top : top + near.shape[0], left : left + near.shape[1]] |= near
         rows = np.flatnonzero(mask.any(axis=1))
         if not len(rows):
             return
@@ -472,6 +542,30 @@ class EdgeBundleItem(CanvasItem):
         band = slice(rows[0], rows[-1] + 1)
         near = mask[band]
         target[band][near] = image_words(scratch)[band][near]
+
+    def _patch_rough(self, dirty: list[tuple[int, int]]) -> None:
+        """Redraw the pixels around the dirty edges roughly: as `_patch_cache` does, but
+        into a scratch image of each edge's box only. Drawing into a smaller image clips the
+        lines crossing its border, which shifts their antialiasing by a few levels (at most
+        4 measured on a dense bundle), so these pixels stay rough (`_rough`) until `refine`
+        patches them exactly; an edge in the middle of a dense bundle is crossed by half
+        its lines, which the box cuts to a few pixels each."""
+        assert self._cache is not None
+        sx, sy = self._cache_scale
+        w, h = self._cache.width(), self._cache.height()
+        target = image_words(self._cache)
+        for edge in dirty:
+            strip = self._strip(edge, w, h)
+            if strip is None:
+                continue
+            left, top, near = strip
+            bh, bw = near.shape
+            scratch = QImage(bw, bh, QImage.Format.Format_ARGB32_Premultiplied)
+            scratch.fill(0)
+            self._rasterise(scratch, sx, sy, self._touching([edge], sx, sy), (left, top))
+            target[top : top + bh, left : left + bw][near] = image_words(scratch)[near]
+            if edge not in self._rough:
+                self._rough.append(edge)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         if self.weights is None:
@@ -521,7 +615,7 @@ class EdgeBundleItem(CanvasItem):
             img.setDevicePixelRatio(dpr)
             self._cache, self._cache_key = img, key
             self._cache_scale = (sx * dpr, sy * dpr)
-            self._dirty = []
+            self._dirty, self._dirty_rough, self._rough = [], False, []
         elif self._dirty:
             self._patch_cache()
         # Draw the cache 1:1 in device pixels, at the device position of its corner.

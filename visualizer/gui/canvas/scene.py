@@ -361,7 +361,7 @@ class NetworkScene(QGraphicsScene):
             excluded = (sel.i, sel.j) if sel and sel.kind == "edge" and sel.layer == l else None
             values, vmax = self.edge_values(l)
             self.bundle_items[l - 1].set_weights(values, vmax, excluded)
-        if any(not item.fine for item in self.bundle_items):
+        if any(item.draft for item in self.bundle_items):
             self._refine_timer.start()  # (re)started: refine after the last edit
 
     def prepare_export(self, vector: bool = False) -> None:
