@@ -20,21 +20,26 @@ Offscreen Qt (no display); this script reports and never fails.
 
 First, in a child process with one BLAS/OpenMP thread: one training step (forward, backward,
 SGD update) on [64, 128, 128, 10] (sigmoid, half squared error) at batch 256, float64 —
-`training.train_step` next to `backprop.run` (the pass with every per-sample row the views
-show, which training used before) and next to PyTorch float64 autograd doing the same step
-when torch is importable (not a dependency). Target: train_step at least as fast as torch.
+`training.train_step` as a TrainingSession runs it (with a Workspace), the same without a
+Workspace, `backprop.run` (the pass with every per-sample row the views show, which
+training used before), and PyTorch float64 autograd on one thread doing the same step when
+torch is importable (not a dependency: `pip install torch==2.13.0`, a CPU build). Before
+timing, one step of each from the same parameters is compared: the largest difference of
+the updated parameters is printed. Target: train_step at least as fast as torch.
 `--step-only` runs just that part.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -57,85 +62,185 @@ SETTINGS = TrainSettings(optimizer="adam", lr=0.01, batch_size=16, steps_per_sec
 
 
 STEP_SIZES, STEP_BATCH, STEP_LR = [64, 128, 128, 10], 256, 0.01
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# The rows of the step comparison: worker name → label.
+STEP_ROWS = {
+    "engine": "engine train_step",
+    "bare": "  without a Workspace",
+    "run": "engine backprop.run only",
+    "torch": "torch autograd step",
+}
 
 
-def step_comparison(repeat: int = 9, loops: int = 40) -> None:
-    """Time one training step of the engine and of PyTorch (if importable) in turns, so a
-    change of machine load hits both; print medians and their ratio."""
-    import numpy as np
-
-    from visualizer.engine import backprop
-    from visualizer.engine.training import SGD, train_step
-
+def step_problem() -> tuple[Network, np.ndarray, np.ndarray]:
     net = make_network(STEP_SIZES, "sigmoid", "half_squared_error", InitSpec(seed=1))
     rng = np.random.default_rng(0)
     x = rng.normal(size=(STEP_BATCH, STEP_SIZES[0]))
     y = rng.uniform(size=(STEP_BATCH, STEP_SIZES[-1]))
-    optimizer, carried = SGD(STEP_LR), {"net": net, "state": None}
+    return net, x, y
+
+
+def torch_step_function(net: Network, x: np.ndarray, y: np.ndarray) -> tuple[Callable, list]:
+    """PyTorch float64 autograd doing the engine's step (forward, half squared error
+    averaged over the batch, backward, SGD), on one thread; and its parameters."""
+    import torch
+
+    from visualizer.engine.training import parameters
+
+    torch.set_num_threads(1)
+    params = [torch.tensor(arr, requires_grad=True) for arr in parameters(net)]
+    tx, ty = torch.tensor(x), torch.tensor(y)
+
+    def torch_step() -> None:
+        a = tx
+        for w, b in zip(params[::2], params[1::2], strict=True):
+            a = torch.sigmoid(a @ w.T + b)
+        loss = 0.5 * ((a - ty) ** 2).sum(dim=1).mean()
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= STEP_LR * p.grad
+                p.grad = None
+
+    return torch_step, params
+
+
+def step_function(name: str) -> Callable[[], None]:
+    """One row's step, carrying its network (and optimiser state) from call to call."""
+    from visualizer.engine import backprop
+    from visualizer.engine.training import SGD, train_step
+    from visualizer.engine.workspace import Workspace
+
+    net, x, y = step_problem()
+    if name == "torch":
+        return torch_step_function(net, x, y)[0]
+    if name == "run":
+        return lambda: backprop.run(net, x, y)
+    optimizer = SGD(STEP_LR)
+    workspace = Workspace() if name == "engine" else None  # "engine": as a session runs it
+    carried = {"net": net, "state": None}
 
     def engine_step() -> None:
         carried["net"], carried["state"], _ = train_step(
-            carried["net"], x, y, optimizer, carried["state"]
+            carried["net"], x, y, optimizer, carried["state"], workspace
         )
 
-    fns = {
-        "engine train_step": engine_step,
-        "engine backprop.run only": lambda: backprop.run(net, x, y),
-    }
+    return engine_step
+
+
+def page_faults() -> int:
+    """Minor page faults of this process so far (0 where `resource` is missing)."""
     try:
-        import torch
-    except ImportError:
-        torch = None
-    if torch is not None:
-        torch.set_num_threads(1)
-        params = [
-            torch.tensor(arr, requires_grad=True)
-            for layer in net.layers
-            for arr in (layer.weights, layer.biases)
-        ]
-        tx, ty = torch.tensor(x), torch.tensor(y)
+        import resource
+    except ImportError:  # not on Windows
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
-        def torch_step() -> None:
-            a = tx
-            for w, b in zip(params[::2], params[1::2], strict=True):
-                a = torch.sigmoid(a @ w.T + b)
-            loss = 0.5 * ((a - ty) ** 2).sum(dim=1).mean()
-            loss.backward()
-            with torch.no_grad():
-                for p in params:
-                    p -= STEP_LR * p.grad
-                    p.grad = None
 
-        fns["torch autograd step"] = torch_step
-    for fn in fns.values():
-        for _ in range(5):
+def step_worker(name: str) -> None:
+    """Serve timings of `name`'s step: for each line "n" on stdin, run n steps and answer
+    "wall_seconds cpu_seconds page_faults" (per step). Each row lives in a process of its
+    own, so what one does to the C allocator (how much memory it keeps) does not favour
+    another."""
+    fn = step_function(name)
+    for _ in range(5):
+        fn()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        loops = int(line)
+        faults = page_faults()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        for _ in range(loops):
             fn()
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            for _ in range(loops):
-                fn()
-            times[name].append((time.perf_counter() - start) / loops)
-    medians = {name: statistics.median(t) for name, t in times.items()}
-    print(
-        f"training step, {STEP_SIZES} sigmoid, batch {STEP_BATCH}, float64, one thread "
-        f"(median of {repeat} × {loops}, in turns):"
+        cpu = (time.process_time() - start_cpu) / loops
+        wall = (time.perf_counter() - start) / loops
+        print(f"{wall} {cpu} {(page_faults() - faults) / loops}", flush=True)
+
+
+def same_step_check() -> None:
+    """One SGD step of the engine and of torch from the same parameters: print how far
+    apart the updated parameters are (rounding only, if both do the same work)."""
+    import torch
+
+    from visualizer.engine.training import SGD, parameters, train_step
+    from visualizer.engine.workspace import Workspace
+
+    net, x, y = step_problem()
+    engine = parameters(train_step(net, x, y, SGD(STEP_LR), None, Workspace())[0])
+    torch_step, params = torch_step_function(net, x, y)
+    torch_step()
+    worst = max(
+        float(np.max(np.abs(p.detach().numpy() - q))) for p, q in zip(params, engine, strict=True)
     )
-    for name, t in medians.items():
-        print(f"  {name:<26} {1e6 * t:8.0f} µs  {1 / t:7,.0f} steps/s")
-    if torch is None:
-        print("  torch autograd step        skipped (torch not installed)")
+    dtypes = ", ".join(sorted({str(p.dtype) for p in params}))
+    print(
+        f"same step? torch {torch.__version__}, {dtypes}, {torch.get_num_threads()} thread: "
+        f"largest |engine − torch| of the updated parameters after one step: {worst:.1e}"
+    )
+
+
+def step_comparison(repeat: int = 15, loops: int = 40) -> None:
+    """Time one training step of each row in turns — each row in its own process with one
+    BLAS/OpenMP thread, asked for `loops` steps at a time — so a change of machine load
+    hits every row alike; print medians (wall and CPU time) and the ratio to torch."""
+    have_torch = importlib.util.find_spec("torch") is not None
+    if have_torch:
+        same_step_check()
+    names = [name for name in STEP_ROWS if name != "torch" or have_torch]
+    env = dict(os.environ, **ONE_THREAD)
+    workers = {
+        name: subprocess.Popen(
+            [sys.executable, __file__, "--step-worker", name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for name in names
+    }
+    wall: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    faults: dict[str, list[float]] = {name: [] for name in names}
+    try:
+        for worker in workers.values():
+            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+        for _ in range(repeat):
+            for name, worker in workers.items():
+                assert worker.stdin is not None and worker.stdout is not None
+                worker.stdin.write(f"{loops}\n")
+                worker.stdin.flush()
+                w, c, f = map(float, worker.stdout.readline().split())
+                wall[name].append(w)
+                cpu[name].append(c)
+                faults[name].append(f)
+    finally:
+        for worker in workers.values():
+            if worker.stdin is not None:
+                worker.stdin.close()
+            worker.wait()
+    medians = {name: statistics.median(t) for name, t in wall.items()}
+    cpu_medians = {name: statistics.median(t) for name, t in cpu.items()}
+    print(
+        f"training step, {STEP_SIZES} sigmoid, batch {STEP_BATCH}, float64, one thread, "
+        f"SGD lr {STEP_LR} (median of {repeat} × {loops}, in turns):"
+    )
+    print(f"  {'':<26} {'wall':>8}     {'':>14}  {'CPU':>8}     {'page faults/step':>16}")
+    for name in names:
+        t = medians[name]
+        print(
+            f"  {STEP_ROWS[name]:<26} {1e6 * t:8.0f} µs  {1 / t:7,.0f} steps/s  "
+            f"{1e6 * cpu_medians[name]:8.0f} µs  {statistics.median(faults[name]):16.1f}"
+        )
+    if not have_torch:
+        print(f"  {STEP_ROWS['torch']:<26} skipped (torch not installed)")
         return
-    ratio = medians["torch autograd step"] / medians["engine train_step"]
+    ratio = medians["torch"] / medians["engine"]
+    cpu_ratio = cpu_medians["torch"] / cpu_medians["engine"]
     verdict = "met" if ratio >= 1.0 else "MISSED"
-    print(f"  engine steps/s ÷ torch steps/s = {ratio:.2f} (target ≥ 1: {verdict})")
-
-
-def step_comparison_in_child() -> None:
-    """`step_comparison` with one BLAS thread: the variables only work before NumPy loads."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    subprocess.run([sys.executable, __file__, "--step-only"], env=env, check=False)
+    print(
+        f"  engine steps/s ÷ torch steps/s = {ratio:.2f} wall, {cpu_ratio:.2f} CPU "
+        f"(target ≥ 1: {verdict})"
+    )
 
 
 def network() -> Network:
@@ -326,6 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per set-up (3)")
     parser.add_argument("--quick", action="store_true", help="1 second per set-up")
     parser.add_argument("--step-only", action="store_true", help="only the training step")
+    parser.add_argument("--step-worker", choices=tuple(STEP_ROWS), help=argparse.SUPPRESS)
     parser.add_argument(
         "--case",
         type=int,
@@ -335,12 +441,15 @@ def main(argv: list[str] | None = None) -> int:
         "skips the training-step comparison and the loss-curve redraw",
     )
     args = parser.parse_args(argv)
+    if args.step_worker:
+        step_worker(args.step_worker)
+        return 0
     if args.step_only:
         step_comparison()
         return 0
     cases = set(args.case or (1, 2, 3, 4))
     if not args.case:
-        step_comparison_in_child()
+        step_comparison()
         print()
     seconds = 1.0 if args.quick else args.seconds
     app = QApplication.instance() or QApplication(sys.argv[:1])

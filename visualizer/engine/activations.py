@@ -17,6 +17,16 @@ Array = np.ndarray
 
 
 @dataclass(frozen=True)
+class InPlace:
+    """An activation's f and f' written into arrays the caller owns — the same numbers as
+    `Activation.f` and `Activation.derivative` — so that the training pass can reuse its
+    arrays from step to step instead of making new ones (see engine/workspace.py)."""
+
+    f: Callable[[Array, Array, Array], Array]  # (z, out, scratch) -> f(z) in out
+    derivative: Callable[[Array, Array, Array], Array]  # (z, a, out) -> f'(z) in out
+
+
+@dataclass(frozen=True)
 class Activation:
     """One activation. `derivative` is the elementwise f'(z) (None for softmax, whose
     Jacobian is not diagonal); `vjp(z, a, g)` returns J_f(z)ᵀ g, which backprop uses."""
@@ -25,17 +35,34 @@ class Activation:
     f: Callable[[Array], Array]
     derivative: Callable[[Array, Array], Array] | None  # (z, a) -> f'(z)
     symbol: str  # how the equations show it
+    in_place: InPlace | None = None  # None: the training pass makes new arrays
 
     @property
     def elementwise(self) -> bool:
         return self.derivative is not None
 
-    def vjp(self, z: Array, a: Array, g: Array) -> Array:
-        """J_f(z)ᵀ g for a = f(z); for elementwise f this is f'(z) ⊙ g."""
+    def apply(self, z: Array, out: Array | None = None, scratch: Array | None = None) -> Array:
+        """f(z). Given `out` and `scratch` (arrays of z's shape the caller owns; scratch's
+        contents are lost) it is written into out when this activation has an in-place
+        form, else it is a new array: use the array returned."""
+        if out is None or scratch is None or self.in_place is None:
+            return self.f(z)
+        return self.in_place.f(z, out, scratch)
+
+    def vjp(
+        self, z: Array, a: Array, g: Array, out: Array | None = None, scratch: Array | None = None
+    ) -> Array:
+        """J_f(z)ᵀ g for a = f(z); for elementwise f this is f'(z) ⊙ g. With `out` (which
+        may be g itself, when the caller has no more use for it) the result goes there;
+        with `scratch` (z's shape, contents lost) f'(z) does too where it can."""
         if self.derivative is not None:
-            return self.derivative(z, a) * g
+            if scratch is None or self.in_place is None:
+                slope = self.derivative(z, a)
+            else:
+                slope = self.in_place.derivative(z, a, scratch)
+            return np.multiply(slope, g, out=out)
         # softmax: J = diag(a) − a aᵀ is symmetric, so Jᵀg = a ⊙ (g − a·g)
-        return a * (g - np.sum(a * g, axis=-1, keepdims=True))
+        return np.multiply(a, g - np.sum(a * g, axis=-1, keepdims=True), out=out)
 
     def jacobian(self, z: Array) -> Array:
         """The full (n, n) Jacobian ∂a/∂z at one sample z of shape (n,)."""
@@ -47,12 +74,42 @@ class Activation:
 
 
 def _sigmoid(z: Array) -> Array:
-    # exp(−|z|) never overflows; pick the algebraically equal form for each sign.
-    # One division, in place: the same quotients (1 or e over 1 + e) as two.
-    e = np.exp(-np.abs(z))
-    out = np.where(z >= 0, 1.0, e)
+    return _sigmoid_into(z, np.empty(np.shape(z)), np.empty(np.shape(z)))
+
+
+def _sigmoid_into(z: Array, out: Array, scratch: Array) -> Array:
+    # exp(−|z|) never overflows; pick the algebraically equal form for each sign: 1 or e
+    # over 1 + e, one division. The numerator is max(e, [z ≥ 0]) since 0 ≤ e ≤ 1 (NaN
+    # stays NaN): the same numbers as np.where(z ≥ 0, 1, e), which branches per entry and
+    # took 3–10× longer than the exp itself on mixed signs.
+    e = np.abs(z, out=scratch)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    np.maximum(e, z >= 0, out=out)
     e += 1.0
     return np.divide(out, e, out=out)
+
+
+def _sigmoid_derivative(z: Array, a: Array, out: Array | None = None) -> Array:
+    # a(1 − a) from a, with one array instead of two (a·b is b·a bit for bit).
+    d = np.subtract(1.0, a, out=out)
+    d *= a
+    return d
+
+
+def _tanh_derivative_into(z: Array, a: Array, out: Array) -> Array:
+    np.multiply(a, a, out=out)
+    return np.subtract(1.0, out, out=out)  # 1 − a², as 1.0 - a * a
+
+
+def _identity_into(z: Array, out: Array, scratch: Array) -> Array:
+    np.copyto(out, z)
+    return out
+
+
+def _ones_into(z: Array, a: Array, out: Array) -> Array:
+    out.fill(1.0)
+    return out
 
 
 def _softmax(z: Array) -> Array:
@@ -106,11 +163,36 @@ LEAKY_SLOPE = 0.01
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
-        Activation("identity", lambda z: z.copy(), lambda z, a: np.ones_like(z), "id"),
-        Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), "σ"),
-        Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a, "tanh"),
         Activation(
-            "relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(np.float64), "ReLU"
+            "identity",
+            lambda z: z.copy(),
+            lambda z, a: np.ones_like(z),
+            "id",
+            InPlace(_identity_into, _ones_into),
+        ),
+        Activation(
+            "sigmoid",
+            _sigmoid,
+            _sigmoid_derivative,
+            "σ",
+            InPlace(_sigmoid_into, _sigmoid_derivative),
+        ),
+        Activation(
+            "tanh",
+            np.tanh,
+            lambda z, a: 1.0 - a * a,
+            "tanh",
+            InPlace(lambda z, out, scratch: np.tanh(z, out=out), _tanh_derivative_into),
+        ),
+        Activation(
+            "relu",
+            lambda z: np.maximum(z, 0.0),
+            lambda z, a: (z > 0).astype(np.float64),
+            "ReLU",
+            InPlace(
+                lambda z, out, scratch: np.maximum(z, 0.0, out=out),
+                lambda z, a, out: np.greater(z, 0.0, out=out),  # 1.0 / 0.0, as astype
+            ),
         ),
         Activation(
             "leaky_relu",

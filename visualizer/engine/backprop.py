@@ -14,6 +14,7 @@ import numpy as np
 from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.losses import output_cost, output_delta, output_gradient
 from visualizer.engine.network import Network, Sample
+from visualizer.engine.workspace import Workspace, scratch
 from visualizer.notation import sup
 
 Array = np.ndarray
@@ -120,36 +121,64 @@ def _as_inputs(network: Network, x: Array | None, y: Array | None) -> tuple[Arra
     return x, y
 
 
-def forward(network: Network, z: Array, start: int = 1) -> tuple[list[Array], list[Array]]:
+def forward(
+    network: Network, z: Array, start: int = 1, workspace: Workspace | None = None
+) -> tuple[list[Array], list[Array]]:
     """The forward pass from layer `start` (1-based) on, given that layer's pre-activation
     z: ([zˢᵗᵃʳᵗ, …, zᴸ], [aˢᵗᵃʳᵗ, …, aᴸ]). Any leading axes of z ride along (a sample
     (n,), a batch (B, n), or a stack of nudged copies (K, …) for the gradient check);
-    `backprop.run`, `training.predict` and the gradient check all use this one pass."""
+    `backprop.run`, `training.predict` and the gradient check all use this one pass.
+    With a `workspace` the hidden layers' zˡ, aˡ are its arrays (scratch: valid until
+    its next use); zᴸ and aᴸ are new arrays either way."""
     layers = network.layers
+    depth = len(layers)
     z_list = [z]
-    a = ACTIVATIONS[layers[start - 1].activation].f(z)
+    a = _activate(layers[start - 1].activation, z, workspace, start, depth)
     a_list = [a]
-    for layer in layers[start:]:
-        z = a @ layer.weights.T + layer.biases
-        a = ACTIVATIONS[layer.activation].f(z)
+    for l, layer in enumerate(layers[start:], start=start + 1):
+        shape = (*a.shape[:-1], layer.weights.shape[0])
+        z = np.matmul(a, layer.weights.T, out=_hidden(workspace, "z", l, depth, shape))
+        z += layer.biases  # in place: the same sums as a @ Wᵀ + b, one array fewer
+        a = _activate(layer.activation, z, workspace, l, depth)
         z_list.append(z)
         a_list.append(a)
     return z_list, a_list
 
 
-def pre_activation(network: Network, x: Array) -> Array:
-    """z¹ = W¹x + b¹ (x a sample or rows), where `forward` starts."""
+def pre_activation(network: Network, x: Array, workspace: Workspace | None = None) -> Array:
+    """z¹ = W¹x + b¹ (x a sample or rows), where `forward` starts (with a `workspace`,
+    in its array when layer 1 is hidden)."""
     first = network.layers[0]
-    return x @ first.weights.T + first.biases
+    shape = (*x.shape[:-1], first.weights.shape[0])
+    z = np.matmul(x, first.weights.T, out=_hidden(workspace, "z", 1, network.depth, shape))
+    z += first.biases
+    return z
+
+
+def _activate(
+    activation: str, z: Array, workspace: Workspace | None, layer: int, depth: int
+) -> Array:
+    """aˡ = f(zˡ), in the workspace's arrays for a hidden layer."""
+    out = _hidden(workspace, "a", layer, depth, z.shape)
+    spare = _hidden(workspace, "scratch", layer, depth, z.shape)
+    return ACTIVATIONS[activation].apply(z, out, spare)
+
+
+def _hidden(
+    workspace: Workspace | None, name: str, layer: int, depth: int, shape: tuple[int, ...]
+) -> Array | None:
+    """The workspace's array for a hidden layer; None (a new array) for the output layer,
+    whose values leave the pass, or without a workspace."""
+    return None if layer == depth else scratch(workspace, name, layer, shape)
 
 
 def _forward_to_output(
-    network: Network, x: Array, y: Array
+    network: Network, x: Array, y: Array, workspace: Workspace | None = None
 ) -> tuple[list[Array], list[Array], float, Array, Array]:
     """The forward pass and the output stage that `run` and `gradients` share: zˡ, aˡ (a⁰ = x
     first), C, ∂C/∂aᴸ and δᴸ. The output stage (engine/losses.py) computes C and δᴸ from the
     logits where it can."""
-    z_list, a_list = forward(network, pre_activation(network, x))
+    z_list, a_list = forward(network, pre_activation(network, x, workspace), 1, workspace)
     a_list.insert(0, x)
     z_out, a_out = z_list[-1], a_list[-1]
     last, loss = network.layers[-1].activation, network.loss
@@ -162,7 +191,9 @@ def _forward_to_output(
 def _parameter_gradients(delta: Array, a_prev: Array) -> tuple[Array, Array]:
     """∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ and ∂C/∂bˡ = δˡ for one sample, or their means over a batch (rows)."""
     if delta.ndim == 2:
-        return (delta.T @ a_prev) * (1.0 / delta.shape[0]), delta.mean(axis=0)
+        dW = delta.T @ a_prev
+        dW *= 1.0 / delta.shape[0]  # in place: the same products as (δᵀa) · (1/B)
+        return dW, delta.mean(axis=0)
     # The same products as np.outer(delta, a_prev), without its ravel/asarray calls.
     return delta[:, None] * a_prev, delta
 
@@ -213,14 +244,20 @@ class Gradients:
     y: Array
 
 
-def gradients(network: Network, x: Array | None = None, y: Array | None = None) -> Gradients:
+def gradients(
+    network: Network,
+    x: Array | None = None,
+    y: Array | None = None,
+    workspace: Workspace | None = None,
+) -> Gradients:
     """C, ∂C/∂Wˡ and ∂C/∂bˡ — bit for bit those of `run` — without what only the views
     need: no per-sample δ or ∇ₐC rows are kept, and ∇ₓC (a whole extra product with W¹) is
-    not computed. Training calls this once per step."""
+    not computed. Training calls this once per step, with its `workspace` for the hidden
+    layers' arrays (what is returned never lies in it)."""
     x, y = _as_inputs(network, x, y)
     layers = network.layers
     acts = [ACTIVATIONS[layer.activation] for layer in layers]
-    z_list, a_list, cost, _, delta = _forward_to_output(network, x, y)
+    z_list, a_list, cost, _, delta = _forward_to_output(network, x, y, workspace)
 
     depth = len(layers)
     dWs: list[Array] = [delta] * depth
@@ -228,5 +265,9 @@ def gradients(network: Network, x: Array | None = None, y: Array | None = None) 
     for i in range(depth - 1, -1, -1):
         dWs[i], dbs[i] = _parameter_gradients(delta, a_list[i])
         if i > 0:  # ∇ₓC = δ¹W¹ is not a training gradient
-            delta = acts[i - 1].vjp(z_list[i - 1], a_list[i], delta @ layers[i].weights)
+            shape = (*delta.shape[:-1], layers[i].weights.shape[1])
+            grad = np.matmul(delta, layers[i].weights, out=scratch(workspace, "grad_a", i, shape))
+            # δⁱ over ∂C/∂aⁱ, which has no other use here
+            slope = scratch(workspace, "scratch", i, shape)
+            delta = acts[i - 1].vjp(z_list[i - 1], a_list[i], grad, grad, slope)
     return Gradients(loss=cost, dW=tuple(dWs), db=tuple(dbs), output=a_list[-1], y=y)
