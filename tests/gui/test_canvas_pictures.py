@@ -28,10 +28,12 @@ def canvas(qtbot, doc: Document) -> NetworkView:
     return view
 
 
-def picture(view: NetworkView) -> np.ndarray:
+def picture(view: NetworkView, refine: bool = True) -> np.ndarray:
     """The view rendered into a fixed-size image, as exports and the benchmark do; the
-    bundles' drafts refined first (a fresh canvas refines them too)."""
-    view.network_scene.refine_now()
+    bundles' drafts refined first (a fresh canvas refines them too) unless not `refine`
+    (what the window shows while edits go on)."""
+    if refine:
+        view.network_scene.refine_now()
     image = QImage(*SIZE, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.white)
     painter = QPainter(image)
@@ -98,6 +100,37 @@ def test_edits_of_a_small_network_leave_the_picture_of_a_fresh_canvas(qtbot, zoo
     other = canvas(qtbot, Document(doc.network))
     other.set_zoom(view.zoom)
     assert_same_picture(picture(view), picture(other))
+
+
+def test_rough_patches_among_exact_ones_selections_and_playback_refine_to_a_fresh_canvas(qtbot):
+    # Edges in the middle of a dense bundle are patched roughly (see `_patch_rough`),
+    # others exactly, the selection leaves one out, playback switches the bundle to
+    # ∂C/∂W and back: nothing refined in between, then refined, it is a fresh picture.
+    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
+    view = canvas(qtbot, doc)
+    scene = view.network_scene
+    bundle = scene.bundle_items[1]
+    picture(view)
+
+    def flip(i: int, j: int) -> None:
+        doc.edit(SetWeight(doc, 2, i, j, -float(doc.network.layers[1].weights[i, j])))
+
+    flip(31, 33)
+    assert bundle._dirty_rough
+    picture(view, refine=False)
+    flip(0, 0)  # an exact patch while the rough pixels wait
+    assert bundle._dirty and not bundle._dirty_rough
+    picture(view, refine=False)
+    flip(30, 34)
+    doc.set_selection(Selection("edge", 2, 31, 33))
+    picture(view, refine=False)
+    assert bundle._rough and bundle.draft
+    steps = build(doc.network, doc.trace)
+    for k in range(len(steps)):
+        scene.set_playback(steps, k, 1.0)
+        picture(view, refine=False)
+    scene.set_playback(None, -1, 1.0)
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
 
 
 def test_selecting_and_nudging_an_edge_leave_the_picture_of_a_fresh_canvas(qtbot):
