@@ -32,26 +32,26 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QStyle,
     QToolButton,
     QToolTip,
     QWidget,
 )
 
+from visualizer.gui import icons
 from visualizer.gui.player import SPEEDS, Player
 from visualizer.gui.style import PHASE_COLORS, PHASE_LABELS, PHASE_TEXT_COLORS
 from visualizer.timeline import Step, phase_spans
 
-SP = QStyle.StandardPixmap
 NARROW_WIDTH = 1000  # below this the bar drops words it can spare
 
-# (key, text, shortcut, icon); the play action swaps its text and icon while playing.
+# (key, text, shortcut); the play action swaps its text and icon while playing. The
+# icons are drawn (gui/icons.py), named by key.
 _ACTIONS = (
-    ("first", "First step", "Home", SP.SP_MediaSkipBackward),
-    ("back", "Step back", "Left", SP.SP_MediaSeekBackward),
-    ("play", "Play", "Space", SP.SP_MediaPlay),
-    ("forward", "Step forward", "Right", SP.SP_MediaSeekForward),
-    ("last", "Last step", "End", SP.SP_MediaSkipForward),
+    ("first", "First step", "Home"),
+    ("back", "Step back", "Left"),
+    ("play", "Play", "Space"),
+    ("forward", "Step forward", "Right"),
+    ("last", "Last step", "End"),
 )
 
 
@@ -318,8 +318,8 @@ class PlayerBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(2)
-        for key, text, shortcut, icon in _ACTIONS:
-            action = QAction(self.style().standardIcon(icon), text, self)
+        for key, text, shortcut in _ACTIONS:
+            action = QAction(text, self)
             action.setShortcut(QKeySequence(shortcut))
             action.setToolTip(f"{text} ({shortcut})")
             self._actions[key] = action
@@ -359,7 +359,6 @@ class PlayerBar(QWidget):
         self.loop = QToolButton(self)
         self.loop.setCheckable(True)
         self.loop.setText("Loop")
-        self.loop.setIcon(self.style().standardIcon(SP.SP_BrowserReload))
         self.loop.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.loop.setAutoRaise(True)
         self.loop.setToolTip("Loop: start over after the last step")
@@ -375,7 +374,21 @@ class PlayerBar(QWidget):
         self._steps_changed()
         self._speed_changed(player.state.speed)
         self.loop.setChecked(player.state.loop)
+        self._paint_icons()
         self._playing_changed(player.state.playing)
+
+    def _paint_icons(self) -> None:
+        """The transport and loop icons, in the palette's colour for text on buttons."""
+        color = self.palette().color(QPalette.ColorRole.ButtonText)
+        for key, action in self._actions.items():
+            name = "pause" if key == "play" and self.player.state.playing else key
+            action.setIcon(icons.icon(name, color))
+        self.loop.setIcon(icons.icon("loop", color))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # another theme: icons in its ink
+            self._paint_icons()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         # Narrow windows: the loop toggle gives its words to the scrubber.
@@ -443,7 +456,8 @@ class PlayerBar(QWidget):
         text = "Pause" if playing else "Play"
         action.setText(text)
         action.setToolTip(f"{text} (Space)")
-        action.setIcon(self.style().standardIcon(SP.SP_MediaPause if playing else SP.SP_MediaPlay))
+        color = self.palette().color(QPalette.ColorRole.ButtonText)
+        action.setIcon(icons.icon("pause" if playing else "play", color))
 
     def _speed_changed(self, speed: float) -> None:
         i = self.speed.findData(speed)
