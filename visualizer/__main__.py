@@ -1,3 +1,3 @@
-from visualizer.cli import main
+from visualizer.launch import main
 
 raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""The console script's front door (visualizer/launch.py): the cyclic garbage collector is
+paused while the app starts and back on, with the start-up's objects frozen, once the
+window is shown or a command runs. Each case runs in a fresh interpreter: this one's
+collector must not be touched."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+COMMAND = """
+import gc, json, sys
+from visualizer import cli, launch
+seen = {}
+def fake_info(args, out, err):
+    seen["collecting during the command"] = gc.isenabled()
+    return 0
+cli.cmd_info = fake_info
+sys.argv = ["backprop-visualizer", "info", "net.json"]
+status = launch.main()
+seen["status"] = status
+seen["collecting after"] = gc.isenabled()
+print(json.dumps(seen))
+"""
+
+WINDOW = """
+import gc, json
+FROZEN = 10_000  # the start-up makes ~60,000 objects the collector tracks
+from visualizer import launch
+launch.pause_collector()
+from visualizer.cli import main
+from visualizer.gui.app import open_window
+seen = {"paused while importing": not gc.isenabled()}
+window = open_window(None)
+seen["collecting once shown"] = gc.isenabled()
+seen["start-up frozen"] = gc.get_freeze_count() > FROZEN
+window.grab()
+print(json.dumps(seen))
+"""
+
+
+def run(code: str, tmp_path: Path) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_command_runs_with_the_collector_on(tmp_path) -> None:
+    seen = run(COMMAND, tmp_path)
+    assert seen == {"collecting during the command": True, "status": 0, "collecting after": True}
+
+
+def test_the_window_opens_with_the_collector_paused_and_turns_it_back_on(tmp_path) -> None:
+    assert run(WINDOW, tmp_path) == {
+        "paused while importing": True,
+        "collecting once shown": True,
+        "start-up frozen": True,
+    }
+
+
+def test_a_window_opened_by_a_script_leaves_the_collector_alone(tmp_path) -> None:
+    code = WINDOW.replace("launch.pause_collector()", "").replace("FROZEN = 10_000", "FROZEN = 0")
+    assert run(code, tmp_path) == {
+        "paused while importing": False,
+        "collecting once shown": True,
+        "start-up frozen": False,
+    }
