@@ -36,12 +36,13 @@ print(time.perf_counter() - t0)
 """
 
 # The way `backprop-visualizer` starts: the console script (visualizer/launch.py) pauses the
-# cyclic garbage collector, imports the command line (NumPy, the engine, the file formats:
-# everything that is not Qt), which opens the window (and turns the collector back on).
+# cyclic garbage collector (visualizer/collector.py) and imports the command line (NumPy,
+# the engine, the file formats: everything that is not Qt), which opens the window (and
+# turns the collector back on).
 APP = """
 import time; t0 = time.perf_counter()
-from visualizer.launch import pause_collector
-pause_collector()
+from visualizer import collector
+collector.pause()
 from visualizer.cli import main
 from visualizer.gui.app import open_window
 w = open_window(None)

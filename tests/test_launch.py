@@ -1,7 +1,7 @@
-"""The console script's front door (visualizer/launch.py): the cyclic garbage collector is
-paused while the app starts and back on, with the start-up's objects frozen, once the
-window is shown or a command runs. Each case runs in a fresh interpreter: this one's
-collector must not be touched."""
+"""The console script's front door (visualizer/launch.py, collector.py): the cyclic
+garbage collector is paused while the app starts and back on, with the start-up's objects
+frozen, once the window is shown or a command runs. Each case runs in a fresh
+interpreter: this one's collector must not be touched."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ print(json.dumps(seen))
 WINDOW = """
 import gc, json
 FROZEN = 10_000  # the start-up makes ~60,000 objects the collector tracks
-from visualizer import launch
-launch.pause_collector()
+from visualizer import collector
+collector.pause()
 from visualizer.cli import main
 from visualizer.gui.app import open_window
 seen = {"paused while importing": not gc.isenabled()}
@@ -73,7 +73,7 @@ def test_the_window_opens_with_the_collector_paused_and_turns_it_back_on(tmp_pat
 
 
 def test_a_window_opened_by_a_script_leaves_the_collector_alone(tmp_path) -> None:
-    code = WINDOW.replace("launch.pause_collector()", "").replace("FROZEN = 10_000", "FROZEN = 0")
+    code = WINDOW.replace("collector.pause()", "").replace("FROZEN = 10_000", "FROZEN = 0")
     assert run(code, tmp_path) == {
         "paused while importing": False,
         "collecting once shown": True,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
-from visualizer import __version__
+from visualizer import __version__, collector
 from visualizer.engine import backprop
 from visualizer.engine.losses import LOSSES, domain_problem
 from visualizer.engine.network import Network, NetworkError, Sample
@@ -31,7 +31,6 @@ from visualizer.formats.models import (
     parse_activations,
 )
 from visualizer.formats.network_file import save_network
-from visualizer.launch import resume_collector
 from visualizer.notation import ascii_formula, format_number, parse_number
 from visualizer.timeline import step_count
 
@@ -960,7 +959,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in COMMAND_NAMES:
             args = _command_parser().parse_args(_join_vector_options(argv))
-            resume_collector()  # paused for the start-up by the console script (launch.py)
+            collector.resume()  # paused for the start-up by the console script (launch.py)
             # Overflow in a pass (huge weights, a diverging run) yields inf/NaN that the
             # commands report themselves, in one line, instead of NumPy's multi-line warnings.
             with np.errstate(all="ignore"):

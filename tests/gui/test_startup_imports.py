@@ -39,8 +39,8 @@ SCRIPT = """
 import json, sys
 HEAVY = json.loads(sys.argv[1])
 UNBUILT = json.loads(sys.argv[2])
-from visualizer.launch import pause_collector
-pause_collector()  # as the console script starts
+from visualizer import collector
+collector.pause()  # as the console script starts
 from visualizer.cli import main
 from PySide6.QtWidgets import QApplication
 from visualizer.gui.app import open_window

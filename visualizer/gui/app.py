@@ -43,9 +43,9 @@ def open_window(path: str | None = None) -> MainWindow | int:
     cannot be read or there is no display. `benchmarks/bench_startup.py` times this."""
     from PySide6.QtWidgets import QApplication
 
+    from visualizer import collector
     from visualizer.formats.models import ActivationsNeeded, open_model
     from visualizer.gui.document import Document
-    from visualizer.launch import resume_collector
     from visualizer.paths import DEFAULT_NETWORK
 
     target = Path(path) if path else DEFAULT_NETWORK
@@ -85,7 +85,7 @@ def open_window(path: str | None = None) -> MainWindow | int:
 
     window = MainWindow(document)
     window.show()
-    resume_collector()  # paused for the start-up by the console script (launch.py)
+    collector.resume()  # paused for the start-up by the console script (launch.py)
     return window
 
 
