@@ -352,6 +352,11 @@ def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) 
     poster.join()
     elapsed = time.perf_counter() - start
     live, documents = live_updates[0], doc_updates[0]  # before the pause's own update
+    # Keys posted just before the end are handled while training still runs, not after
+    # the pause (whose own document update they would otherwise wait for and count).
+    drain_until = time.perf_counter() + 0.5
+    while probe.sent and time.perf_counter() < drain_until:
+        app.processEvents()
     trainer.pause()
     probe_timer.stop()
     for _ in range(5):

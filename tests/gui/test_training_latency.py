@@ -9,18 +9,21 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QApplication, QLineEdit
 
 from visualizer.engine import datasets
+from visualizer.engine.network import InitSpec, make_network
 from visualizer.engine.training import predict, train
+from visualizer.gui.document import Document
 from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.trainer import (
     INPUT_GAP,
     INPUT_HOLD,
     INPUT_PUBLISH_INTERVAL,
     PUBLISH_INTERVAL,
+    YIELD_AFTER,
     Trainer,
 )
 
@@ -236,3 +239,77 @@ def test_the_steps_per_second_shown_are_measured_over_half_a_second(qtbot, setup
     # A twelfth of a second holds 5 or 6 steps (60 or 72 a second); half a second, 33 or 34.
     assert all(abs(rate - 1 / 0.015) <= 0.04 / 0.015 for rate in figures)
     assert "steps/s" in panel.progress_label.text()
+
+
+def test_after_a_long_stretch_of_other_work_one_tick_gives_way_to_input(qtbot, setup, clock):
+    _window, panel, counts = setup
+    trainer = panel.trainer
+    trainer.yield_after = YIELD_AFTER  # as the timer's ticks have it
+    assert panel.train()
+    for _ in range(3):
+        clock.advance(0.001)
+        assert trainer.tick() == 1
+    clock.advance(trainer.live_interval)  # a long repaint: the live views are due now
+    updates = len(counts["live"])
+    assert trainer.tick() == 0  # gives way: no slice, no update
+    assert len(counts["live"]) == updates
+    clock.advance(0.001)
+    assert trainer.tick() == 1 and len(counts["live"]) == updates + 1  # the update, late
+    clock.advance(0.05)
+    assert trainer.tick() == 0
+    clock.advance(0.05)
+    assert trainer.tick() == 1  # never twice in a row
+
+
+def test_views_stay_live_when_every_gap_between_ticks_is_long(qtbot, setup, clock):
+    window, panel, counts = setup
+    panel.trainer.yield_after = YIELD_AFTER
+    assert panel.train()
+    start = clock.now
+    run(qtbot, window, panel, clock, 2.0, typing=True)  # ticks 10 ms apart: each gap long
+    assert rate(counts["live"], start, clock.now) >= 10
+    assert len([t for t in counts["document"] if t > start]) >= 1
+
+
+class _Stretch(QObject):
+    """Stands for a long repaint: when its posted event comes, the clock moves on 30 ms,
+    and meanwhile the user presses a key (posted, as the window system's input would be)."""
+
+    def __init__(self, clock: FakeClock, target: QLineEdit, trainer: Trainer) -> None:
+        super().__init__()
+        self.clock, self.target, self.trainer = clock, target, trainer
+        self.steps_before = -1
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.User:
+            return super().event(event)
+        self.steps_before = self.trainer.steps
+        self.clock.advance(0.03)
+        key = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A, Qt.KeyboardModifier.NoModifier, "a")
+        QCoreApplication.postEvent(self.target, key)
+        return True
+
+
+def test_a_key_pressed_during_a_long_repaint_is_handled_before_more_training(qtbot, clock):
+    """Through Qt's own event loop: the events posted during a long one come after the
+    timers due, so without giving way the training tick would run first."""
+    data = datasets.xor(40, noise=0.1, seed=0)
+    network = make_network([2, 4, 1], ["tanh", "sigmoid"], "binary_cross_entropy",
+                           InitSpec(seed=1), dataset=data)  # fmt: skip
+    doc = Document(network)
+    trainer = Trainer(doc, clock=clock)  # driven by its QTimer
+    trainer.max_steps_per_tick = 1  # (the fake clock never reaches a deadline)
+    line = QLineEdit()
+    qtbot.addWidget(line)
+    seen: list[int] = []
+    line.textEdited.connect(lambda _text: seen.append(trainer.steps))
+    stretch = _Stretch(clock, line, trainer)
+    assert trainer.start()
+    try:
+        qtbot.waitUntil(lambda: trainer.steps >= 3)
+        QCoreApplication.postEvent(stretch, QEvent(QEvent.Type.User))
+        qtbot.waitUntil(lambda: bool(seen))
+    finally:
+        trainer.pause()
+    assert stretch.steps_before >= 3
+    assert seen == [stretch.steps_before]  # no step between the stretch and the key

@@ -4,6 +4,8 @@ tick (a fake clock: nothing here waits), the live plots and the batch view."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -307,6 +309,9 @@ def test_slow_views_get_fewer_document_updates_and_publishing_ticks_train_less(q
     clock = FakeClock()
     trainer = Trainer(doc, clock=clock)  # timer-driven: repaint time is counted too
     trainer.max_steps_per_tick = STEPS_PER_TICK
+    # Every gap here is a long repaint; the tick that gives way after one is tested in
+    # test_training_latency.py: here each tick trains.
+    trainer.yield_after = math.inf
     updates = []
 
     def slow_view() -> None:  # takes 50 ms to take in each new network of the document

@@ -6,8 +6,10 @@ step is tens of microseconds of NumPy work on tiny arrays that hardly ever relea
 GIL — a worker thread would compete with the GUI thread for the interpreter rather than
 run beside it, and would need parameter snapshots passed across threads. Instead a QTimer
 fires whenever the event loop is idle and each tick runs steps until a short time budget
-(`TICK_BUDGET`, 5 ms) is spent, so a key press waits at most one slice of training; the
-tests drive `tick()` with a fake clock and never wait. `benchmarks/bench_training.py`
+(`TICK_BUDGET`, 5 ms) is spent, so a key press waits at most one slice of training — and
+none after a long repaint: the tick that follows one does nothing, so input that queued
+behind it comes first (`YIELD_AFTER`). The tests drive `tick()` with a fake clock and
+never wait. `benchmarks/bench_training.py`
 measures both the latency and the speed.
 
 Two kinds of live update, never in the same tick (each is one stretch of the GUI thread
@@ -53,6 +55,10 @@ from visualizer.gui.commands import NetworkEdit
 from visualizer.gui.document import Document, checked_trace
 
 TICK_BUDGET = 0.005  # seconds of training per timer tick: input waits at most this long
+# A gap between two ticks longer than this (beyond the timer's own interval) was other work
+# on the GUI thread — a repaint, a slow handler — and input may have queued behind it: the
+# next tick then does nothing, so that input is handled before another slice and update.
+YIELD_AFTER = 0.004
 LIVE_INTERVAL = 1 / 12  # seconds between updates of the loss curve and output view
 PUBLISH_INTERVAL = 0.1  # seconds between live updates of the document (≤ 10 Hz)
 VIEW_SHARE = 4  # document updates at least this many of their own durations apart (≤ 25 %)
@@ -185,6 +191,10 @@ class Trainer(QObject):
         self.publish_interval = PUBLISH_INTERVAL
         self.input_publish_interval = INPUT_PUBLISH_INTERVAL
         self.max_steps_per_tick = MAX_STEPS_PER_TICK
+        # Ticks called by hand (tests, on a fake clock) model the time between them
+        # themselves: only the timer's ticks yield after a long stretch, unless a test
+        # sets this.
+        self.yield_after = YIELD_AFTER if drive_timer else math.inf
         self.input = InputWatch(clock, self)
         self._settings = TrainSettings()
         self._timer = QTimer(self)
@@ -212,6 +222,8 @@ class Trainer(QObject):
         self._session: list[tuple[Layer, ...]] = []
         self._credit = 0.0
         self._last_tick = 0.0
+        self._tick_end = -math.inf  # when the last tick returned
+        self._yielded = False  # the last tick gave way to queued input
         self._last_publish = 0.0  # when the document last got the training network
         self._live_beat = 0.0  # when the live views were last due (a fixed beat)
         self._live_steps = -1  # the step count they last showed
@@ -340,6 +352,7 @@ class Trainer(QObject):
         now = self.clock()
         self._credit, self._last_tick, self._last_publish = 1.0, now, now
         self._live_beat = now
+        self._tick_end = now  # (the time before the first tick is not someone else's)
         self._rate_mark = (now, self._steps)
         self._start_timer()
         self.running_changed.emit(True)
@@ -406,9 +419,27 @@ class Trainer(QObject):
         """Run the steps due now — as many as the speed setting allows, and never more
         than `budget` seconds of them — then update the live views or the document if one
         is due (at most one of them: each is a stretch that input waits for). Returns the
-        number of steps done."""
+        number of steps done. A tick that comes after a long stretch of other work
+        (`yield_after`) does nothing: see `_give_way`."""
         if not self._running:
             return 0
+        try:
+            return self._tick()
+        finally:
+            self._tick_end = self.clock()
+
+    def _give_way(self, now: float) -> bool:
+        """Whether the tick at `now` gives way to input. Qt hands out the events posted
+        while it was busy (a key press during a repaint) only after the timers that are
+        due, so the tick right after a long stretch would otherwise add a slice of
+        training and maybe an update to that key's wait. Never twice in a row: the
+        views' beat goes on."""
+        idle = self._timer.interval() / 1000 if self.drive_timer else 0.0
+        long_gap = now - self._tick_end - idle > self.yield_after
+        self._yielded = long_gap and not self._yielded
+        return self._yielded
+
+    def _tick(self) -> int:
         now = self.clock()
         rate = self._settings.steps_per_second
         if rate is None:
@@ -419,6 +450,8 @@ class Trainer(QObject):
             due = min(int(self._credit), self.max_steps_per_tick)
         self._last_tick = now
         self._count_repaint(now)
+        if self._give_way(now):
+            return 0
         update = self._update_due(now)
         # The views take in an update right away, in this same tick: leave them the time
         # they took last time, so training plus updating stays within the budget.
