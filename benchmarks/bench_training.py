@@ -14,9 +14,14 @@ Adam (lr 0.01, mini-batches of 16) at full speed ("max"), in four set-ups:
 
 While 2–4 run, a helper thread posts a key press to a line edit every 20 ms (stamped when
 posted) and a 20 ms QTimer runs in the GUI thread: the delay until each is handled is the
-input latency the user would feel. Target: every key press handled within 50 ms. Last,
+input latency the user would feel. Target (issue 14, quiet machine): p95 ≤ 16 ms, every
+key press within 33 ms. Last,
 the time to redraw the panel's loss curve once it holds a million steps.
-Offscreen Qt (no display); this script reports and never fails.
+Offscreen Qt (no display); this script reports and never fails. Each set-up's line also
+says what share of one CPU the process got (on a shared machine, the rest of a key's wait
+is time the process was not running at all), and `--long-tasks` lists every stretch of
+the GUI thread longer than 15 ms while training ran — which event, its wall and CPU time —
+and the garbage collector's passes (this costs a little: every event is timed).
 
 First, in a child process with one BLAS/OpenMP thread: one training step (forward, backward,
 SGD update) on [64, 128, 128, 10] (sigmoid, half squared error) at batch 256, float64 —
@@ -32,6 +37,7 @@ the updated parameters is printed. Target: train_step at least as fast as torch.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import os
 import statistics
@@ -56,7 +62,8 @@ from visualizer.gui.document import Document
 from visualizer.gui.panels.training_panel import TrainingPanel
 from visualizer.gui.trainer import Trainer, TrainSettings
 
-LATENCY_TARGET_MS = 50.0
+LATENCY_TARGET_MS = 33.0  # every key press (issue 14, on a quiet machine)
+P95_TARGET_MS = 16.0
 PROBE_INTERVAL = 0.020
 SETTINGS = TrainSettings(optimizer="adam", lr=0.01, batch_size=16, steps_per_second=None)
 
@@ -305,8 +312,69 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+LONG_TASK = 0.015  # seconds: a stretch of the GUI thread `--long-tasks` lists
+
+
+class TimedApplication(QApplication):
+    """A QApplication that times each event it delivers from the event loop (not those
+    sent from inside another: they are part of it), when `recording`; also the garbage
+    collector's passes. For `--long-tasks` only: timing every event costs a little."""
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.recording = False
+        self.depth = 0
+        self.tasks: list[tuple[float, float, float, str]] = []  # start, end, CPU, what
+        self.ticks: list[tuple[float, float, str]] = []  # start, end, what it updated
+        self.collections: list[tuple[int, float]] = []  # generation, seconds
+        self._gc_start = 0.0
+        gc.callbacks.append(self._gc)
+
+    def notify(self, receiver: QObject, event: QEvent) -> bool:
+        if not self.recording or self.depth:
+            self.depth += 1
+            try:
+                return super().notify(receiver, event)
+            finally:
+                self.depth -= 1
+        what = f"{event.type().name} → {type(receiver).__name__}"  # before it is handled
+        self.depth += 1
+        start, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return super().notify(receiver, event)
+        finally:
+            self.depth -= 1
+            end = time.perf_counter()
+            if end - start > LONG_TASK:
+                self.tasks.append((start, end, time.thread_time() - cpu, what))
+
+    def _gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        elif self.recording:
+            self.collections.append((info["generation"], time.perf_counter() - self._gc_start))
+
+    def report(self) -> None:
+        """Each long stretch (a timer event that ran a training tick named by what the
+        tick updated), then the collector's passes by generation."""
+        print(f"  GUI-thread stretches > {1000 * LONG_TASK:.0f} ms: {len(self.tasks)}")
+        for start, end, cpu, what in self.tasks:
+            inside = [w for s, e, w in self.ticks if start <= s and e <= end]
+            name = f"training tick ({inside[0]})" if inside else what
+            print(f"    {1000 * (end - start):6.1f} ms wall {1000 * cpu:6.1f} ms CPU  {name}")
+        for generation in sorted({g for g, _ in self.collections}):
+            times = [t for g, t in self.collections if g == generation]
+            print(
+                f"  gc generation {generation}: {len(times)} passes, "
+                f"longest {1000 * max(times):.1f} ms"
+            )
+        if not self.collections:
+            print("  gc: no passes")
+
+
 def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) -> dict:
     """Run `trainer` at full speed for `seconds` with the probes going; the figures."""
+    timed = app if isinstance(app, TimedApplication) else None
     line = QLineEdit()
     probe = KeyProbe(line)
     timer_delays: list[float] = []
@@ -322,8 +390,14 @@ def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) 
 
     def timed_tick() -> int:
         t0 = time.perf_counter()
+        before = live_updates[0], doc_updates[0]
         done = original_tick()
-        tick_times.append(time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        tick_times.append(t1 - t0)
+        if timed is not None:
+            live, document = live_updates[0] > before[0], doc_updates[0] > before[1]
+            what = "document update" if document else "live update" if live else "slice only"
+            timed.ticks.append((t0, t1, what))
         return done
 
     # How often the live views (loss curve, output view) and the document's views redraw.
@@ -341,7 +415,9 @@ def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) 
     events = key_events(int(seconds / PROBE_INTERVAL) + 10)
     poster = threading.Thread(target=post_keys, args=(line, probe, events, stop), daemon=True)
 
-    start = time.perf_counter()
+    if timed is not None:
+        timed.recording = True
+    start, cpu = time.perf_counter(), time.process_time()
     trainer.start()
     probe_timer.start()
     last[0] = time.perf_counter()
@@ -357,6 +433,9 @@ def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) 
     drain_until = time.perf_counter() + 0.5
     while probe.sent and time.perf_counter() < drain_until:
         app.processEvents()
+    cpu_share = (time.process_time() - cpu) / (time.perf_counter() - start)
+    if timed is not None:
+        timed.recording = False
     trainer.pause()
     probe_timer.stop()
     for _ in range(5):
@@ -374,6 +453,7 @@ def measure(app: QApplication, doc: Document, trainer: Trainer, seconds: float) 
         "ticks": len(tick_times),
         "live/s": live / elapsed,
         "document/s": documents / elapsed,
+        "cpu share": cpu_share,
     }
 
 
@@ -438,6 +518,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--step-only", action="store_true", help="only the training step")
     parser.add_argument("--step-worker", choices=tuple(STEP_ROWS), help=argparse.SUPPRESS)
     parser.add_argument(
+        "--long-tasks",
+        action="store_true",
+        help=f"list each GUI-thread stretch > {1000 * LONG_TASK:.0f} ms and the gc passes",
+    )
+    parser.add_argument(
         "--case",
         type=int,
         action="append",
@@ -457,7 +542,10 @@ def main(argv: list[str] | None = None) -> int:
         step_comparison()
         print()
     seconds = 1.0 if args.quick else args.seconds
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or (
+        TimedApplication(sys.argv[:1]) if args.long_tasks else QApplication(sys.argv[:1])
+    )
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs at the start")
 
     print(f"[2, 16, 16, 1] on 200 XOR points, Adam lr 0.01, batches of 16, {seconds:g} s each")
     if 1 in cases:
@@ -478,6 +566,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         figures = measure(app, doc, trainer, seconds)
         rows.append((name, figures))
+        if isinstance(app, TimedApplication):
+            print(f"{name}:")
+            app.report()
+            app.tasks.clear(), app.ticks.clear(), app.collections.clear()
         doc.undo_stack.setClean()  # closing the window must not ask to save
         for widget in keep:
             widget.close()
@@ -488,7 +580,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     header = (
         f"{'set-up':<30} {'steps/s':>9} {'key med':>8} {'key p95':>8} {'key max':>8} "
-        f"{'timer p95':>9} {'tick max':>8} {'live/s':>6} {'doc/s':>5} {'final loss':>10}"
+        f"{'timer p95':>9} {'tick max':>8} {'live/s':>6} {'doc/s':>5} {'CPU':>4} {'final loss':>10}"
     )
     print(header)
     print("-" * len(header))
@@ -496,17 +588,21 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:<30} {f['steps/s']:9,.0f} {f['key median ms']:6.1f}ms {f['key p95 ms']:6.1f}ms "
             f"{f['key max ms']:6.1f}ms {f['timer late p95 ms']:7.1f}ms {f['tick max ms']:6.1f}ms "
-            f"{f['live/s']:6.1f} {f['document/s']:5.1f} {f['loss']:10.4g}"
+            f"{f['live/s']:6.1f} {f['document/s']:5.1f} {100 * f['cpu share']:3.0f}% "
+            f"{f['loss']:10.4g}"
         )
     worst = max((f["key max ms"] for _, f in rows), default=float("nan"))
-    verdict = "met" if worst <= LATENCY_TARGET_MS else "MISSED"
+    p95 = max((f["key p95 ms"] for _, f in rows), default=float("nan"))
+    verdict = "met" if worst <= LATENCY_TARGET_MS and p95 <= P95_TARGET_MS else "MISSED"
     print(
-        f"\nkey presses: worst {worst:.1f} ms against the {LATENCY_TARGET_MS:.0f} ms target "
-        f"({verdict}); key = a key press posted from another thread every 20 ms until the "
-        "line edit sees it; timer = lateness of a 20 ms QTimer; tick = one training tick "
+        f"\nkey presses: worst {worst:.1f} ms, p95 {p95:.1f} ms against the targets "
+        f"{LATENCY_TARGET_MS:.0f} ms and {P95_TARGET_MS:.0f} ms ({verdict}; they are for a "
+        "quiet machine: see CPU); key = a key press posted from another thread every 20 ms "
+        "until the line edit sees it; timer = lateness of a 20 ms QTimer; tick = one training tick "
         "including its live update; live/s = updates of the loss curve and output view "
         "(`progressed`) per second; doc/s = updates of the document (canvas, inspector, "
-        "panels) per second."
+        "panels) per second; CPU = the process's CPU time over the wall time (100% = one "
+        "core: training never waits; less = the machine ran something else)."
     )
     return 0
 
