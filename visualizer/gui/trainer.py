@@ -65,7 +65,8 @@ VIEW_SHARE = 4  # document updates at least this many of their own durations apa
 INPUT_PUBLISH_INTERVAL = 1.0  # … and this far apart while the user types or clicks
 INPUT_HOLD = 0.5  # seconds after a key press, click or wheel turn that count as "typing"
 # While typing, the document update waits (up to one more interval) for the moment just
-# after a key press, when the next one is furthest away: at most this long after it.
+# after a key press, when the next one is furthest away: the first tick that trains after
+# the key, and at most this long after it (a later tick would leave the next key less room).
 INPUT_GAP = 0.015
 MAX_STEPS_PER_TICK = 100_000
 RATE_WINDOW = 0.5  # seconds over which the steps per second shown are measured
@@ -223,6 +224,7 @@ class Trainer(QObject):
         self._credit = 0.0
         self._last_tick = 0.0
         self._tick_end = -math.inf  # when the last tick returned
+        self._worked_until = -math.inf  # … and the last one that did not give way
         self._yielded = False  # the last tick gave way to queued input
         self._last_publish = 0.0  # when the document last got the training network
         self._live_beat = 0.0  # when the live views were last due (a fixed beat)
@@ -352,7 +354,7 @@ class Trainer(QObject):
         now = self.clock()
         self._credit, self._last_tick, self._last_publish = 1.0, now, now
         self._live_beat = now
-        self._tick_end = now  # (the time before the first tick is not someone else's)
+        self._tick_end = self._worked_until = now  # (the time before is not someone else's)
         self._rate_mark = (now, self._steps)
         self._start_timer()
         self.running_changed.emit(True)
@@ -427,6 +429,8 @@ class Trainer(QObject):
             return self._tick()
         finally:
             self._tick_end = self.clock()
+            if not self._yielded:
+                self._worked_until = self._tick_end
 
     def _give_way(self, now: float) -> bool:
         """Whether the tick at `now` gives way to input. Qt hands out the events posted
@@ -502,13 +506,18 @@ class Trainer(QObject):
         interval, waited = self.document_interval(now), now - self._last_publish
         if waited >= interval - 1e-9 and (
             not self.typing(now)
-            or now - self.input.last <= INPUT_GAP
+            or self._just_after_input(now)
             or waited >= 2 * interval - 1e-9
         ):
             return "document"
         if now - self._live_beat >= self.live_interval - 1e-9:
             return "live"
         return None
+
+    def _just_after_input(self, now: float) -> bool:
+        """Whether this is the first working tick since a key press (or click) that came
+        at most `INPUT_GAP` ago."""
+        return self.input.last > self._worked_until and now - self.input.last <= INPUT_GAP
 
     def _updated_now(self, kind: str, started: float) -> None:
         finished = self.clock()
