@@ -158,9 +158,11 @@ def test_vjp_written_over_g_is_vjp_bit_for_bit(name) -> None:
     over_g = g.copy()
     got = act.vjp(z, a, over_g, over_g, scratch=np.full_like(z, 3.0))
     assert got is over_g and got.tobytes() == want.tobytes()
-    if act.in_place is not None:  # f' written into an array is f' bit for bit
+    if act.in_place is not None:  # f' written into an array, even over z, is f' bit for bit
         slope = act.in_place.derivative(z, a, np.full_like(z, 3.0))
         assert slope.tobytes() == act.derivative(z, a).tobytes()
+        own_z = z.copy()
+        assert act.in_place.derivative(own_z, a, own_z).tobytes() == slope.tobytes()
 
 
 def test_workspace_arrays_are_kept_per_name_layer_and_shape() -> None:
@@ -170,4 +172,27 @@ def test_workspace_arrays_are_kept_per_name_layer_and_shape() -> None:
     assert workspace.array("a", 1, (4, 3)) is not first
     smaller = workspace.array("z", 1, (2, 3))
     assert smaller.shape == (2, 3) and smaller is not first
-    assert workspace.nbytes == (2 * 3 + 4 * 3) * 8
+    assert workspace.array("z", 1, (2, 3)) is smaller
+    assert workspace.nbytes == (2 * 3 + 4 * 3) * 8  # the (4, 3) "z" went
+
+
+def test_workspace_keeps_no_more_than_its_limit() -> None:
+    workspace = Workspace(limit=100 * 8)
+    kept = workspace.array("z", 1, (10, 8))  # 80 entries: kept
+    assert workspace.array("z", 1, (10, 8)) is kept
+    over = workspace.array("a", 1, (10, 3))  # 80 + 30 > 100: made each call
+    assert over.shape == (10, 3) and workspace.array("a", 1, (10, 3)) is not over
+    assert workspace.nbytes == 80 * 8
+
+
+def test_gradients_are_the_same_when_the_workspace_is_full() -> None:
+    sizes = [3, 7, 5, 2]
+    network = make_network(sizes, ["sigmoid", "tanh", "identity"], init=InitSpec(seed=3))
+    x, y = _inputs(sizes, 6, seed=5)
+    trace = backprop.run(network, x, y)
+    for limit in (0, 6 * 7 * 8 * 2, 10**6):  # nothing, some, all of the arrays kept
+        workspace = Workspace(limit)
+        for _ in range(2):
+            lean = backprop.gradients(network, x, y, workspace)
+            assert _bits(lean.dW + lean.db) == _bits(trace.dW + trace.db)
+        assert workspace.nbytes <= limit

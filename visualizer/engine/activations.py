@@ -23,7 +23,8 @@ class InPlace:
     arrays from step to step instead of making new ones (see engine/workspace.py)."""
 
     f: Callable[[Array, Array, Array], Array]  # (z, out, scratch) -> f(z) in out
-    derivative: Callable[[Array, Array, Array], Array]  # (z, a, out) -> f'(z) in out
+    # (z, a, out) -> f'(z) in out, which may be z itself (each entry read before written)
+    derivative: Callable[[Array, Array, Array], Array]
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class Activation:
     ) -> Array:
         """J_f(z)ᵀ g for a = f(z); for elementwise f this is f'(z) ⊙ g. With `out` (which
         may be g itself, when the caller has no more use for it) the result goes there;
-        with `scratch` (z's shape, contents lost) f'(z) does too where it can."""
+        with `scratch` (z's shape, contents lost; may be z itself) f'(z) is computed in it
+        where this activation can."""
         if self.derivative is not None:
             if scratch is None or self.in_place is None:
                 slope = self.derivative(z, a)

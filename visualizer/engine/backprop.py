@@ -158,9 +158,10 @@ def pre_activation(network: Network, x: Array, workspace: Workspace | None = Non
 def _activate(
     activation: str, z: Array, workspace: Workspace | None, layer: int, depth: int
 ) -> Array:
-    """aˡ = f(zˡ), in the workspace's arrays for a hidden layer."""
+    """aˡ = f(zˡ), in the workspace's arrays for a hidden layer. Its scratch is the array
+    that later holds ∂C/∂aˡ (`gradients`), unused until the backward pass."""
     out = _hidden(workspace, "a", layer, depth, z.shape)
-    spare = _hidden(workspace, "scratch", layer, depth, z.shape)
+    spare = _hidden(workspace, "grad_a", layer, depth, z.shape)
     return ACTIVATIONS[activation].apply(z, out, spare)
 
 
@@ -267,7 +268,8 @@ def gradients(
         if i > 0:  # ∇ₓC = δ¹W¹ is not a training gradient
             shape = (*delta.shape[:-1], layers[i].weights.shape[1])
             grad = np.matmul(delta, layers[i].weights, out=scratch(workspace, "grad_a", i, shape))
-            # δⁱ over ∂C/∂aⁱ, which has no other use here
-            slope = scratch(workspace, "scratch", i, shape)
+            # δⁱ over ∂C/∂aⁱ, and with a workspace f'(zⁱ) over zⁱ: once δⁱ is known
+            # neither has any use (zⁱ is the pass's own array, never the caller's)
+            slope = None if workspace is None else z_list[i - 1]
             delta = acts[i - 1].vjp(z_list[i - 1], a_list[i], grad, grad, slope)
     return Gradients(loss=cost, dW=tuple(dWs), db=tuple(dbs), output=a_list[-1], y=y)
