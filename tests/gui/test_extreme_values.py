@@ -329,3 +329,123 @@ def test_pulses_size_a_product_that_overflows_as_the_largest():
 
     sizes = _sizes(np.array([[MAX, 1.0]]), np.array([[2.0, 1.0]]))
     assert sizes.tolist() == [[MAX, 1.0]]
+
+
+# -- an exception inside a paint: the intermittent segfault ------------------------------------
+def _steep_network() -> Network:
+    """Outputs ±1.5e308 over the output view's plane [−1.5, 1.5]², 0 at the sample x = 0
+    (so the pass itself is finite)."""
+    from visualizer.engine.network import Layer, Sample
+
+    return Network(
+        input_size=2,
+        layers=(Layer(np.array([[1e308, 0.0]]), np.zeros(1), "identity"),),
+        loss="half_squared_error",
+        sample=Sample([0.0, 0.0], [0.0]),
+    )
+
+
+def test_the_output_view_colours_outputs_near_the_float_limit_without_overflowing(qapp):
+    """pyqtgraph's ImageItem turns values into colours inside its paint, as
+    (v − lo) · 256 / (hi − lo): with outputs near the float limit that overflowed, and under
+    the suite's warnings-as-errors the paint raised. Rendered here from Python, so such a
+    warning is an ordinary failure (from a paint it led to the segfault below)."""
+    from visualizer.gui.panels.output_view import OutputView
+    from visualizer.gui.style import lut
+
+    view = OutputView(Document(_steep_network()))
+    view.refresh()
+    view.image.render()  # raises RuntimeWarning (overflow in multiply) if unclipped
+    image = view.image.qimage
+    table = lut()
+    # a¹ = 1e308·x₁: the left edge is far below the range (−1, 1), the right far above.
+    for column, entry in ((0, table[0]), (image.width() - 1, table[-1])):
+        colour = image.pixelColor(column, image.height() // 2)
+        assert (colour.red(), colour.green(), colour.blue()) == tuple(int(c) for c in entry)
+
+
+def test_a_heatmap_colours_values_far_outside_its_levels_without_overflowing(qapp):
+    from visualizer.gui.panels.plots import Heatmap
+
+    heatmap = Heatmap()
+    heatmap.set_matrix(np.array([[MAX, -MAX, 0.0]]), (1, 3), levels=(-2.0, 2.0))
+    heatmap.image.render()  # raises RuntimeWarning (overflow in multiply) if unclipped
+    assert heatmap.values.tolist() == [[MAX, -MAX, 0.0]]  # the numbers shown stay exact
+
+
+# Run in a child process, as the failure is a segfault. The output view sits above freshly
+# built plots in one window, so one paint pass draws its image and then items painted for
+# the first time: the order in which the crash happened in the property test above.
+_PAINT_NEXT_TO_FRESH_PLOTS = """
+import sys, types, warnings
+warnings.simplefilter("error", RuntimeWarning)  # as pyproject's filterwarnings does
+import numpy as np
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+import pyqtgraph as pg
+from visualizer.engine.network import Layer, Network, Sample
+from visualizer.gui.document import Document
+from visualizer.gui.panels.output_view import OutputView
+
+steep = Network(  # as _steep_network
+    input_size=2,
+    layers=(Layer(np.array([[1e308, 0.0]]), np.zeros(1), "identity"),),
+    loss="half_squared_error",
+    sample=Sample([0.0, 0.0], [0.0]),
+)
+# The Python overrides pyqtgraph's items give Qt, which shiboken looks up while painting.
+methods = {
+    f"{cls.__name__}.{name}": f
+    for cls in (pg.AxisItem, pg.ViewBox, pg.PlotItem, pg.GraphicsWidget, pg.GraphicsObject,
+                pg.ImageItem, pg.LabelItem, pg.ItemGroup)
+    for name, f in vars(cls).items() if isinstance(f, types.FunctionType)
+}
+before = {k: sys.getrefcount(f) for k, f in methods.items()}
+app = QApplication([])
+escaped = []
+sys.excepthook = lambda kind, error, tb: escaped.append(repr(error)[:120])
+for _ in range(4):
+    host = QWidget()
+    column = QVBoxLayout(host)
+    view = OutputView(Document(steep))
+    view.refresh()
+    column.addWidget(view)
+    for _ in range(3):
+        column.addWidget(pg.PlotWidget())
+    host.resize(320, 900)
+    host.show()
+    try:
+        app.processEvents()
+        host.grab()
+    except Exception as error:
+        escaped.append(repr(error)[:120])
+    host.close()
+    host.deleteLater()
+dropped = {k: (before[k], sys.getrefcount(f)) for k, f in methods.items()
+           if sys.getrefcount(f) < before[k]}
+print("escaped from a paint:", escaped)
+print("references dropped:", dropped)
+sys.exit(1 if escaped or dropped else 0)
+"""
+
+
+def test_painting_outputs_near_the_float_limit_beside_fresh_plots_does_not_crash(tmp_path):
+    """The cause of the property test's rare segfault (in QGraphicsView::paintEvent, on
+    AxisItem.paint): an exception escaping a Python override called from C++ (here the
+    image's overflow) stays pending while Qt paints on, and PySide6 6.11's
+    Sbk_GetPyOverride, finding an error pending, drops a reference it does not own to the
+    override it has just looked up — for every item painted for the first time meanwhile.
+    AxisItem.paint (one reference, its class's) was freed and a later paint used it. Before
+    the fix this child died of SIGSEGV on its first window."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root))
+    done = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", _PAINT_NEXT_TO_FRESH_PLOTS],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, (done.returncode, done.stdout[-500:], done.stderr[-1500:])
+    assert "escaped from a paint: []" in done.stdout
+    assert "references dropped: {}" in done.stdout

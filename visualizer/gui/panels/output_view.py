@@ -17,6 +17,7 @@ from visualizer.engine.network import Network
 from visualizer.engine.training import even_rows, predict
 from visualizer.gui import style
 from visualizer.gui.document import Document
+from visualizer.gui.panels.plots import image_input
 from visualizer.gui.style import lut
 from visualizer.notation import format_number, sup
 
@@ -196,7 +197,10 @@ class OutputView(QWidget):
         values = predict(network, grid)[:, column].reshape(GRID, GRID)
         values = np.nan_to_num(values, nan=0.0, posinf=1e300, neginf=-1e300)
         lo, hi = self._levels(network)
-        self.image.setImage(values, levels=(lo, hi), autoLevels=False)
+        # Clipped to the colour range: outputs near the float limit would otherwise
+        # overflow inside the image's paint (see image_input).
+        shown, levels = image_input(values, lo, hi)
+        self.image.setImage(shown, levels=levels, autoLevels=False)
         # Pixel centres sit on the grid points: the image reaches half a pixel beyond them.
         dx, dy = (x1 - x0) / (GRID - 1), (y1 - y0) / (GRID - 1)
         self.image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))

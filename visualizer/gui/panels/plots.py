@@ -130,6 +130,29 @@ def plot_factor(largest: float) -> float:
     return largest
 
 
+def image_input(
+    values: np.ndarray, lo: float, hi: float
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """What to hand a pyqtgraph ImageItem to show `values` coloured over [lo, hi]: the
+    values clipped to that range (and, near the float limits or among denormals, divided
+    by its largest magnitude), and the range to match.
+
+    Why: ImageItem maps values to colours lazily, inside its `paint`, as
+    (v − lo) · 256 / (hi − lo). For a value near the float limit that product overflows,
+    and under the tests' warnings-as-errors the warning is raised inside the paint. An
+    exception escaping a Python override called from C++ is not harmless with PySide6
+    6.11: shiboken then drops a reference it does not own to the Python override of every
+    item painted next for the first time, until the class's method is freed and a later
+    paint segfaults (README, "Extreme values"). Clipping first gives the same colours —
+    the map saturates at its ends — with nothing to overflow."""
+    factor = plot_factor(max(abs(lo), abs(hi)))
+    if factor == 1.0:
+        return np.clip(values, lo, hi), (lo, hi)
+    with np.errstate(all="ignore"):  # a value divided by a denormal range is ±inf: clipped
+        shown = np.clip(values / factor, lo / factor, hi / factor)
+    return shown, (lo / factor, hi / factor)
+
+
 def _style_plot(plot: pg.PlotItem) -> None:
     plot.setMenuEnabled(False)
     plot.hideButtons()
@@ -271,17 +294,9 @@ class Heatmap(_Plot):
             self.placeholder.show()
         else:
             self.placeholder.hide()
-            factor = plot_factor(vmax) if levels is None else 1.0
-            if factor != 1.0:
-                # pyqtgraph's own scaling (255 / (2·vmax)) overflows for a denormal vmax,
-                # and 2·vmax for one near the float limit: such values are drawn divided.
-                with np.errstate(all="ignore"):
-                    shown = np.clip(values / factor, -1.0, 1.0)
-                self.image.setImage(shown, levels=(-vmax / factor, vmax / factor), autoLevels=False)
-            else:
-                self.image.setImage(
-                    values, levels=levels if levels is not None else (-vmax, vmax), autoLevels=False
-                )
+            lo, hi = levels if levels is not None else (-vmax, vmax)
+            shown, shown_levels = image_input(values, lo, hi)
+            self.image.setImage(shown, levels=shown_levels, autoLevels=False)
             self.image.setRect(rect)
             self.image.show()
         if reframe:
