@@ -326,8 +326,8 @@ class TimedApplication(QApplication):
         self.depth = 0
         self.tasks: list[tuple[float, float, float, str]] = []  # start, end, CPU, what
         self.ticks: list[tuple[float, float, str]] = []  # start, end, what it updated
-        self.collections: list[tuple[int, float]] = []  # generation, seconds
-        self._gc_start = 0.0
+        self.collections: list[tuple[int, float, float]] = []  # generation, wall, CPU
+        self._gc_start = (0.0, 0.0)
         gc.callbacks.append(self._gc)
 
     def notify(self, receiver: QObject, event: QEvent) -> bool:
@@ -350,9 +350,11 @@ class TimedApplication(QApplication):
 
     def _gc(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._gc_start = time.perf_counter()
+            self._gc_start = (time.perf_counter(), time.thread_time())
         elif self.recording:
-            self.collections.append((info["generation"], time.perf_counter() - self._gc_start))
+            wall, cpu = self._gc_start
+            wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
+            self.collections.append((info["generation"], wall, cpu))
 
     def report(self) -> None:
         """Each long stretch (a timer event that ran a training tick named by what the
@@ -362,11 +364,12 @@ class TimedApplication(QApplication):
             inside = [w for s, e, w in self.ticks if start <= s and e <= end]
             name = f"training tick ({inside[0]})" if inside else what
             print(f"    {1000 * (end - start):6.1f} ms wall {1000 * cpu:6.1f} ms CPU  {name}")
-        for generation in sorted({g for g, _ in self.collections}):
-            times = [t for g, t in self.collections if g == generation]
+        for generation in sorted({g for g, _, _ in self.collections}):
+            times = [(w, c) for g, w, c in self.collections if g == generation]
             print(
-                f"  gc generation {generation}: {len(times)} passes, "
-                f"longest {1000 * max(times):.1f} ms"
+                f"  gc generation {generation}: {len(times)} passes, longest "
+                f"{1000 * max(w for w, _ in times):.1f} ms wall, "
+                f"{1000 * max(c for _, c in times):.1f} ms CPU"
             )
         if not self.collections:
             print("  gc: no passes")
