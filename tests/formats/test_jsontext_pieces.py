@@ -5,6 +5,10 @@ gives the GIL back between rows and the window keeps answering key presses."""
 from __future__ import annotations
 
 import json
+import math
+import random
+import struct
+from decimal import Decimal, getcontext
 
 import pytest
 from hypothesis import given, settings
@@ -59,20 +63,27 @@ def test_a_network_file_is_scanned_one_row_at_a_time(monkeypatch):
     network = make_network([40, 300, 200, 3], name="rows")
     text = network_to_json(network)
     spans: list[int] = []
-    scan = jt._scan
+    scan, loads_row = jt._scan, jt._loads_row
 
     def recording(s: str, idx: int) -> tuple[object, int]:
         value, end = scan(s, idx)
         spans.append(end - idx)
         return value, end
 
+    rows_by_orjson: list[int] = []
+
+    def recording_row(piece: str) -> object:
+        rows_by_orjson.append(len(piece))
+        return loads_row(piece)
+
     monkeypatch.setattr(jt, "_scan", recording)
+    monkeypatch.setattr(jt, "_loads_row", recording_row)
     document = jt.parse(text)
     longest_line = max(len(line) for line in text.splitlines())
-    assert spans, "the C scanner was not used at all"
+    assert rows_by_orjson, "the rows were not read by orjson"
     # No single C call over more than one line (a matrix row): the GIL comes back between.
-    assert max(spans) <= longest_line
-    assert len(spans) > 500  # every row on its own
+    assert max(spans + rows_by_orjson) <= longest_line
+    assert len(rows_by_orjson) > 500  # every row on its own
     assert canonical(document) == whole(text)
     assert network_from_dict(document) == network
 
@@ -217,3 +228,101 @@ def test_dismantle_empties_every_container_and_load_network_uses_it(tmp_path, mo
     path.write_text(network_to_json(network))
     assert network_file.load_network(path) == network
     assert len(emptied) == 1 and emptied[0]["name"] == "n"
+
+
+# -- matrix rows read by orjson: json's floats, bit for bit -------------------------------
+def bits(value: object) -> object:
+    """A parsed value with every float as its 64 bits (so -0.0 ≠ 0.0 and no rounding hides)."""
+    if isinstance(value, list):
+        return [bits(v) for v in value]
+    if isinstance(value, float):
+        return ("float", struct.pack("<d", value))
+    return canonical(value)
+
+
+def counting_rows(monkeypatch) -> list[str]:
+    """The pieces `_row` hands to orjson, recorded (so a test knows that path was taken)."""
+    seen: list[str] = []
+    loads_row = jt._loads_row
+
+    def recording(piece: str) -> object:
+        seen.append(piece)
+        return loads_row(piece)
+
+    monkeypatch.setattr(jt, "_loads_row", recording)
+    return seen
+
+
+FLOAT_TEXT = st.sampled_from(
+    [repr, "{:.17e}".format, "{:.25E}".format, "{:.3e}".format, "{:.16g}".format]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=9),
+             min_size=1, max_size=4),
+    FLOAT_TEXT,
+    st.sampled_from([", ", ",", " ,\t", "\n , \r\n"]),
+)
+def test_float_rows_read_as_json_loads_reads_them_bit_for_bit(rows, fmt, sep):
+    text = "[" + sep.join("[" + sep.join(map(fmt, row)) + "]" for row in rows) + "]"
+    assert bits(jt.parse(text)) == bits(json.loads(text))
+
+
+def test_orjson_rounds_every_kind_of_decimal_as_float_does(monkeypatch):
+    """Random doubles written every way, the decimal exactly halfway between two neighbours
+    (and one unit either side, hundreds of digits long), denormals, the extremes."""
+    rng = random.Random(14)
+    getcontext().prec = 1200
+    tokens = ["5e-324", "-5e-324", "2.4703282292062327e-324", "2.4703282292062328e-324",
+              "1.7976931348623157e308", "-1.7976931348623157e308", "1e-400", "-0.0", "0.0",
+              "9007199254740993.0", "1.00000000000000011102230246251565404236316680908203125",
+              "123456789012345678901234567890.0"]
+    for _ in range(4000):
+        x = struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0]
+        if not math.isfinite(x):
+            continue
+        tokens += [repr(x), f"{x:.17e}", f"{x:.30e}", f"{x:.16e}"]
+        y = math.nextafter(x, math.inf)
+        if math.isfinite(y):
+            half = (Decimal(x) + Decimal(y)) / 2
+            style = "f" if 1e-20 < abs(x) < 1e20 else "e"  # all digits, point or exponent
+            tokens += [f"{d:{style}}" for d in (half, half.next_plus(), half.next_minus())]
+    # A token without a point goes to json's scanner (see _row): give each one.
+    tokens = [t if "." in t else t.replace("e", ".0e", 1) for t in tokens]
+    seen = counting_rows(monkeypatch)
+    for start in range(0, len(tokens), 500):
+        text = "[" + ", ".join(tokens[start : start + 500]) + "]"
+        got = jt.parse(text)
+        assert [struct.pack("<d", v) for v in got] == [
+            struct.pack("<d", float(t)) for t in tokens[start : start + 500]
+        ]
+    assert len(seen) == math.ceil(len(tokens) / 500)  # every row went through orjson
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[1.5, 123456789012345678901234, 2.5]",  # json: an int; orjson: a float
+        "[123456789012345678901234.5, -9223372036854775809.0]",
+        "[1.5, 18446744073709551616]",
+        "[1.5, 1e400]", "[-1e400, 1.5]", "[1.0e400, 2.5]",  # json: inf; orjson refuses
+        "[1.5, NaN]", "[Infinity]", "[1.5, -Infinity]",
+        "[1.5, 1e-5]", "[1e5]", "[1.5, 2]", "[1.5, -0]", "[1.5, true, 2.5]", "[1.5, null]",
+        '[1.5, "a.b"]', '["1.5"]', '[1.5, "]", 2.5]', '[1.5, {"a": 1.5, "a": 2.5}]',
+        "[1.5, [2.5]]", "[1.5, [2.5], 3.5]", "[1.5,]", "[1.5 2.5]", "[01.5]", "[1.]",
+        "[.5]", "[+1.5]", "[-.5]", "[1.5e]", "[1.5\f]", "[1.5\u00a0]", "[1.5,\v2.5]",
+        "[[1.5, 2.5], [3.5, 4.5]]", "[[1.5, 2.5], [3.5, 4.5]", "[[1.5], 2.5]", "[]", "[ ]",
+        "[[], [1.5]]", '{"w": [[1.5, 2.5], [1.5, 1e999]]}',
+    ],
+)
+def test_rows_orjson_would_read_otherwise_read_as_json_loads_reads_them(text):
+    assert pieces(text) == whole(text)
+    if "{" in text:
+        return  # objects: compared by `pieces` and `whole` above
+    try:
+        expected = bits(json.loads(text, parse_constant=jt.NonFinite))
+    except ValueError:
+        return
+    assert bits(jt.parse(text)) == expected

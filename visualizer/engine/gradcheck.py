@@ -267,7 +267,8 @@ def _fast_check(
         flat_x = x.reshape(-1, x.shape[-1])
         flat_y = y.reshape(-1, y.shape[-1])
         out = np.empty(index.size)
-        for s_index in np.unique(index // x.shape[-1]):
+        # sorted(set()), not np.unique: its first call imports numpy.ma (~70 ms of `check`)
+        for s_index in sorted(set((index // x.shape[-1]).tolist())):
             mine = index // x.shape[-1] == s_index
             cols = index[mine] % x.shape[-1]
             out[mine] = model.numeric_input(flat_x[s_index], flat_y[s_index], eps, cols)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from visualizer.formats.errors import FormatError
 from visualizer.formats.files import read_bytes
@@ -75,6 +76,33 @@ def _scan(text: str, idx: int) -> tuple[object, int]:
     return _scan_once(text, idx)
 
 
+_loads_row = orjson.loads
+
+
+def _row(text: str, idx: int) -> tuple[object, int]:
+    """The list at `idx` whose first item is a plain value (a matrix row, usually): read by
+    orjson, about four times faster than json's scanner, when it is certain to give what
+    json gives; by `_scan` otherwise.
+
+    orjson differs from json in a few places: it reads a whole number beyond 64 bits as a
+    float (json: an int), refuses NaN, Infinity and numbers that overflow (json: NonFinite,
+    inf), and keeps one of two duplicate keys silently. So it is trusted only with a piece
+    that has no object and no string, ends at the first "]" (no nested list), and has as
+    many "." as items: every item is then a number with a fraction, a float, and orjson's
+    float is json's, bit for bit (both round correctly; tests/formats compare them)."""
+    end = text.find("]", idx) + 1
+    if end:
+        piece = text[idx:end]
+        if '"' not in piece and "{" not in piece:
+            try:
+                row = _loads_row(piece)
+            except ValueError:  # not valid JSON, or NaN/Infinity/overflow: json decides
+                row = None
+            if row is not None and len(row) == piece.count("."):
+                return row, end
+    return _scan(text, idx)
+
+
 class _Unusual(Exception):
     """Anything the piecewise reader is not sure of: `json.loads` decides instead."""
 
@@ -92,6 +120,7 @@ def _value(text: str, idx: int) -> tuple[object, int]:
         inner = _SPACE.match(text, idx + 1).end()
         if text[inner : inner + 1] in ("[", "{"):
             return _list_at(text, inner)
+        return _row(text, idx)
     return _scan(text, idx)
 
 
@@ -219,7 +248,7 @@ def dismantle(document: object) -> None:
 def read_json_file(path: PathLike) -> object:
     """The JSON document in the file at `path`, parsed as `parse` does."""
     text = read_text(path)
-    if not text.strip():
+    if not text or text.isspace():  # what `not text.strip()` says, without copying the text
         raise FormatError("the file is empty")
     return parse(text)
 
