@@ -84,6 +84,8 @@ def test_a_network_file_is_scanned_one_row_at_a_time(monkeypatch):
     # No single C call over more than one line (a matrix row): the GIL comes back between.
     assert max(spans + rows_by_orjson) <= longest_line
     assert len(rows_by_orjson) > 500  # every row on its own
+    weights = [row for layer in document["layers"] for row in layer["weights"]]
+    assert all(type(row) is jt.FloatRow for row in weights)  # their items' types known
     assert canonical(document) == whole(text)
     assert network_from_dict(document) == network
 
@@ -326,3 +328,19 @@ def test_rows_orjson_would_read_otherwise_read_as_json_loads_reads_them(text):
     except ValueError:
         return
     assert bits(jt.parse(text)) == expected
+
+
+def test_float_rows_build_the_same_arrays_as_plain_lists_and_are_dismantled():
+    text = network_to_json(make_network([5, 4, 3], name="f"))
+    document = jt.parse(text)
+    plain_document = json.loads(text, object_pairs_hook=jt._object)
+    layer, plain_layer = document["layers"][0], plain_document["layers"][0]
+    assert type(layer["biases"]) is jt.FloatRow and type(plain_layer["biases"]) is list
+    assert bits(jt.matrix(layer["weights"], "w", 5, 4).tolist()) == bits(
+        jt.matrix(plain_layer["weights"], "w", 5, 4).tolist()
+    )
+    assert bits(jt.numbers(layer["biases"], "b", 4).tolist()) == bits(plain_layer["biases"])
+    assert network_from_dict(document) == network_from_dict(plain_document)
+    rows = list(layer["weights"])
+    jt.dismantle(document)
+    assert document == {} and all(row == [] for row in rows)  # each row emptied on its own
