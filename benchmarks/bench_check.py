@@ -6,10 +6,11 @@ Writes the network (default [64, 512 ×15, 10], 3.7 M parameters, an ≈81 MB fi
 temporary folder (deleted afterwards), runs the command once to warm the disk cache and
 the bytecode cache, then times it `--runs` times in a fresh process each: wall time (what
 the issue's target, ≤ 2 s, is about) and the process's CPU time (which moves less when
-other programs load the machine). Another child process then times the command's parts in
-turns: process start and imports, reading and decoding the file, parsing the JSON,
-checking the document and building the network (and freeing the parsed document), and the
-check itself with its output (the command's own `main`, the network handed over).
+other programs load the machine). Another child process then times the command's parts
+(wall and CPU), in turns with the command: process start and imports, reading and
+decoding the file, parsing the JSON, checking the document and building the network (and
+freeing the parsed document), and the check itself with its output (the command's own
+`main`, the network handed over).
 
 Python keeps compiled modules (.pyc) after a first start, so a user's every later start
 loads them; where PYTHONDONTWRITEBYTECODE is set, every start here would compile the app's
@@ -37,34 +38,37 @@ TARGET_S = 2.0
 PARTS = """
 import sys, time
 t_spawn = float(sys.argv[2])
-t0 = time.time(); p0 = time.perf_counter()
+t0 = time.time()
+marks = [(time.perf_counter(), time.process_time())]
 import io, json
 from visualizer import cli
 from visualizer.formats import jsontext as jt
 from visualizer.formats.network_file import network_from_dict
-p1 = time.perf_counter()
-text = jt.read_text(sys.argv[1]); p2 = time.perf_counter()
-document = jt.parse(text); p3 = time.perf_counter()
+marks.append((time.perf_counter(), time.process_time()))
+text = jt.read_text(sys.argv[1])
+marks.append((time.perf_counter(), time.process_time()))
+document = jt.parse(text)
 del text
+marks.append((time.perf_counter(), time.process_time()))
 try:
     network = network_from_dict(document)
 finally:
     jt.dismantle(document)
-p4 = time.perf_counter()
+marks.append((time.perf_counter(), time.process_time()))
 cli._load = lambda *args, **kwargs: network  # the check as the command runs it, file read
-out = io.StringIO()
-sys.stdout = out
+sys.stdout = io.StringIO()
 status = cli.main(["check", sys.argv[1], "--seed", "1"])
 sys.stdout = sys.__stdout__
-p5 = time.perf_counter()
-print(json.dumps({
-    "start + imports": t0 - t_spawn + (p1 - p0),
-    "read + decode": p2 - p1,
-    "parse JSON": p3 - p2,
-    "validate + build": p4 - p3,
-    "check + output": p5 - p4,
-    "status": status,
-}))
+marks.append((time.perf_counter(), time.process_time()))
+names = ["start + imports", "read + decode", "parse JSON", "validate + build", "check + output"]
+parts = {}
+for name, (w0, c0), (w1, c1) in zip(names, marks, marks[1:]):
+    parts[name] = [w1 - w0, c1 - c0]
+# The process's start (before its first line ran) counts too: wall since the parent's
+# spawn, CPU (the interpreter's own start) since the process began.
+parts["start + imports"][0] += t0 - t_spawn
+parts["start + imports"][1] += marks[0][1]
+print(json.dumps(parts))
 """
 
 
@@ -139,7 +143,7 @@ def main() -> int:
         timed(argv, env)  # warm-up: the file in the page cache, the modules compiled
 
         walls, cpus = [], []
-        parts: dict[str, list[float]] = {}
+        parts: dict[str, list[list[float]]] = {}
         for _ in range(args.runs):
             wall, cpu, out, status = timed(argv, env)
             walls.append(wall)
@@ -148,7 +152,7 @@ def main() -> int:
             code = [sys.executable, "-c", PARTS, str(path)]
             _, _, split_out, _ = timed([*code, repr(time.time())], env)
             for name, value in json.loads(split_out.splitlines()[-1]).items():
-                parts.setdefault(name, []).append(value)
+                parts.setdefault(name, []).append(value)  # [wall, CPU]
         verdict = out.strip().splitlines()[-1] if out.strip() else "(no output)"
         print(f"command: {shown}  (exit {status}: {verdict[:60]})")
         print(f"bytecode cache: {'not kept' if cache is None else 'kept'}")
@@ -159,10 +163,11 @@ def main() -> int:
             f"{statistics.median(cpus):.2f} s; target ≤ {TARGET_S:.1f} s wall "
             f"({median / TARGET_S:.2f}× the target)"
         )
-        print("the parts (medians, wall):")
+        print(f"  {'the parts (medians)':<26} {'wall':>8} {'CPU':>8}")
         for name, values in parts.items():
-            if name != "status":
-                print(f"  {name:<18} {statistics.median(values):6.3f} s")
+            wall_s = statistics.median(v[0] for v in values)
+            cpu_s = statistics.median(v[1] for v in values)
+            print(f"  {name:<26} {wall_s:6.3f} s {cpu_s:6.3f} s")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

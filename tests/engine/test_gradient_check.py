@@ -369,3 +369,28 @@ def test_fast_mode_fails_a_missing_derivative_and_an_overflow(
             Network(1, (huge, huge), "half_squared_error"), [1.0], [0.0], mode="fast"
         )
     assert not check_passes(rows, 1e-6)
+
+
+def test_a_sampled_row_holds_what_a_row_over_whole_nan_arrays_holds() -> None:
+    """The fast check computes its rows at the sampled entries only; over the whole arrays,
+    with NaN at every other entry, `_row` gives the same numbers bit for bit."""
+    rng = np.random.default_rng(5)
+    for shape in [(7, 9), (13,), (1, 1)]:
+        analytic = rng.normal(size=shape) * 10.0 ** rng.integers(-12, 3, size=shape)
+        size = analytic.size
+        index = np.sort(rng.choice(size, size=min(5, size), replace=False))
+        values = analytic.ravel()[index] * (1 + rng.normal(size=index.size) * 1e-6)
+        values[0] = 0.0  # an entry whose numeric gradient reads exactly zero
+        for floor in (1e-300, 1e-3):
+            numeric = np.full(size, np.nan)
+            numeric[index] = values
+            whole = gradcheck._row("W1", analytic, numeric.reshape(shape), floor)
+            sampled = gradcheck._sampled_row("W1", analytic.copy(), index, values, floor)
+            for field in ("analytic", "numeric", "abs_error", "rel_error"):
+                a, b = getattr(whole, field), getattr(sampled, field)
+                assert a.shape == b.shape == shape and not b.flags.writeable
+                assert np.array_equal(np.isnan(a), np.isnan(b)), field
+                assert a[~np.isnan(a)].tobytes() == b[~np.isnan(b)].tobytes(), field
+            assert sampled.max_rel == float(np.max(whole.rel_error.ravel()[index]))
+            assert sampled.max_abs == float(np.max(whole.abs_error.ravel()[index]))
+            assert np.flatnonzero(sampled.checked).tolist() == index.tolist()

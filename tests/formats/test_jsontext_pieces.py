@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
+import stat
 import struct
 from decimal import Decimal, getcontext
 
@@ -168,6 +170,14 @@ def test_decoding_in_chunks_gives_the_text_of_one_decode(text, chunk, bom):
     assert got == expected
 
 
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_ascii_and_other_text_over_a_chunk_decode_as_one_decode_does(bom, monkeypatch):
+    monkeypatch.setattr(jt, "DECODE_CHUNK", 16)
+    for text in ['{"a": [1.5, 2.5]}' * 5, '{"é": [1.5, "ü"]}' * 5]:
+        raw = bom + text.encode()
+        assert jt._decode(raw) == raw.decode("utf-8-sig") == text
+
+
 def test_a_bad_byte_far_into_a_file_is_named_by_its_line(tmp_path, monkeypatch):
     monkeypatch.setattr(jt, "DECODE_CHUNK", 16)
     path = tmp_path / "bad.json"
@@ -208,7 +218,25 @@ def test_files_are_read_in_chunks_up_to_the_cap(tmp_path, monkeypatch):
     data = bytes(range(256)) * 3
     path.write_bytes(data)
     assert files.read_bytes(path) == data
-    assert max(calls) == 10  # never the whole file (or the whole cap) in one read
+    # One read of the file's size + 1 (the + 1 finds the end): never a buffer of the cap.
+    assert calls == [len(data) + 1]
+    with pytest.raises(FormatError, match="largest file the app reads is 700 bytes"):
+        files.read_bytes(path, limit=700)
+    assert files.read_bytes(path, limit=768) == data
+
+    # A file longer than fstat says (it grows while read; /proc files say 0 bytes): the
+    # rest in chunks of READ_CHUNK, still up to the cap.
+    real_fstat = files.os.fstat
+
+    def fstat_saying_100(fd: int) -> os.stat_result:
+        info = list(real_fstat(fd))
+        info[stat.ST_SIZE] = 100
+        return os.stat_result(info)
+
+    monkeypatch.setattr(files.os, "fstat", fstat_saying_100)
+    calls.clear()
+    assert files.read_bytes(path) == data
+    assert calls[0] == 101 and max(calls[1:]) == 10
     with pytest.raises(FormatError, match="largest file the app reads is 700 bytes"):
         files.read_bytes(path, limit=700)
     assert files.read_bytes(path, limit=768) == data

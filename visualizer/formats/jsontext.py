@@ -223,6 +223,10 @@ def _decode(raw: bytes) -> str:
     decoding the whole again, so its offsets are the file's."""
     if len(raw) <= DECODE_CHUNK:
         return raw.decode("utf-8-sig")
+    if raw.isascii():  # ~3 ms for 80 MB; no byte-order mark either (it is not ASCII)
+        # One copy, as long as the join below holds the GIL for, but the text is built once
+        # instead of twice (chunks, then the joined text): ~0.15 s less for an 80 MB file.
+        return raw.decode("ascii")
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     view = memoryview(raw)
     try:
