@@ -8,9 +8,14 @@ and anything else Qt or the app keeps per user are sent to a throwaway home for 
 run (set here, before Qt reads the environment; subprocesses inherit it).
 """
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +45,26 @@ def _default_display():
     notation.set_display(notation.Display().notation, notation.Display().digits)
     yield
     notation.set_display(notation.Display().notation, notation.Display().digits)
+
+
+@pytest.fixture
+def child_json(tmp_path) -> Callable[..., object]:
+    """Run Python code in a fresh process (offscreen, a home of its own in tmp_path, started
+    in `cwd`) and return the JSON it printed last: for what only a new process shows, such
+    as what start-up imports."""
+
+    def run(code: str, *args: str, cwd: Path = tmp_path) -> object:
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
+        env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # no settings of another run
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    return run

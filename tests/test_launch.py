@@ -5,10 +5,6 @@ interpreter: this one's collector must not be touched."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,37 +40,22 @@ print(json.dumps(seen))
 """
 
 
-def run(code: str, tmp_path: Path) -> dict:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def test_a_command_runs_with_the_collector_on(tmp_path) -> None:
-    seen = run(COMMAND, tmp_path)
+def test_a_command_runs_with_the_collector_on(child_json) -> None:
+    seen = child_json(COMMAND)
     assert seen == {"collecting during the command": True, "status": 0, "collecting after": True}
 
 
-def test_the_window_opens_with_the_collector_paused_and_turns_it_back_on(tmp_path) -> None:
-    assert run(WINDOW, tmp_path) == {
+def test_the_window_opens_with_the_collector_paused_and_turns_it_back_on(child_json) -> None:
+    assert child_json(WINDOW) == {
         "paused while importing": True,
         "collecting once shown": True,
         "start-up frozen": True,
     }
 
 
-def test_a_window_opened_by_a_script_leaves_the_collector_alone(tmp_path) -> None:
+def test_a_window_opened_by_a_script_leaves_the_collector_alone(child_json) -> None:
     code = WINDOW.replace("collector.pause()", "").replace("FROZEN = 10_000", "FROZEN = 0")
-    assert run(code, tmp_path) == {
+    assert child_json(code) == {
         "paused while importing": False,
         "collecting once shown": True,
         "start-up frozen": False,

@@ -5,9 +5,6 @@ interpreter (this one has loaded everything)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,20 +61,9 @@ print(json.dumps(seen))
 
 
 def test_the_main_window_opens_without_pyqtgraph_or_dialogs_and_a_plot_panel_brings_it(
-    tmp_path,
+    child_json,
 ) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # no settings of another run
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, json.dumps(HEAVY), json.dumps(UNBUILT)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = child_json(SCRIPT, json.dumps(HEAVY), json.dumps(UNBUILT), cwd=ROOT)
     assert seen == {
         "opened": False,
         "heavy": [],
