@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import statistics
@@ -31,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import bytecode_cache  # benchmarks/bytecode_cache.py, beside this script
 
 TARGET_S = 2.0
 
@@ -80,14 +81,6 @@ def command(path: Path) -> list[str]:
     return [*head, "check", str(path), "--seed", "1"]
 
 
-def child_env(cache: str | None) -> dict[str, str]:
-    env = dict(os.environ)
-    if cache is not None:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = cache
-    return env
-
-
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
     """(wall s, CPU s of the child, its stdout, its exit status)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -114,12 +107,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="64,512x15,10")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument(
-        "--no-bytecode-cache",
-        action="store_true",
-        help="leave the environment as it is (with PYTHONDONTWRITEBYTECODE set, every start "
-        "compiles the app's modules)",
-    )
+    bytecode_cache.add_option(parser)
     args = parser.parse_args()
 
     from visualizer.engine.network import make_network
@@ -137,7 +125,7 @@ def main() -> int:
         )
         del network
         cache = None if args.no_bytecode_cache else str(Path(folder) / "pycache")
-        env = child_env(cache)
+        env = bytecode_cache.child_env(cache)
         argv = command(path)
         shown = " ".join(["backprop-visualizer", *argv[-4:-3], "big.json", *argv[-2:]])
         timed(argv, env)  # warm-up: the file in the page cache, the modules compiled

@@ -8,13 +8,14 @@ turns. Prints medians and the ratio to the NumPy one (target ≤ 1.3×); never p
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+import bytecode_cache  # benchmarks/bytecode_cache.py, beside this script
 
 TARGET = 1.3  # the app's start-up against a bare QMainWindow with NumPy imported
 
@@ -49,19 +50,6 @@ w = open_window(None)
 w.grab()  # grab() forces the first full paint
 print(time.perf_counter() - t0)
 """
-
-
-def child_env(cache: str | None) -> dict[str, str]:
-    """The children's environment. Python keeps compiled modules (.pyc) after the first
-    start, so every start after it loads them: with `cache` they go to that folder (for every
-    case alike, NumPy and Qt's Python parts included), even when PYTHONDONTWRITEBYTECODE is
-    set, as it is on some machines, where each start would compile the app's ~80 modules
-    from source again (a quarter of a second). Without `cache`: the environment as it is."""
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    if cache is not None:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = cache
-    return env
 
 
 def wall(code: str, env: dict[str, str]) -> tuple[float, float, float]:
@@ -99,12 +87,7 @@ def _cpu_of_last_child() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--no-bytecode-cache",
-        action="store_true",
-        help="leave the environment as it is (with PYTHONDONTWRITEBYTECODE set, every start "
-        "compiles the app from source: the first start after an install, each time)",
-    )
+    bytecode_cache.add_option(parser)
     args = parser.parse_args()
     runs = args.runs
     cases = (
@@ -113,7 +96,8 @@ def main() -> None:
         ("Backprop Visualizer", APP),
     )
     with tempfile.TemporaryDirectory(prefix="bench-startup-pyc-") as cache:
-        env = child_env(None if args.no_bytecode_cache else cache)
+        kept = None if args.no_bytecode_cache else cache
+        env = bytecode_cache.child_env(kept, QT_QPA_PLATFORM="offscreen")
         for _, code in cases:  # one start each to fill the cache (and the OS's file cache)
             wall(code, env)
         samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name, _ in cases}
