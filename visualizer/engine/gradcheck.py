@@ -206,10 +206,9 @@ def rounding_sensitivity(network: Network, trace: backprop.Trace) -> float:
 def _row(name: str, analytic: Array, numeric: Array, floor: float) -> CheckRow:
     analytic = _frozen(analytic)
     numeric = _frozen(numeric)
+    abs_error, rel_error = _errors(analytic, numeric, floor)
     # Both new arrays, no one else's: made read-only in place, not copied first.
-    abs_error = _read_only(np.abs(analytic - numeric))
-    denominator = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
-    rel_error = _read_only(abs_error / denominator)
+    abs_error, rel_error = _read_only(abs_error), _read_only(rel_error)
     return CheckRow(
         name=name,
         analytic=analytic,
@@ -219,6 +218,14 @@ def _row(name: str, analytic: Array, numeric: Array, floor: float) -> CheckRow:
         max_abs=float(np.max(abs_error, initial=0.0)),
         max_rel=float(np.max(rel_error, initial=0.0)),
     )
+
+
+def _errors(analytic: Array, numeric: Array, floor: float) -> tuple[Array, Array]:
+    """The absolute and relative errors of numeric against analytic values, entry by entry:
+    |a − n| and |a − n| / max(|a|, |n|, floor)."""
+    abs_error = np.abs(analytic - numeric)
+    denominator = np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
+    return abs_error, abs_error / denominator
 
 
 def _fast_check(
@@ -346,10 +353,8 @@ def _sampled_row(name: str, analytic: Array, index: Array, values: Array, floor:
     numeric = np.full(analytic.size, np.nan)
     numeric[index] = values
     abs_error = np.full(analytic.size, np.nan)
-    abs_error[index] = np.abs(picked - values)
     rel_error = np.full(analytic.size, np.nan)
-    denominator = np.maximum(np.maximum(np.abs(picked), np.abs(values)), floor)
-    rel_error[index] = abs_error[index] / denominator
+    abs_error[index], rel_error[index] = _errors(picked, values, floor)
     checked = np.zeros(analytic.size, dtype=bool)
     checked[index] = True
     return CheckRow(
