@@ -377,13 +377,20 @@ class PlayerBar(QWidget):
         self._paint_icons()
         self._playing_changed(player.state.playing)
 
+    def _ink(self) -> QColor:
+        """The icons' colour: the palette's for text on buttons."""
+        return self.palette().color(QPalette.ColorRole.ButtonText)
+
     def _paint_icons(self) -> None:
-        """The transport and loop icons, in the palette's colour for text on buttons."""
-        color = self.palette().color(QPalette.ColorRole.ButtonText)
+        """The transport and loop icons, in `_ink`."""
         for key, action in self._actions.items():
-            name = "pause" if key == "play" and self.player.state.playing else key
-            action.setIcon(icons.icon(name, color))
-        self.loop.setIcon(icons.icon("loop", color))
+            if key != "play":  # play/pause follows the player: `_paint_play_icon`
+                action.setIcon(icons.icon(key, self._ink()))
+        self.loop.setIcon(icons.icon("loop", self._ink()))
+        self._paint_play_icon(self.player.state.playing)
+
+    def _paint_play_icon(self, playing: bool) -> None:
+        self._actions["play"].setIcon(icons.icon("pause" if playing else "play", self._ink()))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -456,8 +463,7 @@ class PlayerBar(QWidget):
         text = "Pause" if playing else "Play"
         action.setText(text)
         action.setToolTip(f"{text} (Space)")
-        color = self.palette().color(QPalette.ColorRole.ButtonText)
-        action.setIcon(icons.icon("pause" if playing else "play", color))
+        self._paint_play_icon(playing)
 
     def _speed_changed(self, speed: float) -> None:
         i = self.speed.findData(speed)
