@@ -24,7 +24,7 @@ import numpy as np
 
 from visualizer.engine import backprop
 from visualizer.engine.losses import output_cost, output_rounding
-from visualizer.engine.network import Network
+from visualizer.engine.network import Network, read_only
 
 Array = np.ndarray
 
@@ -208,7 +208,7 @@ def _row(name: str, analytic: Array, numeric: Array, floor: float) -> CheckRow:
     numeric = _frozen(numeric)
     abs_error, rel_error = _errors(analytic, numeric, floor)
     # Both new arrays, no one else's: made read-only in place, not copied first.
-    abs_error, rel_error = _read_only(abs_error), _read_only(rel_error)
+    abs_error, rel_error = read_only(abs_error), read_only(rel_error)
     return CheckRow(
         name=name,
         analytic=analytic,
@@ -348,7 +348,7 @@ def _sampled_row(name: str, analytic: Array, index: Array, values: Array, floor:
     shape = analytic.shape
     # Not copied (8 bytes × 3.7 M for a big network): the fast check's analytic arrays
     # come from its own trace, which no one else holds.
-    analytic = _read_only(np.asarray(analytic, dtype=np.float64))
+    analytic = read_only(np.asarray(analytic, dtype=np.float64))
     picked = analytic.ravel()[index]
     numeric = np.full(analytic.size, np.nan)
     numeric[index] = values
@@ -360,18 +360,14 @@ def _sampled_row(name: str, analytic: Array, index: Array, values: Array, floor:
     return CheckRow(
         name=name,
         analytic=analytic,
-        numeric=_read_only(numeric.reshape(shape)),
-        abs_error=_read_only(abs_error.reshape(shape)),
-        rel_error=_read_only(rel_error.reshape(shape)),
+        numeric=read_only(numeric.reshape(shape)),
+        abs_error=read_only(abs_error.reshape(shape)),
+        rel_error=read_only(rel_error.reshape(shape)),
         max_abs=float(np.max(abs_error[index], initial=0.0)),
         max_rel=float(np.max(rel_error[index], initial=0.0)),
-        checked=_read_only(checked.reshape(shape)),
+        checked=read_only(checked.reshape(shape)),
     )
 
-
-def _read_only(arr: Array) -> Array:
-    arr.setflags(write=False)
-    return arr
 
 
 def _frozen(arr: Array) -> Array:

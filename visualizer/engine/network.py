@@ -42,6 +42,12 @@ def frozen_array(values: Any, where: str, ndim: int) -> Array:
     return arr
 
 
+def read_only(arr: Array) -> Array:
+    """`arr` itself, made read-only: for a new array no one else holds (no copy)."""
+    arr.setflags(write=False)
+    return arr
+
+
 def _arrays_equal(a: Array | None, b: Array | None) -> bool:
     if a is None or b is None:
         return a is b

@@ -23,7 +23,7 @@ import numpy as np
 
 from visualizer.engine import backprop
 from visualizer.engine.losses import domain_problem
-from visualizer.engine.network import Dataset, Layer, Network, NetworkError
+from visualizer.engine.network import Dataset, Layer, Network, NetworkError, read_only
 from visualizer.engine.workspace import Workspace
 
 Array = np.ndarray
@@ -99,7 +99,7 @@ class SGD(_ZeroSlots):
         for v, g in zip(state.velocity, grads, strict=True):
             v = np.multiply(self.momentum, v)
             v -= np.multiply(g, self.lr)  # in place: the same μ·v − lr·g, fewer arrays
-            velocities.append(_read_only(v))
+            velocities.append(read_only(v))
         new_params = [p + v for p, v in zip(params, velocities, strict=True)]
         return new_params, OptimizerState(state.step + 1, {"velocity": tuple(velocities)})
 
@@ -618,11 +618,5 @@ def _is_number(value: object) -> bool:
 
 def _frozen(arr: Array) -> Array:
     arr = np.array(arr, dtype=np.float64)
-    arr.setflags(write=False)
-    return arr
-
-
-def _read_only(arr: Array) -> Array:
-    """`arr` itself, made read-only: for a new array no one else holds (no copy)."""
     arr.setflags(write=False)
     return arr
