@@ -36,6 +36,89 @@ w = QMainWindow(); w.resize(1600, 900); w.show(); w.grab()
 print(time.perf_counter() - t0)
 """
 
+# The widgets of the app's first window, made with plain PySide and no app code: what Qt
+# alone costs for this window. The counts are the window's (`--count` prints them): 7 docks
+# (4 tabbed behind the inspector, one hidden), an inspector form (4 group boxes, 5 combo
+# boxes, 2 spin boxes, 2 line edits, 5 buttons, 2 one-row tables, readouts), a rich-text
+# equation over a slider, tool buttons and times, a graphics view of 36 items (circles,
+# texts, lines),
+# 93 actions (with shortcuts) in 6 menus and 9 submenus, a toolbar and a status bar.
+SAME_WIDGETS = """
+import time; t0 = time.perf_counter()
+import numpy
+from PySide6.QtCore import Qt, QRectF
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPen
+from PySide6.QtWidgets import (
+    QApplication, QComboBox, QDockWidget, QFormLayout, QGraphicsScene, QGraphicsView,
+    QGroupBox, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QPushButton, QScrollArea,
+    QSlider, QSpinBox, QTableWidget, QTableWidgetItem, QToolBar, QToolButton, QVBoxLayout,
+    QWidget,
+)
+app = QApplication([])
+w = QMainWindow(); w.resize(1600, 900)
+scene = QGraphicsScene(); w.setCentralWidget(QGraphicsView(scene))
+for i in range(12):
+    scene.addEllipse(QRectF(i * 60, 100 + (i % 4) * 40, 24, 24), QPen(QColor("black")))
+    scene.addText(f"a{i} = {i * 0.123:.3f}").setPos(i * 60, 50)
+    scene.addLine(i * 60, 120, i * 60 + 60, 160, QPen(QColor("red"), 1.5))
+right, bottom = Qt.DockWidgetArea.RightDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea
+def dock(title, widget, area):
+    d = QDockWidget(title, w); d.setWidget(widget); w.addDockWidget(area, d); return d
+body = QWidget(); outer = QVBoxLayout(body)
+combos = iter(range(5))
+for g in range(4):
+    box = QGroupBox(f"Group {g}"); form = QFormLayout(box)
+    if g < 2: form.addRow("name", QLineEdit("x"))
+    form.addRow(QLabel(f"<b>readout</b> {g}"))
+    if g < 2:
+        spin = QSpinBox(); spin.setRange(1, 4096); form.addRow("size", spin)
+    for _ in range(2 if g == 3 else 1):
+        combo = QComboBox(); combo.addItems(["tanh", "sigmoid", "relu"])
+        form.addRow(f"choice {next(combos, 0)}", combo)
+    row = QHBoxLayout()
+    for k in range(2 if g < 1 else 1):
+        row.addWidget(QPushButton(f"Button {g}.{k}"))
+    form.addRow(row)
+    outer.addWidget(box)
+for _ in range(2):
+    table = QTableWidget(1, 3)
+    for k in range(3):
+        table.setItem(0, k, QTableWidgetItem(str(k * 0.5)))
+    outer.addWidget(table)
+area = QScrollArea(); area.setWidgetResizable(True); area.setWidget(body)
+first = previous = dock("Inspector", area, right)
+dock("History", QWidget(), right).hide()
+for title in ("Gradients", "Check", "Chain", "Training"):
+    d = dock(title, QWidget(), right); w.tabifyDockWidget(previous, d); previous = d
+first.raise_()
+playback = QWidget(); column = QVBoxLayout(playback)
+column.addWidget(QLabel("<b>δ<sup>3</sup> = f′(z<sup>3</sup>) ⊙ ∇<sub>a</sub>C</b>"))
+bar = QHBoxLayout()
+for _ in range(6):
+    bar.addWidget(QToolButton())
+for _ in range(2):
+    bar.addWidget(QLabel("0:00"))
+bar.addWidget(QSlider(Qt.Orientation.Horizontal)); column.addLayout(bar)
+dock("Playback", playback, bottom)
+count = 0
+for m in range(6):
+    menu = w.menuBar().addMenu(f"&Menu {m}")
+    for s in range(2 if m < 3 else 1):
+        sub = menu.addMenu(f"Submenu {m}.{s}")
+        for k in range(4):
+            action = QAction(f"Choice {m}.{s}.{k}", w); sub.addAction(action); count += 1
+    while count < 62 * (m + 1) // 6:  # with the toolbar's, docks' and menus' own: 93
+        action = QAction(f"Action {count}", w)
+        action.setShortcut(QKeySequence(f"Ctrl+Shift+{chr(65 + count % 26)}"))
+        menu.addAction(action); count += 1
+toolbar = QToolBar(); w.addToolBar(toolbar)
+for k in range(8):
+    toolbar.addAction(f"Tool {k}")
+w.statusBar().addPermanentWidget(QLabel("4 layers · 47 parameters"))
+w.show(); w.grab()
+print(time.perf_counter() - t0)
+"""
+
 # The way `backprop-visualizer` starts: the console script (visualizer/launch.py) pauses the
 # cyclic garbage collector (visualizer/collector.py) and imports the command line (NumPy,
 # the engine, the file formats: everything that is not Qt), which opens the window (and
@@ -84,15 +167,46 @@ def _cpu_of_last_child() -> float:
     return used
 
 
+# Appended to a case's code: what its window is made of (`--count`).
+COUNT = """
+from collections import Counter
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMenu, QWidget
+kinds = Counter(type(x).__name__ for x in w.findChildren(QWidget))
+view = w.findChild(QGraphicsView)
+print(
+    f"{len(w.findChildren(QAction))} actions, {len(w.findChildren(QMenu))} menus, "
+    f"{len(w.findChildren(QDockWidget))} docks, {len(view.scene().items())} scene items; "
+    + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()) if k != "QWidget")
+)
+"""
+
+
+def count(env: dict[str, str]) -> None:
+    """Print what the app's first window and the plain-PySide one are made of."""
+    for name, code in (("Backprop Visualizer", APP), ("same widgets, plain PySide", SAME_WIDGETS)):
+        child = [sys.executable, "-c", code + COUNT]
+        out = subprocess.run(child, capture_output=True, text=True, env=env, check=True).stdout
+        out = out.splitlines()[-1]
+        print(f"{name}: {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--count", action="store_true", help="print what each window is made of, and stop"
+    )
     bytecode_cache.add_option(parser)
     args = parser.parse_args()
     runs = args.runs
+    if args.count:
+        count(bytecode_cache.child_env(None, QT_QPA_PLATFORM="offscreen"))
+        return
     cases = (
         ("bare QMainWindow", BARE),
         ("bare QMainWindow + NumPy", BARE_NUMPY),
+        ("same widgets, plain PySide", SAME_WIDGETS),
         ("Backprop Visualizer", APP),
     )
     with tempfile.TemporaryDirectory(prefix="bench-startup-pyc-") as cache:
@@ -120,6 +234,11 @@ def main() -> None:
     print(f"app ÷ bare QMainWindow with NumPy: {ratio:.2f}× (target ≤ {TARGET}×: {verdict})")
     cpu_ratio = results["Backprop Visualizer"][2] / results["bare QMainWindow + NumPy"][2]
     print(f"the same in CPU time: {cpu_ratio:.2f}× (steadier on a busy machine)")
+    floor = results["same widgets, plain PySide"][0] / results["bare QMainWindow + NumPy"][0]
+    print(
+        f"the same widgets in plain PySide (Qt's cost for this window, no app code): {floor:.2f}×;"
+        f" the app's own code adds {ratio - floor:.2f}×"
+    )
 
 
 if __name__ == "__main__":
