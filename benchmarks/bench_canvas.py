@@ -14,7 +14,9 @@ For each network it measures, at 1600×900 with the view fitted:
              half the bundle's lines cross: past half the bundle's length they are redrawn
              only within the edge's box (a rough patch, refined when edits pause)
   edit steep the same for the corner-to-corner edge W[n − 1, 0], whose box is the whole
-             bundle: the bundle is redrawn as a draft
+             bundle: the edge is stroked over the bundle's cache with its new pen (refined
+             when edits pause); the script also prints how many of these edits
+             re-rasterised the bundle (a draft of it, before)
   nudge      push a NudgeWeight on the selected edge, as a drag does on every mouse move
              (its bundle's cache stays valid: the selection overlay draws that edge), then
              render
@@ -90,8 +92,9 @@ def render(view: NetworkView, image: QImage) -> None:
     painter.end()
 
 
-def bench(sizes: list[int], runs: int) -> tuple[dict[str, float], dict[str, float]]:
-    """Median milliseconds of each figure: wall clock, and processor time of the edits."""
+def bench(sizes: list[int], runs: int) -> tuple[dict[str, float], dict[str, float], str]:
+    """Median milliseconds of each figure: wall clock, and processor time of the edits;
+    and how many steep edits re-rasterised their bundle."""
     network = make_network(sizes, "tanh")
     out: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -146,11 +149,16 @@ def bench(sizes: list[int], runs: int) -> tuple[dict[str, float], dict[str, floa
     out["edit mid → render"], cpu["edit mid → render"] = timed_ms(edit_mid, runs)
     i_steep, j_steep = sizes[l] - 1, 0
     w_steep = [float(doc.network.layer(l).weights[i_steep, j_steep])]
+    bundle = view.network_scene.bundle_items[l - 1]
+    redrawn = [0, 0]  # edits that re-rasterised the bundle (a new version), edits
 
     def edit_steep() -> None:
+        version = bundle._version
         w_steep[0] = -w_steep[0]
         doc.edit(SetWeight(doc, l, i_steep, j_steep, w_steep[0]))
         render(view, image)
+        redrawn[0] += bundle._version != version
+        redrawn[1] += 1
 
     out["edit steep → render"], cpu["edit steep → render"] = timed_ms(edit_steep, runs)
     doc.set_selection(None)  # (edit_steep may leave a draft: refined before the nudge)
@@ -168,7 +176,7 @@ def bench(sizes: list[int], runs: int) -> tuple[dict[str, float], dict[str, floa
     out["nudge → render"], cpu["nudge → render"] = timed_ms(nudge, runs)
     view.close()
     view.deleteLater()
-    return out, cpu
+    return out, cpu, f"{redrawn[0]} of {redrawn[1]}"
 
 
 def bench_playback(sizes: list[int], frames: int) -> dict[str, float]:
@@ -245,10 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     header = f"{'network':<22}{'edges':>8}" + "".join(f"{k:>20}" for k in keys)
     print(header)
-    processor = {}
+    processor, redrawn = {}, {}
     for sizes in CASES:
         edges = sum(a * b for a, b in itertools.pairwise(sizes))
-        result, processor[str(sizes)] = bench(sizes, args.runs)
+        result, processor[str(sizes)], redrawn[str(sizes)] = bench(sizes, args.runs)
         row = f"{sizes!s:<22}{edges:>8}" + "".join(f"{result[k]:>20.1f}" for k in keys)
         print(row)
     print(f"(edit target: {TARGET_MS:.0f} ms; figures are reported, not judged)")
@@ -256,6 +264,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, cpu in processor.items():
         cells = (f"{cpu[k]:>20.1f}" if k in cpu else f"{'':>20}" for k in keys)
         print(f"{name:<22}{'':>8}" + "".join(cells))
+    print("edits steep that re-rasterised their bundle: " + ", ".join(
+        f"{name} {count}" for name, count in redrawn.items()
+    ))
     print()
     print(f"playback at {SIZE[0]}×{SIZE[1]}, medians of {args.frames} frames, milliseconds")
     keys = ["frame (linear)", "frame (transpose)", "step → render"]

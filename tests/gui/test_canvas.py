@@ -382,7 +382,7 @@ def test_big_bundles_are_drafted_during_edits_then_antialiased(qtbot):
     qtbot.addWidget(view)
     bundle = view.network_scene.bundle_items[1]
     assert bundle.fine  # the first picture is the fine one
-    doc.edit(SetWeight(doc, 2, 63, 0, 0.9))  # corner to corner: the whole bundle redraws
+    doc.edit(SetWeight(doc, 2, 63, 0, 0.9))  # a new colour range: the whole bundle redraws
     assert not bundle.fine
     assert view.network_scene.bundle_items[0].fine  # 512 edges: always antialiased
     qtbot.waitUntil(lambda: bundle.fine)  # refined once edits pause
@@ -421,8 +421,9 @@ def test_an_edit_of_a_short_edge_redraws_only_around_it_with_the_same_pixels(qtb
     patched, whole = _bundle_cache_redrawn_whole(view, bundle)
     assert patched == whole
     assert grab(view) == image
-    # A draft (after a long edge's edit) is patched too, to within a few end pixels (a
-    # draft's 1-pixel lines depend on the line drawn before them); refined, it is exact.
+    # A draft (after an edit that changes the colour range) is patched too, to within a
+    # few end pixels (a draft's 1-pixel lines depend on the line drawn before them);
+    # refined, it is exact.
     doc.edit(SetWeight(doc, 2, 63, 0, 0.9))
     assert not bundle.fine
     grab(view)

@@ -234,3 +234,133 @@ def test_a_column_repaints_only_when_its_colours_or_numbers_change(qtbot, sizes)
     doc.edit(SetWeight(doc, 2, 0, 0, w + 0.5))
     assert len(updates) == 1
     assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+
+
+def _words(image: QImage) -> np.ndarray:
+    """The bytes of a 32-bit image as a (height, width, 4) array (a copy)."""
+    bits = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+    return bits[:, : 4 * image.width()].reshape(image.height(), image.width(), 4).copy()
+
+
+def _strip_mask(bundle: EdgeBundleItem, edge: tuple[int, int], shape) -> np.ndarray:
+    """The pixels of `bundle`'s cache (of `shape`) that a patch of `edge` redraws."""
+    left, top, near = bundle._strip(edge, shape[1], shape[0])
+    mask = np.zeros(shape[:2], dtype=bool)
+    mask[top : top + near.shape[0], left : left + near.shape[1]] = near
+    return mask
+
+
+def _line_pixels(bundle: EdgeBundleItem, edge: tuple[int, int], shape) -> np.ndarray:
+    """The pixels of the cache that `edge`'s line runs through the middle of (within a
+    quarter pixel of its centre line), away from its ends (where other lines meet)."""
+    ax, ay, bx, by = bundle._device_segment(edge)
+    ys, xs = np.mgrid[0 : shape[0], 0 : shape[1]] + 0.5
+    t = ((xs - ax) * (bx - ax) + (ys - ay) * (by - ay)) / ((bx - ax) ** 2 + (by - ay) ** 2)
+    from visualizer.gui.canvas.edges import point_distances
+
+    return (point_distances(ax, ay, bx, by, xs, ys) <= 0.25) & (t > 0.1) & (t < 0.9)
+
+
+def test_a_steep_edit_strokes_the_edge_over_the_cache_then_refines_it_exactly(qtbot):
+    # A corner-to-corner edge of a dense bundle: every line crosses it, so redrawing its
+    # pixels exactly costs a whole re-rasterisation. The edit strokes it over the cache
+    # with its new pen instead (the picture differs from a fresh one only in the edge's
+    # strip, where it shows the new colour); once edits pause it is patched exactly.
+    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
+    view = canvas(qtbot, doc)
+    scene = view.network_scene
+    bundle = scene.bundle_items[1]
+    edge = (63, 0)
+    vmax = scene.weight_range
+    doc.edit(SetWeight(doc, 2, *edge, 0.9 * vmax))  # strong and red (positive)
+    before = picture(view)
+    assert scene.weight_range == vmax
+    cache, version = bundle._cache, bundle._version
+    shape = (cache.height(), cache.width())
+    line = _line_pixels(bundle, edge, shape)
+    assert line.sum() > 100
+    old = _words(cache)[line].astype(int)  # B, G, R, A bytes
+    assert (old[:, 2] > old[:, 0]).mean() > 0.9  # red along the line
+    drawn = []
+    original = bundle._draw_lines
+
+    def counting(painter, only=None):
+        drawn.append(bundle.bundle.count if only is None else int(only.sum()))
+        original(painter, only)
+
+    bundle._draw_lines = counting
+    doc.edit(SetWeight(doc, 2, *edge, -0.9 * vmax))  # strong and blue
+    shown = picture(view, refine=False)
+    assert not np.array_equal(shown, before)
+    # The same cache, no line rasterised: not re-rasterised, not a draft, and rough.
+    assert drawn == []
+    assert bundle._cache is cache and bundle._version == version and bundle.fine
+    assert bundle._rough == [edge] and bundle.draft
+    rough = _words(bundle._cache)
+    bundle._draw_lines = original
+    fresh_view = canvas(qtbot, Document(doc.network))
+    fresh_pic = picture(fresh_view)
+    fresh_bundle = fresh_view.network_scene.bundle_items[1]
+    assert fresh_bundle._cache_key[:2] == bundle._cache_key[:2]  # the same zoom
+    exact = _words(fresh_bundle._cache)
+    differ = (rough != exact).any(axis=2)
+    assert differ.any()
+    assert not (differ & ~_strip_mask(bundle, edge, shape)).any()
+    new = rough[line].astype(int)
+    assert (new[:, 0] > new[:, 2]).mean() > 0.9  # blue along the line at once
+    assert_same_picture(picture(view), fresh_pic)  # refined: exact
+    assert bundle._version == version and not bundle.draft  # by a patch
+
+
+def test_steep_edits_with_undo_selection_and_playback_refine_to_a_fresh_canvas(qtbot):
+    # Strokes over the cache accumulate (both diagonals, an exact patch and a rough one
+    # among them), survive undo/redo, a selection of a stroked edge and playback's
+    # switches to ∂C/∂W and back; nothing refined in between, then refined, it is a
+    # fresh picture. A zoom re-rasterises whole.
+    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
+    view = canvas(qtbot, doc)
+    scene = view.network_scene
+    bundle = scene.bundle_items[1]
+    picture(view)
+    version = bundle._version
+
+    def flip(i: int, j: int) -> None:
+        doc.edit(SetWeight(doc, 2, i, j, -float(doc.network.layers[1].weights[i, j])))
+        picture(view, refine=False)
+
+    flip(63, 0)
+    flip(0, 63)
+    flip(63, 0)  # stroked again over its own stroke
+    flip(0, 0)  # an exact patch
+    flip(31, 33)  # a rough patch
+    assert bundle._rough[:2] == [(63, 0), (0, 63)] and bundle._version == version
+    doc.undo_stack.undo()
+    picture(view, refine=False)
+    doc.undo_stack.undo()
+    picture(view, refine=False)
+    doc.undo_stack.redo()
+    picture(view, refine=False)
+    assert bundle._version == version and bundle.fine  # no re-rasterisation so far
+    doc.set_selection(Selection("edge", 2, 0, 63))  # a stroked edge left out
+    picture(view, refine=False)
+    doc.edit(NudgeWeight(doc, 2, 0, 63, 0.3, gesture=1))
+    picture(view, refine=False)
+    steps = build(doc.network, doc.trace)
+    for k in range(len(steps)):
+        scene.set_playback(steps, k, 1.0)
+        if k == 2:  # a bundle showing Wˡ during playback: edited, stroked
+            flip(63, 1)
+        picture(view, refine=False)
+    scene.set_playback(None, -1, 1.0)
+    assert bundle._version == version and bundle._rough  # its picture of Wˡ, kept
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+    doc.set_selection(None)  # the nudged edge goes back in, stroked
+    flip(0, 63)
+    assert_same_picture(picture(view), fresh_picture(qtbot, doc))
+    # Stroked, then zoomed (the picture stretched), refined: the zoom's own picture.
+    flip(63, 0)
+    view.set_zoom(view.zoom * 1.5)
+    picture(view, refine=False)
+    other = canvas(qtbot, Document(doc.network))
+    other.set_zoom(view.zoom)
+    assert_same_picture(picture(view), picture(other))

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QDataStream, QPointF, QRectF, Qt
+from PySide6.QtCore import QByteArray, QDataStream, QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
@@ -58,7 +58,9 @@ PATCH_SHARE = 0.5
 # big bundle's edit redraws the pixels around the edge roughly instead, if their boxes
 # are at most this share of the cache: only those boxes are rasterised, which clips the
 # lines and shifts their antialiasing by a few levels there, until `refine` redraws
-# those pixels exactly (see `_patch_rough`). Bigger boxes (steep edges) make a draft.
+# those pixels exactly (see `_patch_rough`). An edge whose own box is bigger (a steep
+# edge, corner to corner: every line crosses it) is stroked over the cache with its new
+# pen instead, until `refine` redraws its pixels exactly (see `_stroke_over`).
 ROUGH_SHARE = 0.25
 # Device pixels around a line that its antialiasing may touch, and some slack: a patch
 # copies the pixels within (widest half pen + AA_REACH) of an edited line, and redraws
@@ -90,11 +92,15 @@ def edge_steps(weights: np.ndarray, vmax: float) -> np.ndarray:
     return np.rint(ratio * EDGE_STEPS).astype(np.intp)
 
 
+def pen_width(step: int, max_width: float) -> float:
+    """The width of a magnitude step's pen: ∝ |w|, from a hairline to `max_width`."""
+    return 0.45 + (max_width - 0.45) * abs(step) / EDGE_STEPS
+
+
 def edge_pen(step: int, vmax: float, max_width: float) -> QPen:
     """The pen of a magnitude step: colour from the value map, width ∝ |w|."""
-    frac = abs(step) / EDGE_STEPS
     color = style.qcolor(step / EDGE_STEPS * vmax, vmax)
-    pen = QPen(color, 0.45 + (max_width - 0.45) * frac)
+    pen = QPen(color, pen_width(step, max_width))
     pen.setCapStyle(Qt.PenCapStyle.FlatCap)
     return pen
 
@@ -135,6 +141,11 @@ def segment_distances(
     return d
 
 
+def _area(box: tuple[int, int, int, int]) -> int:
+    left, top, right, bottom = box
+    return max(0, right - left) * max(0, bottom - top)
+
+
 def image_words(img: QImage) -> np.ndarray:
     """The pixels of a 32-bit `img` as a writable (height, width) array over its memory."""
     words = np.frombuffer(img.bits(), dtype=np.uint32)
@@ -149,7 +160,8 @@ class EdgeBundleItem(CanvasItem):
     The selected edge is left out of the cache (the selection overlay draws it on top),
     so dragging its weight repaints one line instead of the whole bundle. An edit of a
     few edges redraws only the pixels around them, to exactly the pixels a whole
-    rasterisation gives (see `_patch_cache`)."""
+    rasterisation gives (see `_patch_cache`), or roughly until edits pause when that
+    would cost as much as the whole (see `_patch_rough`, `_stroke_over`)."""
 
     def __init__(self, bundle: Bundle):
         self.bundle = bundle
@@ -184,6 +196,9 @@ class EdgeBundleItem(CanvasItem):
         self._dirty_rough = False  # the next paint redraws them roughly (see ROUGH_SHARE)
         # Edges whose surrounding pixels in the cache are rough: `refine` redraws them.
         self._rough: list[tuple[int, int]] = []
+        # Of the rough edges stroked over the cache (see `_stroke_over`): the widest pen
+        # (item units) their line has in the cache, which the next stroke must cover.
+        self._covers: dict[tuple[int, int], float] = {}
         self._version = 0
         self._versions = 0  # the last version given out: versions are never reused
         # The pictures of the last other matrices shown (playback switches a bundle between
@@ -228,7 +243,7 @@ class EdgeBundleItem(CanvasItem):
         if not b.image and self._swap_picture(weights, vmax, excluded):
             return
         self.weights, self.vmax, self.excluded = weights, vmax, excluded
-        self._dirty, self._dirty_rough, self._rough = [], False, []
+        self._dirty, self._dirty_rough, self._rough, self._covers = [], False, [], {}
         self._versions += 1
         self._version = self._versions
         self._cache = None
@@ -241,8 +256,8 @@ class EdgeBundleItem(CanvasItem):
             self._regroup()
         self.update()
 
-    _PICTURE = ("weights", "vmax", "excluded", "fine", "_rough", "_stale", "_groups", "_steps",
-                "_pens", "_pens_vmax", "_cache", "_cache_key", "_cache_scale", "_version")
+    _PICTURE = ("weights", "vmax", "excluded", "fine", "_rough", "_covers", "_stale", "_groups",
+                "_steps", "_pens", "_pens_vmax", "_cache", "_cache_key", "_cache_scale", "_version")
 
     def _swap_picture(
         self, weights: np.ndarray, vmax: float, excluded: tuple[int, int] | None
@@ -318,37 +333,88 @@ class EdgeBundleItem(CanvasItem):
     ) -> bool:
         """For a few changed edges, when redrawing the pixels around them is cheaper than
         re-rasterising the bundle: regroup the lines and mark the edges for the next paint
-        to redraw (see `_patch_cache`, `_patch_rough`). False when the whole bundle should
-        be redrawn."""
-        dirty = [*self._dirty, *(e for e in changed if e not in self._dirty)]
-        if self._cache is None or len(dirty) > PATCH_EDGES:
+        to redraw (see `_patch_cache`, `_patch_rough`), or stroke steep ones over the cache
+        now (see `_stroke_over`). False when the whole bundle should be redrawn."""
+        if self._cache is None:
             return False
-        # The cost: the length of the lines to redraw (at the steps before the edit: the
-        # widths hardly differ), against re-rasterising every line.
-        sx, sy = self._cache_scale
-        touch = self._touching(dirty, sx, sy)
-        x0, y0, x1, y1 = self._segments
-        lengths = np.hypot((x1 - x0) * sx, (y1 - y0) * sy)
-        rough = lengths[touch].sum() > PATCH_SHARE * lengths.sum()
+        w, h = self._cache.width(), self._cache.height()
+        # Steep edges (see ROUGH_SHARE) are stroked over the cache; the others patched.
+        steep = []
+        if self.bundle.count > FAST_EDGES:
+            steep = [e for e in changed if _area(self._strip_box(e, w, h)) > ROUGH_SHARE * w * h]
+        dirty = list(dict.fromkeys(e for e in (*self._dirty, *changed) if e not in steep))
+        if len(dirty) + len(steep) > PATCH_EDGES:
+            return False
+        rough = False
+        if dirty:
+            # The cost: the length of the lines to redraw (at the steps before the edit:
+            # the widths hardly differ), against re-rasterising every line.
+            sx, sy = self._cache_scale
+            touch = self._touching(dirty, sx, sy)
+            x0, y0, x1, y1 = self._segments
+            lengths = np.hypot((x1 - x0) * sx, (y1 - y0) * sy)
+            rough = lengths[touch].sum() > PATCH_SHARE * lengths.sum()
         if rough:
             # Exactly, this costs half a re-rasterisation or more. A small bundle redraws
             # whole (antialiased, exact); a big one roughly if the boxes are small.
             if self.bundle.count <= FAST_EDGES:
                 return False
-            w, h = self._cache.width(), self._cache.height()
-            boxes = [self._strip_box(e, w, h) for e in dirty]
-            area = sum(max(0, r - lt) * max(0, b - t) for lt, t, r, b in boxes)
+            area = sum(_area(self._strip_box(e, w, h)) for e in dirty)
             if area > ROUGH_SHARE * w * h:
                 return False
+        assert self._steps is not None
+        # What the cache shows of each steep edge now: its line at the step before the
+        # edit, unless it was left out.
+        shown = {e: None if e == self.excluded else int(self._steps[e]) for e in steep}
         self.weights, self.excluded = weights, excluded
         self._regroup(changed)
         self._dirty, self._dirty_rough = dirty, rough
+        for e in steep:
+            self._stroke_over(e, shown[e])
         b, pad = self.bundle, self.max_width + 2
         for i, j in changed:
             top, bottom = sorted((float(b.y_from[j]), float(b.y_to[i])))
             box = QRectF(b.x0, top, b.x1 - b.x0, bottom - top)
             self.update(box.adjusted(-pad, -pad, pad, pad))
         return True
+
+    def _stroke_over(self, edge: tuple[int, int], shown: int | None) -> None:
+        """Draw steep `edge` over the cache with its new pen, at least as wide as the line
+        the cache has for it (`shown`: its step there, None when it was left out), and
+        mark its pixels rough: `refine` patches them exactly (`_patch_cache`). Redrawing
+        the lines that cross it would be a whole re-rasterisation; this is one stroke. The
+        edge lies on top of them until then, and where its old line was wider, the new
+        pen is drawn as wide: a weaker edge looks changed at once, not outlined in its
+        old colour (wider still, to hide the old line's antialiasing too, was measured
+        further from the exact picture: at a fitted zoom lines are a pixel wide)."""
+        assert self._cache is not None and self._steps is not None
+        covered = self._covers.get(edge, 0.0)
+        if shown is not None:
+            covered = max(covered, pen_width(shown, self.max_width))
+        if edge not in self._rough:
+            self._rough.append(edge)
+        if edge == self.excluded:
+            # Left out: the selection's halo (wider than any pen) is drawn over its line.
+            self._covers[edge] = covered
+            return
+        pen = QPen(self._pen(int(self._steps[edge])))
+        if self.fine:
+            pen.setWidthF(max(pen.widthF(), covered))
+        else:
+            pen.setWidthF(0)  # as a draft draws it: the very pixels of its old line
+        self._covers[edge] = max(covered, pen.widthF())
+        x0, y0, x1, y1 = self._segments
+        k = edge[0] * self.bundle.y_from.shape[0] + edge[1]
+        cache = self._cache
+        dpr = cache.devicePixelRatio()
+        cache.setDevicePixelRatio(1.0)  # paint in device pixels
+        p = QPainter(cache)
+        p.setTransform(self._device(*self._cache_scale))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, self.fine)
+        p.setPen(pen)
+        p.drawLine(QLineF(x0[k], y0[k], x1[k], y1[k]))
+        p.end()
+        cache.setDevicePixelRatio(dpr)
 
     @property
     def draft(self) -> bool:
@@ -357,8 +423,8 @@ class EdgeBundleItem(CanvasItem):
         return not self.fine or self._stale or bool(self._rough) or self._dirty_rough
 
     def refine(self) -> None:
-        """Redraw a draft (non-antialiased), rough (see `_patch_rough`) or stretched (after
-        a zoom) picture properly."""
+        """Redraw a draft (non-antialiased), rough (see `_patch_rough`, `_stroke_over`) or
+        stretched (after a zoom) picture properly."""
         if self._rough or self._dirty_rough:
             # The rough pixels are those an exact patch of the same edges redraws.
             dirty = [*self._rough, *(e for e in self._dirty if e not in self._rough)]
@@ -519,6 +585,8 @@ class EdgeBundleItem(CanvasItem):
         cache = self._cache
         sx, sy = self._cache_scale
         dirty, self._dirty = self._dirty, []
+        for edge in dirty:
+            self._covers.pop(edge, None)  # its line is redrawn as it is now
         if self._dirty_rough:
             self._dirty_rough = False
             self._patch_rough(dirty)
@@ -615,7 +683,7 @@ class EdgeBundleItem(CanvasItem):
             img.setDevicePixelRatio(dpr)
             self._cache, self._cache_key = img, key
             self._cache_scale = (sx * dpr, sy * dpr)
-            self._dirty, self._dirty_rough, self._rough = [], False, []
+            self._dirty, self._dirty_rough, self._rough, self._covers = [], False, [], {}
         elif self._dirty:
             self._patch_cache()
         # Draw the cache 1:1 in device pixels, at the device position of its corner.
