@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -45,3 +46,28 @@ def identity_cache(size: int) -> Callable[[F], F]:
         return cached  # type: ignore[return-value]
 
     return wrap
+
+
+def while_alive(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Memoise a function of one immutable object (a read-only array) on its identity for
+    as long as the object lives, without keeping it alive: for values of big matrices that
+    many networks share (an edit keeps all but one of them)."""
+    entries: dict[int, tuple[weakref.ref, Any]] = {}
+
+    @functools.wraps(fn)
+    def cached(obj: Any) -> Any:
+        hit = entries.get(id(obj))
+        if hit is not None and hit[0]() is obj:
+            return hit[1]
+        value = fn(obj)
+        key = id(obj)
+
+        def forget(ref: weakref.ref, key: int = key) -> None:
+            # (a later object may have taken the id meanwhile: then its entry stays)
+            if entries.get(key, (None,))[0] is ref:
+                entries.pop(key, None)
+
+        entries[key] = (weakref.ref(obj, forget), value)
+        return value
+
+    return cached

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QToolTip
 
 from visualizer.engine.network import make_network
 from visualizer.gui import style
+from visualizer.gui.canvas.edges import few_changes
 from visualizer.gui.canvas.layout import (
     MAX_CIRCLES,
     MAX_LINES,
@@ -514,6 +515,40 @@ def test_editing_one_weight_of_a_heatmap_bundle_patches_it_exactly(qtbot):
     full = style.image(doc.network.layer(1).weights, vmax)
     assert bundle._heat == full  # pixel for pixel what a full rebuild draws
     assert bundle._heat.pixel(150, 7) == style.qcolor(-0.6 * vmax, vmax).rgba()
+
+
+def test_editing_a_thinned_heatmap_recolours_only_the_pixel_it_shows(qtbot):
+    # W¹ is 30 × 1100: its heatmap shows 1024 of the 1100 columns.
+    doc = Document(make_network([1100, 30, 2], "tanh"))
+    view = NetworkView(doc)
+    qtbot.addWidget(view)
+    bundle = view.network_scene.bundle_items[0]
+    heat = bundle._heat
+    assert bundle.bundle.image and heat.width() == 1024
+    shown = style.thinned_indices(1100, 1024)
+    hidden = sorted(set(range(1100)) - set(shown.tolist()))[5]
+    vmax = view.network_scene.weight_range
+    for column in (int(shown[700]), hidden):
+        doc.edit(SetWeight(doc, 1, 4, column, -0.6 * vmax))
+        assert view.network_scene.weight_range == vmax  # same range: the patch path
+        assert bundle._heat is heat  # recoloured in place, not rebuilt
+        full = style.image(doc.network.layer(1).weights, vmax, max_side=1024)
+        assert bundle._heat == full  # pixel for pixel what a full rebuild draws
+    assert heat.pixel(700, 4) == style.qcolor(-0.6 * vmax, vmax).rgba()
+
+
+def test_few_changes_finds_what_argwhere_finds_or_says_there_are_too_many():
+    rng = np.random.default_rng(1)
+    old = rng.normal(size=(40, 70))
+    for count in (0, 1, 5, 64, 65, 300):
+        new = old.copy()
+        cells = rng.choice(old.size, count, replace=False)
+        new.ravel()[cells] += 1.0
+        found = few_changes(old, new, 64)
+        if count > 64:
+            assert found is None
+        else:
+            assert found.tolist() == np.argwhere(old != new).tolist()
 
 
 def test_hovering_shows_a_tooltip_for_what_is_under_the_cursor(qtbot, view, doc):

@@ -6,8 +6,9 @@ code serves both because `a @ W.T` and `δ @ W` mean the right thing for either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, overload
 
 import numpy as np
 
@@ -18,6 +19,70 @@ from visualizer.engine.workspace import Workspace, scratch
 from visualizer.notation import sup
 
 Array = np.ndarray
+
+
+class OuterProducts(Sequence[np.ndarray]):
+    """∂C/∂Wˡ = δˡ (aˡ⁻¹)ᵀ of one sample, layer by layer (index l − 1), each made the first
+    time it is read. An edit recomputes the whole trace, and these matrices are as big as
+    the weights (64 MB for a 4096 × 2048 layer) while the canvas shows Wˡ: most traces never
+    need them. Each is the same array, bit for bit, that the product made at once gives;
+    `largest` and `overflowed` answer from δˡ and aˡ⁻¹ alone, exactly."""
+
+    __slots__ = ("_deltas", "_inputs", "_made")
+
+    def __init__(self, deltas: Sequence[Array], inputs: Sequence[Array]):
+        self._deltas, self._inputs = tuple(deltas), tuple(inputs)
+        self._made: list[Array | None] = [None] * len(self._deltas)
+
+    def __len__(self) -> int:
+        return len(self._deltas)
+
+    @overload
+    def __getitem__(self, index: int) -> Array: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Array, ...]: ...
+    def __getitem__(self, index: int | slice) -> Array | tuple[Array, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        made = self._made[index]  # IndexError as a tuple's, negative indices alike
+        if made is None:
+            i = index % len(self)
+            # Read long after `run`, under any caller's error state: an overflow makes
+            # ±∞ (∞ · 0, NaN) quietly, as under the app's own `run`; `Trace.non_finite`
+            # names it.
+            with np.errstate(over="ignore", invalid="ignore"):
+                made = _parameter_gradients(self._deltas[i], self._inputs[i])[0]
+            self._made[i] = made
+        return made
+
+    # Read as the tuple it stands for: `trace.dW + trace.db` and the like.
+    def __add__(self, other: Sequence[Array]) -> tuple[Array, ...]:
+        return (*self, *other)
+
+    def __radd__(self, other: Sequence[Array]) -> tuple[Array, ...]:
+        return (*other, *self)
+
+    def _peaks(self) -> list[float]:
+        # max |δᵢ aⱼ| = max|δ| · max|a|: rounding is monotonic, so the largest rounded
+        # product is the rounded product of the largest factors (inf if any overflows).
+        with np.errstate(over="ignore", invalid="ignore"):
+            return [
+                float(np.float64(_largest(d)) * np.float64(_largest(a)))
+                for d, a in zip(self._deltas, self._inputs, strict=True)
+            ]
+
+    def largest(self) -> float:
+        """The largest |entry| over every layer, without making the matrices."""
+        return max(self._peaks(), default=0.0)
+
+    def overflowed(self) -> int | None:
+        """The first index whose matrix holds ±∞ (δ and a finite: a product overflowed)."""
+        return next((i for i, p in enumerate(self._peaks()) if not np.isfinite(p)), None)
+
+
+def _largest(values: Array) -> float:
+    """max |entry| of a non-empty finite array, with no |values| array made."""
+    return max(float(values.max()), -float(values.min()))
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,13 +101,27 @@ class Trace:
     z: tuple[Array, ...]
     a: tuple[Array, ...]
     delta: tuple[Array, ...]
-    dW: tuple[Array, ...]
+    dW: Sequence[Array]  # a tuple, or for one sample the OuterProducts, made when read
     db: tuple[Array, ...]
     grad_a: tuple[Array, ...]
 
     @property
     def depth(self) -> int:
         return len(self.z)
+
+    def largest_dW(self) -> float:
+        """The largest |∂C/∂w| over every layer (finite values), without making the ∂C/∂Wˡ
+        of one sample."""
+        if isinstance(self.dW, OuterProducts):
+            return self.dW.largest()
+        return max((_largest(g) for g in self.dW if g.size), default=0.0)
+
+    def dW_entry(self, l: int, i: int, j: int) -> float:
+        """∂C/∂w^l_ij (one sample, or a batch's mean), the same number as `dW[l − 1][i, j]`
+        without making the matrix."""
+        if isinstance(self.dW, OuterProducts):
+            return float(self.delta[l - 1][i] * self.a[l - 1][j])
+        return float(self.dW[l - 1][i, j])
 
     @property
     def batched(self) -> bool:
@@ -80,7 +159,7 @@ class Trace:
         if name == "C":
             return np.asarray(self.loss)
         field, first = self._PER_LAYER[name]
-        values: tuple[Array, ...] = getattr(self, field)
+        values: Sequence[Array] = getattr(self, field)
         index = layer - first
         if not 0 <= index < len(values):
             raise IndexError(f"{name} has no layer {layer} (layers {first}..{self.depth})")
@@ -96,11 +175,16 @@ class Trace:
         named += [("∇ₓC", self.dx)]
         # δ and a can be finite while their product δˡ (aˡ⁻¹)ᵀ overflows, and a batch's
         # ∂C/∂b sums δ over the samples: both are checked too.
-        named += [(f"∂C/∂W{sup(l)}", g) for l, g in enumerate(self.dW, start=1)]
+        lazy = isinstance(self.dW, OuterProducts)
+        if not lazy:
+            named += [(f"∂C/∂W{sup(l)}", g) for l, g in enumerate(self.dW, start=1)]
         named += [(f"∂C/∂b{sup(l)}", g) for l, g in enumerate(self.db, start=1)]
         for name, values in named:
             if not np.all(np.isfinite(values)):
                 return name
+        if lazy and (index := self.dW.overflowed()) is not None:
+            # (δ and a are finite by now: an infinite product is the overflow.)
+            return f"∂C/∂W{sup(index + 1)}"
         return None if np.isfinite(self.loss) else "C"
 
 
@@ -213,11 +297,15 @@ def run(network: Network, x: Array | None = None, y: Array | None = None) -> Tra
     dWs: list[Array] = [delta] * depth
     dbs: list[Array] = [delta] * depth
     grad = dC_da
+    batched = x.ndim == 2
     for i in range(depth - 1, -1, -1):
         if i < depth - 1:
             delta = acts[i].vjp(z_list[i], a_list[i + 1], grad)
         deltas[i] = delta
-        dWs[i], dbs[i] = _parameter_gradients(delta, a_list[i])
+        if batched:
+            dWs[i], dbs[i] = _parameter_gradients(delta, a_list[i])
+        else:
+            dbs[i] = delta  # ∂C/∂bˡ = δˡ; ∂C/∂Wˡ is made when read (OuterProducts)
         grad = grads_a[i] = delta @ layers[i].weights
 
     return Trace(
@@ -227,7 +315,7 @@ def run(network: Network, x: Array | None = None, y: Array | None = None) -> Tra
         z=tuple(z_list),
         a=tuple(a_list),
         delta=tuple(deltas),
-        dW=tuple(dWs),
+        dW=tuple(dWs) if batched else OuterProducts(deltas, a_list[:-1]),
         db=tuple(dbs),
         grad_a=tuple(grads_a),
     )

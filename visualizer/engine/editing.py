@@ -18,6 +18,7 @@ from visualizer.engine.network import (
     Network,
     NetworkError,
     Sample,
+    edited_copy,
     init_layer,
     init_parameters,
 )
@@ -73,8 +74,7 @@ def set_weight(net: Network, l: int, i: int, j: int, value: float) -> Network:
     """W^l[i, j] = value."""
     _check_layer(net, l)
     layer = net.layers[l - 1]
-    w = layer.weights.copy()
-    w[i, j] = value
+    w = edited_copy(layer.weights, (i, j), float(value), "weights")
     return _replace_layer(net, l, Layer(w, layer.biases, layer.activation))
 
 
@@ -82,8 +82,7 @@ def set_bias(net: Network, l: int, i: int, value: float) -> Network:
     """b^l[i] = value."""
     _check_layer(net, l)
     layer = net.layers[l - 1]
-    b = layer.biases.copy()
-    b[i] = value
+    b = edited_copy(layer.biases, (i,), float(value), "biases")
     return _replace_layer(net, l, Layer(layer.weights, b, layer.activation))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +30,21 @@ class NetworkError(ValueError):
     """A network that breaks a rule (shape, limit, name, non-finite value)."""
 
 
+# The arrays `frozen_array` made (or `edited_copy`), by id: each is float64, read-only,
+# finite and held by no one as writable, so a Layer built from one again (every edit keeps
+# all but one matrix; undo and training rebuild networks from them) takes it as it is
+# instead of copying and re-checking it: a copy and a finiteness pass of an 8 M-entry
+# matrix are ~50 ms of an edit. Weak: an array leaves when the last network holding it goes.
+_FROZEN: weakref.WeakValueDictionary[int, Array] = weakref.WeakValueDictionary()
+
+
 def frozen_array(values: Any, where: str, ndim: int) -> Array:
-    """`values` as a read-only float64 array of `ndim` dimensions, all finite."""
+    """`values` as a read-only float64 array of `ndim` dimensions, all finite: a copy, or
+    `values` itself when it is an array this function (or `edited_copy`) made."""
+    if _FROZEN.get(id(values)) is values:
+        if values.ndim != ndim:
+            raise NetworkError(f"{where}: expected {ndim}-D array, got shape {values.shape}")
+        return values
     try:
         arr = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -38,7 +53,22 @@ def frozen_array(values: Any, where: str, ndim: int) -> Array:
         raise NetworkError(f"{where}: expected {ndim}-D array, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise NetworkError(f"{where}: contains NaN or infinity")
+    return _register(arr)
+
+
+def edited_copy(arr: Array, index: tuple[int, ...], value: float, where: str) -> Array:
+    """A frozen copy of the frozen array `arr` with `arr[index] = value`: only the new value
+    is checked (the rest was checked when `arr` was made)."""
+    if not math.isfinite(value):
+        raise NetworkError(f"{where}: contains NaN or infinity")
+    out = arr.copy()
+    out[index] = value
+    return _register(out)
+
+
+def _register(arr: Array) -> Array:
     arr.setflags(write=False)
+    _FROZEN[id(arr)] = arr
     return arr
 
 

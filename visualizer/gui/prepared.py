@@ -19,7 +19,7 @@ from visualizer.engine.backprop import Trace
 from visualizer.engine.network import Network
 from visualizer.gui import style
 from visualizer.gui.canvas.layout import MAX_LINES
-from visualizer.memo import identity_cache
+from visualizer.memo import identity_cache, while_alive
 from visualizer.timeline import Step
 from visualizer.timeline import build as build_timeline
 
@@ -41,7 +41,21 @@ def _timeline(network: Network, trace: Trace, mode: str, *_display: object) -> l
 
 
 def max_abs(arrays: list[np.ndarray]) -> float:
-    return max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+    """The largest |entry| of `arrays` (finite): from each one's max and min, which reads
+    it twice but makes no |a| array (for an 8 M-entry matrix, 64 MB to allocate and fault
+    in on every edit). A network's (read-only) matrices are read once each: an edit makes
+    one new matrix and keeps the others."""
+    return max(
+        (_kept_max_abs(a) if not a.flags.writeable else _max_abs(a) for a in arrays if a.size),
+        default=0.0,
+    )
+
+
+def _max_abs(a: np.ndarray) -> float:
+    return max(float(a.max()), -float(a.min()))
+
+
+_kept_max_abs = while_alive(_max_abs)
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,7 @@ def canvas_ranges(network: Network, trace: Trace) -> CanvasRanges:
         ),
         value=style.nice_range(max_abs([*trace.a, *trace.z, trace.y])),
         gradient=style.nice_range(max_abs([*trace.delta, *trace.grad_a])),
-        weight_gradient=style.nice_range(max_abs(list(trace.dW))),
+        weight_gradient=style.nice_range(trace.largest_dW()),
     )
 
 

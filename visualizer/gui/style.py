@@ -314,10 +314,18 @@ def thinned(values: np.ndarray, max_side: int) -> np.ndarray:
     ones (nearest neighbour: a heatmap keeps its texture instead of averaging to grey)."""
     rows, cols = values.shape
     if rows > max_side:
-        values = values[np.linspace(0, rows - 1, max_side).round().astype(np.intp)]
+        values = values[thinned_indices(rows, max_side)]
     if cols > max_side:
-        values = values[:, np.linspace(0, cols - 1, max_side).round().astype(np.intp)]
+        values = values[:, thinned_indices(cols, max_side)]
     return values
+
+
+def thinned_indices(n: int, max_side: int) -> np.ndarray:
+    """The rows (or columns) of n that `thinned` keeps, in order: all of them, or
+    `max_side` evenly spaced ones."""
+    if n <= max_side:
+        return np.arange(n)
+    return np.linspace(0, n - 1, max_side).round().astype(np.intp)
 
 
 def _words(values: np.ndarray, vmax: float, max_side: int | None) -> np.ndarray:

@@ -326,8 +326,9 @@ class WeightsBoxItem(CanvasItem):
         if (
             old is not None
             and old[2:] == (vmax, direction)
-            and np.array_equal(old[0], weights)
-            and np.array_equal(old[1], biases)
+            # (the same immutable matrix: no need to read its millions of entries)
+            and (old[0] is weights or np.array_equal(old[0], weights))
+            and (old[1] is biases or np.array_equal(old[1], biases))
         ):
             return
         self._content = (weights, biases, vmax, direction)

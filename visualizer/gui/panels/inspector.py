@@ -288,7 +288,7 @@ class Inspector(QScrollArea):
             )
             self.value_label.setText(f"w{sup(l)}")
             self.value_edit.set_value(w)
-            self.readout.setText(f"∂C/∂w = {fmt_full(trace.dW[l - 1][sel.i, sel.j])}")
+            self.readout.setText(f"∂C/∂w = {fmt_full(trace.dW_entry(l, sel.i, sel.j))}")
         elif sel.kind == "neuron":
             what = "input" if l == 0 else f"layer {l}"
             self.selection_title.setText(f"<b>neuron {sel.i + 1}</b> of {what}")
