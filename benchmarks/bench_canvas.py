@@ -21,6 +21,7 @@ For each network it measures, at 1600×900 with the view fitted:
              (its bundle's cache stays valid: the selection overlay draws that edge), then
              render
 The target for edits is 16 ms (one frame at 60 Hz) for networks of a few hundred neurons.
+`--big` adds networks of up to 8.4 M parameters (BIG_CASES), whose bundles are heatmaps.
 
 Playback (the networks in PLAYBACK_CASES, same view):
   frame      set_playback at a step mid-pulse (progress varying over 0.05..0.65 from frame
@@ -63,6 +64,8 @@ from visualizer.timeline import build
 SIZE = (1600, 900)
 CASES = ([2, 3, 2], [32, 64, 64, 64, 32], [128, 256, 256, 10])
 PLAYBACK_CASES = ([2, 3, 2], [32, 64, 64, 64, 32])
+# With --big, for edits and playback: networks up to the parameter limit, drawn as heatmaps.
+BIG_CASES = ([784, 1024, 1024, 10], [64] + [512] * 15 + [10], [4096, 2048, 10])
 TARGET_MS = 16.0
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -239,12 +242,23 @@ def bench_gif(runs: int) -> tuple[float, float]:
     return statistics.median(times), statistics.median(cpu)
 
 
+def label(sizes: list[int]) -> str:
+    """[64, 512×15, 10] for [64, 512, …, 512, 10]."""
+    runs = [(size, len(list(group))) for size, group in itertools.groupby(sizes)]
+    return "[" + ", ".join(f"{n}×{k}" if k > 2 else ", ".join([str(n)] * k) for n, k in runs) + "]"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9, help="timed runs per figure (median)")
     parser.add_argument("--frames", type=int, default=60, help="playback frames per figure")
     parser.add_argument("--gif-runs", type=int, default=3, help="GIF exports timed (median)")
+    parser.add_argument(
+        "--big", action="store_true",
+        help=f"also networks up to the parameter limit: {', '.join(map(label, BIG_CASES))}",
+    )
     args = parser.parse_args(argv)
+    big = BIG_CASES if args.big else ()
     QApplication.instance() or QApplication(sys.argv[:1])
     print(f"canvas at {SIZE[0]}×{SIZE[1]}, medians of {args.runs} runs, milliseconds")
     keys = [
@@ -254,10 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'network':<22}{'edges':>8}" + "".join(f"{k:>20}" for k in keys)
     print(header)
     processor, redrawn = {}, {}
-    for sizes in CASES:
+    for sizes in (*CASES, *big):
         edges = sum(a * b for a, b in itertools.pairwise(sizes))
-        result, processor[str(sizes)], redrawn[str(sizes)] = bench(sizes, args.runs)
-        row = f"{sizes!s:<22}{edges:>8}" + "".join(f"{result[k]:>20.1f}" for k in keys)
+        result, processor[label(sizes)], redrawn[label(sizes)] = bench(sizes, args.runs)
+        row = f"{label(sizes):<22}{edges:>8}" + "".join(f"{result[k]:>20.1f}" for k in keys)
         print(row)
     print(f"(edit target: {TARGET_MS:.0f} ms; figures are reported, not judged)")
     print("the same edits, processor time of the GUI thread (medians, milliseconds):")
@@ -271,10 +285,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"playback at {SIZE[0]}×{SIZE[1]}, medians of {args.frames} frames, milliseconds")
     keys = ["frame (linear)", "frame (transpose)", "step → render"]
     print(f"{'network':<22}{'edges':>8}" + "".join(f"{k:>20}" for k in keys))
-    for sizes in PLAYBACK_CASES:
+    for sizes in (*PLAYBACK_CASES, *big):
         edges = sum(a * b for a, b in itertools.pairwise(sizes))
         result = bench_playback(sizes, args.frames)
-        print(f"{sizes!s:<22}{edges:>8}" + "".join(f"{result[k]:>20.1f}" for k in keys))
+        print(f"{label(sizes):<22}{edges:>8}" + "".join(f"{result[k]:>20.1f}" for k in keys))
     print(f"(frame target: {TARGET_MS:.0f} ms)")
     print()
     seconds, cpu = bench_gif(args.gif_runs)
