@@ -52,6 +52,20 @@ def test_train_step_reports_the_lean_gradients() -> None:
     assert new.layer(1).weights.tobytes() == expected.tobytes()
 
 
+def test_batch_mean_gradients_are_numpy_s_means_bit_for_bit() -> None:
+    # B = 7: dividing by it rounds, so a different order of operations would show
+    network = make_network([3, 5, 4, 2], ["tanh", "sigmoid", "identity"], init=InitSpec(seed=4))
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(7, 3)), rng.normal(size=(7, 2))
+    trace = backprop.run(network, x, y)
+    lean = backprop.gradients(network, x, y)
+    for l in range(3):
+        want = trace.delta[l].mean(axis=0)
+        assert trace.db[l].tobytes() == want.tobytes() == lean.db[l].tobytes()
+        want = (trace.delta[l].T @ trace.a[l]) * (1.0 / 7)
+        assert trace.dW[l].tobytes() == want.tobytes() == lean.dW[l].tobytes()
+
+
 def test_the_one_division_sigmoid_is_the_two_division_one_bit_for_bit() -> None:
     rng = np.random.default_rng(1)
     z = np.concatenate(

@@ -17,6 +17,7 @@ from visualizer.engine.network import (
     Network,
     NetworkError,
     Sample,
+    adopted_array,
     check_sizes,
     make_network,
     parameter_count,
@@ -149,6 +150,38 @@ def test_arrays_are_read_only_float64_copies() -> None:
     assert layer.weights[0, 0] == 1.0
     with pytest.raises(ValueError):
         layer.weights[0, 0] = 5.0
+
+
+def test_an_adopted_array_is_kept_not_copied() -> None:
+    weights, biases = np.array([[1.0, 2.0]]), np.array([0.5])
+    kept = adopted_array(weights, "weights", 2)
+    assert kept is weights and not weights.flags.writeable
+    layer = Layer(kept, adopted_array(biases, "biases", 1), "relu")
+    assert layer.weights is weights and layer.biases is biases
+    # a layer made from another's arrays (an edit of one bias, say) shares the rest
+    assert Layer(layer.weights, [0.0], "tanh").weights is weights
+
+
+def test_read_only_arrays_views_and_other_dtypes_are_copied_even_when_adopted() -> None:
+    mine = np.array([[1.0, 2.0]])
+    mine.setflags(write=False)  # read-only, but not made by the network module
+    assert Layer(mine, [0.0], "relu").weights is not mine
+    base = np.array([[1.0, 2.0], [3.0, 4.0]])
+    view = adopted_array(base[:1], "weights", 2)  # a view: its base stays the caller's
+    assert view is not base[:1] and view.base is None
+    base[0, 0] = 99.0
+    assert view[0, 0] == 1.0
+    swapped = adopted_array(np.array([[1.0, 2.0]], dtype=">f8"), "weights", 2)
+    assert swapped.dtype == np.float64 and swapped.dtype.isnative
+    assert swapped.tolist() == [[1.0, 2.0]] and not swapped.flags.writeable
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_an_adopted_array_is_checked_like_a_copy(bad: float) -> None:
+    with pytest.raises(NetworkError, match="weights: contains NaN or infinity"):
+        adopted_array(np.array([[1.0, bad]]), "weights", 2)
+    with pytest.raises(NetworkError, match="biases: expected 1-D array"):
+        adopted_array(np.array([[1.0]]), "biases", 1)
 
 
 def test_equality_is_bit_for_bit() -> None:

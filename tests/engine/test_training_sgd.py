@@ -9,6 +9,8 @@ from visualizer.engine import backprop
 from visualizer.engine.network import (
     Dataset,
     InitSpec,
+    Layer,
+    Network,
     NetworkError,
     Sample,
     make_network,
@@ -143,6 +145,49 @@ def test_divergence_is_reported_with_the_step_and_layer() -> None:
     network = make_network([2, 2, 1], "identity", init=InitSpec("uniform", seed=0))
     with pytest.raises(NetworkError, match=r"diverged at step \d+: .*smaller learning rate"):
         train(network, 200, SGD(lr=1e3))
+
+
+def test_parameters_that_stop_being_finite_without_an_overflow_name_the_layer() -> None:
+    # An infinite input gives z, C, δ and ∂C/∂W = δ·x all infinite with no floating-point
+    # error (∞ arithmetic is exact): only the check of the new parameters can catch it.
+    network = Network(1, (Layer([[0.5]], [0.0], "identity"),), "half_squared_error")
+    with pytest.raises(NetworkError, match=r"diverged at step 1: layer 1 weights are no longer"):
+        train_step(network, np.array([np.inf]), np.array([0.0]), SGD(lr=0.1))
+
+
+class _Handover:
+    """An optimiser whose new parameters are arrays the test keeps hold of."""
+
+    slots = ()
+
+    def __init__(self) -> None:
+        self.made: list[np.ndarray] = []
+
+    def init_state(self, params):
+        return OptimizerState()
+
+    def update(self, params, grads, state):
+        self.made = [p + 1.0 for p in params]
+        return self.made, OptimizerState(state.step + 1)
+
+
+def test_a_step_takes_over_the_optimiser_s_new_arrays_read_only_without_copies() -> None:
+    network = make_network([2, 3, 1], "tanh", init=InitSpec(seed=3))
+    optimizer = _Handover()
+    new, _, _ = train_step(network, np.array([0.1, 0.2]), np.array([0.3]), optimizer)
+    kept = [arr for layer in new.layers for arr in (layer.weights, layer.biases)]
+    assert all(got is made for got, made in zip(kept, optimizer.made, strict=True))
+    assert not any(arr.flags.writeable for arr in kept)
+
+
+def test_plain_sgd_velocity_is_minus_lr_g_bit_for_bit() -> None:
+    network = make_network([3, 4, 2], ["tanh", "sigmoid"], init=InitSpec("uniform", seed=2))
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(7, 3)), rng.uniform(size=(7, 2))
+    _, state, trace = train_step(network, x, y, SGD(lr=0.3))
+    grads = [arr for pair in zip(trace.dW, trace.db, strict=True) for arr in pair]
+    for v, g in zip(state.velocity, grads, strict=True):
+        assert v.tobytes() == (-(0.3 * g)).tobytes() and not v.flags.writeable
 
 
 @pytest.mark.parametrize("steps", [0, -1, 1.5, True])

@@ -278,7 +278,10 @@ def _parameter_gradients(delta: Array, a_prev: Array) -> tuple[Array, Array]:
     if delta.ndim == 2:
         dW = delta.T @ a_prev
         dW *= 1.0 / delta.shape[0]  # in place: the same products as (δᵀa) · (1/B)
-        return dW, delta.mean(axis=0)
+        # The sum over the rows divided by B, as δ.mean(axis=0) computes it (bit for bit),
+        # without its Python-level bookkeeping.
+        db = np.add.reduce(delta, axis=0)
+        return dW, np.divide(db, delta.shape[0], out=db)
     # The same products as np.outer(delta, a_prev), without its ravel/asarray calls.
     return delta[:, None] * a_prev, delta
 

@@ -51,7 +51,7 @@ def frozen_array(values: Any, where: str, ndim: int) -> Array:
         raise NetworkError(f"{where}: not an array of numbers ({exc})") from None
     if arr.ndim != ndim:
         raise NetworkError(f"{where}: expected {ndim}-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         raise NetworkError(f"{where}: contains NaN or infinity")
     return _register(arr)
 
@@ -64,6 +64,23 @@ def edited_copy(arr: Array, index: tuple[int, ...], value: float, where: str) ->
     out = arr.copy()
     out[index] = value
     return _register(out)
+
+
+def adopted_array(arr: Array, where: str, ndim: int) -> Array:
+    """`arr` itself, frozen as `frozen_array` freezes its copies (`ndim` dimensions, all
+    finite, read-only, and taken as it is by Layer from then on): for a new float64 array
+    whose maker hands it over and keeps no writable hold of it — a training step's new
+    parameters — where a copy would only cost time. Anything else is copied."""
+    if type(arr) is not np.ndarray or arr.dtype is not _FLOAT64 or not arr.flags.owndata:
+        return frozen_array(arr, where, ndim)
+    if arr.ndim != ndim:
+        raise NetworkError(f"{where}: expected {ndim}-D array, got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise NetworkError(f"{where}: contains NaN or infinity")
+    return _register(arr)
+
+
+_FLOAT64 = np.dtype(np.float64)  # native byte order: another order's arrays are copied
 
 
 def _register(arr: Array) -> Array:

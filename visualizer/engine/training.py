@@ -23,7 +23,14 @@ import numpy as np
 
 from visualizer.engine import backprop
 from visualizer.engine.losses import domain_problem
-from visualizer.engine.network import Dataset, Layer, Network, NetworkError, read_only
+from visualizer.engine.network import (
+    Dataset,
+    Layer,
+    Network,
+    NetworkError,
+    adopted_array,
+    read_only,
+)
 from visualizer.engine.workspace import Workspace
 
 Array = np.ndarray
@@ -49,7 +56,8 @@ class OptimizerState:
 
 
 class Optimizer(Protocol):
-    """What `train_step` needs of an optimiser."""
+    """What `train_step` needs of an optimiser. `update` returns new parameter arrays that
+    no one else holds: the step takes them over as the new network's (read-only, no copy)."""
 
     slots: ClassVar[tuple[str, ...]]
 
@@ -97,8 +105,13 @@ class SGD(_ZeroSlots):
         """The updated parameters and state; nothing passed in is modified."""
         velocities = []
         for v, g in zip(state.velocity, grads, strict=True):
-            v = np.multiply(self.momentum, v)
-            v -= np.multiply(g, self.lr)  # in place: the same μ·v − lr·g, fewer arrays
+            if self.momentum == 0.0:
+                # v = −lr·g: μ·v adds only a zero. p + (−lr·g) is p − lr·g bit for bit
+                # (rounding is symmetric in sign), with one array and one pass fewer.
+                v = np.multiply(g, -self.lr)
+            else:
+                v = np.multiply(self.momentum, v)
+                v -= np.multiply(g, self.lr)  # in place: the same μ·v − lr·g, fewer arrays
             velocities.append(read_only(v))
         new_params = [p + v for p, v in zip(params, velocities, strict=True)]
         return new_params, OptimizerState(state.step + 1, {"velocity": tuple(velocities)})
@@ -261,12 +274,19 @@ def train_step(
     layers = []
     for l, layer in enumerate(network.layers, start=1):
         weights, biases = new_params[2 * l - 2], new_params[2 * l - 1]
-        for what, arr in (("weights", weights), ("biases", biases)):
-            if not np.all(np.isfinite(arr)):
-                raise NetworkError(
-                    f"training diverged at step {step}: layer {l} {what} are no longer "
-                    f"finite (loss was {trace.loss:.6g}); try a smaller learning rate"
-                )
+        try:
+            # The optimiser's new arrays, frozen in place (no copy): their one finiteness
+            # check is the divergence check, and Layer then takes them as they are.
+            weights = adopted_array(weights, "weights", 2)
+            biases = adopted_array(biases, "biases", 1)
+        except NetworkError as exc:
+            if "NaN or infinity" not in str(exc):
+                raise
+            what = "weights" if str(exc).startswith("weights") else "biases"
+            raise NetworkError(
+                f"training diverged at step {step}: layer {l} {what} are no longer "
+                f"finite (loss was {trace.loss:.6g}); try a smaller learning rate"
+            ) from None
         layers.append(Layer(weights, biases, layer.activation))
     return network.replace(layers=tuple(layers)), new_state, trace
 
