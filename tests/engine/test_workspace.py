@@ -138,7 +138,7 @@ def test_apply_into_an_array_is_f_bit_for_bit(name) -> None:
         assert _same(act.apply(z), want)
 
 
-def test_sigmoid_keeps_nan_and_picks_each_sign_s_form() -> None:
+def test_sigmoid_keeps_nan_and_saturates_at_the_ends() -> None:
     sigmoid = ACTIVATIONS["sigmoid"]
     got = sigmoid.f(np.array([np.nan, -np.inf, np.inf, 0.0, -0.0]))
     assert np.isnan(got[0]) and got[1:].tolist() == [0.0, 1.0, 0.5, 0.5]
