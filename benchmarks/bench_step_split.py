@@ -74,7 +74,10 @@ def parts() -> dict[str, Callable[[], object]]:
         for l in range(1, len(SIZES)):  # forward: zˡ = aˡ⁻¹ (Wˡ)ᵀ
             np.matmul(a[l - 1], W[l - 1].T, out=zs[l])
         for l in range(len(SIZES) - 1, 0, -1):  # backward: δᵀa, and δW below layer 1
-            delta[l - 1].T @ a[l - 1]
+            if SIZES[l] < SIZES[l - 1]:  # as backprop._parameter_gradients orients it
+                np.ascontiguousarray((a[l - 1].T @ delta[l - 1]).T)
+            else:
+                delta[l - 1].T @ a[l - 1]
             if l > 1:
                 np.matmul(delta[l - 1], W[l - 1], out=grads[l - 1])
 
