@@ -94,7 +94,8 @@ def parts() -> dict[str, Callable[[], object]]:
 
     def output_stage() -> None:
         dC_da = output_gradient("sigmoid", net.loss, z_out, a_out, y)
-        float(np.mean(output_cost("sigmoid", net.loss, z_out, a_out, y)))
+        per_sample = output_cost("sigmoid", net.loss, z_out, a_out, y)
+        float(per_sample.sum() / per_sample.size)
         output_delta("sigmoid", net.loss, z_out, a_out, y, dC_da)
 
     def vjps() -> None:

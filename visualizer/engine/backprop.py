@@ -268,7 +268,8 @@ def _forward_to_output(
     z_out, a_out = z_list[-1], a_list[-1]
     last, loss = network.layers[-1].activation, network.loss
     dC_da = output_gradient(last, loss, z_out, a_out, y)
-    cost = float(np.mean(output_cost(last, loss, z_out, a_out, y)))
+    per_sample = output_cost(last, loss, z_out, a_out, y)
+    cost = float(per_sample.sum() / per_sample.size)  # np.mean's sum and division, bit for bit
     delta = output_delta(last, loss, z_out, a_out, y, dC_da)
     return z_list, a_list, cost, dC_da, delta
 
