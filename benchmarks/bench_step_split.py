@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 from visualizer.engine import backprop  # noqa: E402
 from visualizer.engine.activations import ACTIVATIONS  # noqa: E402
 from visualizer.engine.losses import output_cost, output_delta, output_gradient  # noqa: E402
-from visualizer.engine.network import InitSpec, Layer, make_network, read_only  # noqa: E402
+from visualizer.engine.network import InitSpec, Layer, adopted_array, make_network  # noqa: E402
 from visualizer.engine.training import SGD, gradients, parameters, train_step  # noqa: E402
 from visualizer.engine.workspace import Workspace  # noqa: E402
 
@@ -120,16 +120,20 @@ def parts() -> dict[str, Callable[[], object]]:
     new_params = [p - LR * g for p, g in zip(params, grads_list, strict=True)]
 
     def new_network() -> None:
-        # fresh read-only arrays each time, as the optimiser hands over
-        fresh = [read_only(p.copy()) for p in new_params]
+        # fresh arrays each time, as the optimiser hands them over, frozen as train_step does
+        fresh = [p.copy() for p in new_params]
         layers = tuple(
-            Layer(fresh[2 * i], fresh[2 * i + 1], layer.activation)
+            Layer(
+                adopted_array(fresh[2 * i], "weights", 2),
+                adopted_array(fresh[2 * i + 1], "biases", 1),
+                layer.activation,
+            )
             for i, layer in enumerate(net.layers)
         )
         net.replace(layers=layers)
 
     def copies() -> None:  # the copies inside new_network, to take back out
-        [read_only(p.copy()) for p in new_params]
+        [p.copy() for p in new_params]
 
     return {
         "whole train_step": whole_step,
