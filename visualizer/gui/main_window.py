@@ -30,8 +30,7 @@ from visualizer.engine.network import Network, make_network
 from visualizer.formats.atomic import ReadOnlyTarget
 from visualizer.formats.models import MODEL_SUFFIXES
 from visualizer.formats.network_file import save_network
-from visualizer.gui import commands, display, prepared, presenter, recovery, style
-from visualizer.gui.background import Writer
+from visualizer.gui import display, prepared, presenter, style
 from visualizer.gui.canvas.view import NetworkView
 from visualizer.gui.document import Document, checked_trace
 from visualizer.gui.focus import FocusAreas
@@ -47,16 +46,21 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
     from PySide6.QtWidgets import QMessageBox, QUndoView
 
+    from visualizer.gui.background import Writer
+
     # The analysis panels import pyqtgraph: loaded when first shown.
     from visualizer.gui.panels.chain_view import ChainView
     from visualizer.gui.panels.check_panel import CheckPanel
     from visualizer.gui.panels.gradients import GradientPanel
     from visualizer.gui.panels.training_panel import TrainingPanel
+    from visualizer.gui.recovery import Recovered, RecoverySlot
     from visualizer.gui.render import SlideOptions
 
 # Dialogs, exports and file choosers are imported when first used, not at start-up: each
 # Qt class a module names is built (with all its enums) the first time Python sees it, and
-# the window that opens needs none of them (see README, "Start-up").
+# the window that opens needs none of them (see README, "Start-up"). So are the edit
+# commands (first edit), the writer thread (first save, autosave or open) and crash
+# recovery (first autosave, or the offer the event loop makes once the window is up).
 
 APP_TITLE = "Backprop Visualizer"
 AUTOSAVE_MS = 5000
@@ -109,8 +113,10 @@ class MainWindow(QMainWindow):
         self.doc = document
         self.settings = settings or QSettings()
         # Nothing is written until the first autosave (or offer_recovery at start-up), so
-        # a window built for a picture leaves no trace in the recovery folder.
-        self.recovery = recovery.RecoverySlot(recovery_folder)
+        # a window built for a picture leaves no trace in the recovery folder; the slot
+        # itself is made then too (`recovery`).
+        self._recovery_folder = recovery_folder
+        self._recovery: RecoverySlot | None = None
         display.load(self.settings)  # before any view draws a symbol or a number
         self.setAcceptDrops(True)
         self.resize(1600, 900)
@@ -184,8 +190,9 @@ class MainWindow(QMainWindow):
         document.undo_stack.indexChanged.connect(self._update_actions)
         document.selection_changed.connect(self._update_actions)
 
-        # Saves and autosaves are written off the GUI thread (the network is immutable).
-        self.writer = Writer(self)
+        # Saves and autosaves are written off the GUI thread (the network is immutable), by
+        # `writer`, made with the first of them.
+        self._writer: Writer | None = None
         self._autosaving = False
         self._saving = False
         self._opening = False
@@ -213,6 +220,26 @@ class MainWindow(QMainWindow):
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- construction --------------------------------------------------------------------
+    @property
+    def recovery(self) -> RecoverySlot:
+        """This window's recovery file (recovery.py), made on first use: the first
+        autosave, or the offer of orphaned sessions the event loop makes at start-up."""
+        if self._recovery is None:
+            from visualizer.gui.recovery import RecoverySlot
+
+            self._recovery = RecoverySlot(self._recovery_folder)
+        return self._recovery
+
+    @property
+    def writer(self) -> Writer:
+        """The worker thread of saves, autosaves and opens (background.py), made on first
+        use."""
+        if self._writer is None:
+            from visualizer.gui.background import Writer
+
+            self._writer = Writer(self)
+        return self._writer
+
     def _lazy_dock(self, title: str, key: str) -> QDockWidget:
         dock = self._dock(title, QWidget(), Qt.DockWidgetArea.RightDockWidgetArea)
         dock.visibilityChanged.connect(lambda visible: self._dock_shown(key, visible))
@@ -831,7 +858,7 @@ class MainWindow(QMainWindow):
         if x.ndim == 1:
             return  # a "batch" of the sample itself
         self.doc.try_edit(
-            lambda: commands.SetSample(
+            lambda: _commands().SetSample(
                 self.doc, x[index], y[index], f"Showing sample {index + 1} of the batch"
             )
         )
@@ -839,7 +866,7 @@ class MainWindow(QMainWindow):
     def _loss_chosen(self, _index: int) -> None:
         name = self.loss_combo.currentText()
         if name != self.doc.network.loss and not self.doc.try_edit(
-            lambda: commands.SetLoss(self.doc, name)
+            lambda: _commands().SetLoss(self.doc, name)
         ):
             # Refused (e.g. a cross-entropy of outputs that are no probabilities): the
             # status bar says why; the combo shows the loss the network still has.
@@ -849,12 +876,12 @@ class MainWindow(QMainWindow):
     def add_layer(self) -> None:
         sel = self.doc.selection
         position = (sel.layer + 1) if sel is not None else self.doc.network.depth
-        self.doc.try_edit(lambda: commands.InsertLayer(self.doc, max(1, position)))
+        self.doc.try_edit(lambda: _commands().InsertLayer(self.doc, max(1, position)))
 
     def remove_layer(self) -> None:
         sel = self.doc.selection
         if sel is not None and sel.layer >= 1:
-            self.doc.try_edit(lambda: commands.RemoveLayer(self.doc, sel.layer))
+            self.doc.try_edit(lambda: _commands().RemoveLayer(self.doc, sel.layer))
 
     # -- files ---------------------------------------------------------------------------
     def ask_unsaved(self) -> QMessageBox.StandardButton:
@@ -1034,9 +1061,11 @@ class MainWindow(QMainWindow):
         )
 
     def _clear_recovery(self) -> None:
+        if self._recovery is None:
+            return  # never autosaved: there is no recovery file (nor an autosave running)
         try:
             self.writer.drain()  # an autosave still being written would bring it back
-            self.recovery.clear()
+            self._recovery.clear()
         except OSError as exc:
             self._recovery_warning(exc)
 
@@ -1046,9 +1075,9 @@ class MainWindow(QMainWindow):
         when it cannot be written."""
         if not self.doc.is_modified:
             return True
-        network, path = self.doc.network, self.doc.path
+        network, path, slot = self.doc.network, self.doc.path, self.recovery
         try:
-            self.writer.run(lambda: self.recovery.write(network, path))
+            self.writer.run(lambda: slot.write(network, path))
         except OSError as exc:
             self._recovery_warning(exc)
             return False
@@ -1059,7 +1088,8 @@ class MainWindow(QMainWindow):
         return at once; one autosave at a time."""
         if not self.doc.is_modified or self._autosaving:
             return
-        network, path = self.doc.network, self.doc.path
+        # The slot is made here, on the GUI thread, not by the worker on first use.
+        network, path, slot = self.doc.network, self.doc.path, self.recovery
         self._autosaving = True
 
         def done(future) -> None:
@@ -1068,9 +1098,9 @@ class MainWindow(QMainWindow):
             if isinstance(error, OSError):
                 self._recovery_warning(error)
 
-        self.writer.submit(lambda: self.recovery.write(network, path), done)
+        self.writer.submit(lambda: slot.write(network, path), done)
 
-    def ask_recovery(self, found: recovery.Recovered, index: int, count: int) -> str:
+    def ask_recovery(self, found: Recovered, index: int, count: int) -> str:
         """ "restore", "discard" or "later" for one orphaned session (tests replace this)."""
         from PySide6.QtWidgets import QMessageBox
 
@@ -1100,8 +1130,10 @@ class MainWindow(QMainWindow):
             self.recovery.open()
         except OSError as exc:
             self._recovery_warning(exc)
+        from visualizer.gui.recovery import orphans
+
         try:
-            found = recovery.orphans(self.recovery.folder)
+            found = orphans(self.recovery.folder)
         except OSError as exc:
             self._recovery_warning(exc)
             return False
@@ -1144,9 +1176,9 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("; ".join(notes), 0)
         return restored
 
-    def restore(self, found: recovery.Recovered) -> None:
+    def restore(self, found: Recovered) -> None:
         self.doc.replace(self.doc.network, found.original_path)
-        self.doc.edit(commands.NetworkEdit(self.doc, found.network, "Restored unsaved changes"))
+        self.doc.edit(_commands().NetworkEdit(self.doc, found.network, "Restored unsaved changes"))
 
     # -- recent files and settings -------------------------------------------------------
     def _recent(self) -> list[str]:
@@ -1193,8 +1225,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("window_state", self.saveState())
         self.autosave_timer.stop()
-        self.writer.shutdown()  # a save or autosave in progress finishes first
-        self.recovery.close()
+        if self._writer is not None:
+            self._writer.shutdown()  # a save or autosave in progress finishes first
+        if self._recovery is not None:
+            self._recovery.close()
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
@@ -1259,6 +1293,13 @@ def _export():
     from visualizer.gui import export
 
     return export
+
+
+def _commands():
+    """The edit commands, imported with the first edit."""
+    from visualizer.gui import commands
+
+    return commands
 
 
 def _model_files():

@@ -4,12 +4,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from visualizer.engine.backprop import Trace
-from visualizer.engine.network import Network
-from visualizer.gui.canvas.keyboard import Cursor
 from visualizer.notation import fmt_short, sub, sup
+
+if TYPE_CHECKING:  # a description of no cursor (the window opening) needs none of them
+    from visualizer.engine.backprop import Trace
+    from visualizer.engine.network import Network
+    from visualizer.gui.canvas.keyboard import Cursor
 
 NOTHING = "Nothing selected. Press an arrow key to select the first input."
 

@@ -18,6 +18,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -41,14 +42,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QFrame, QGraphicsView, QToolTip, QWidget
 
 from visualizer.engine.limits import MAX_LAYER_SIZE
-from visualizer.gui.canvas import keyboard
 from visualizer.gui.canvas.describe import describe
-from visualizer.gui.canvas.keyboard import Cursor
 from visualizer.gui.canvas.layout import Hit
 from visualizer.gui.canvas.legend import LEGEND_HEIGHT, paint_legend
 from visualizer.gui.canvas.scene import NetworkScene
-from visualizer.gui.commands import NudgeWeight, ResizeLayer
 from visualizer.gui.document import Document, Selection
+
+if TYPE_CHECKING:
+    from visualizer.gui.canvas.keyboard import Cursor
 
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.05, 8.0
@@ -282,9 +283,9 @@ class NetworkView(QGraphicsView):
         elif hit.kind == "button":
             self._resize(hit.layer, hit.i)
         elif hit.kind in _HIT_PARTS:
-            self.set_cursor(Cursor(_HIT_PARTS[hit.kind], hit.layer, hit.i))
+            self.set_cursor(_keyboard().Cursor(_HIT_PARTS[hit.kind], hit.layer, hit.i))
         elif hit.kind == "edge":
-            self.set_cursor(Cursor("edge", hit.layer, hit.i, hit.j))
+            self.set_cursor(_keyboard().Cursor("edge", hit.layer, hit.i, hit.j))
             value = float(doc.network.layer(hit.layer).weights[hit.i, hit.j])
             per_pixel = self.network_scene.weight_range / DRAG_PIXELS
             self._drag = _Drag(
@@ -402,7 +403,7 @@ class NetworkView(QGraphicsView):
         elif key in ENTER_KEYS:
             self._request_edit()
         else:
-            new = keyboard.move(self.cursor, NAV_KEYS[key], self.document.network.sizes)
+            new = _keyboard().move(self.cursor, NAV_KEYS[key], self.document.network.sizes)
             self.set_cursor(new, scroll=True)
         event.accept()
 
@@ -454,7 +455,7 @@ class NetworkView(QGraphicsView):
         wanted = None if sel is None else (sel.kind, sel.layer, sel.i, sel.j)
         have = self.cursor.selection() if self.cursor is not None else None
         if wanted != have:
-            self.cursor = None if sel is None else keyboard.cursor_for(*wanted)
+            self.cursor = None if sel is None else _keyboard().cursor_for(*wanted)
             node = self.cursor
             self.network_scene.set_cursor_node(_node(node))
             rect = self.cursor_rect(node) if node is not None else None
@@ -465,7 +466,8 @@ class NetworkView(QGraphicsView):
         self._describe()
 
     def _follow_network(self) -> None:
-        if self.cursor is not None and not keyboard.fits(self.cursor, self.document.network.sizes):
+        sizes = self.document.network.sizes
+        if self.cursor is not None and not _keyboard().fits(self.cursor, sizes):
             self.cursor = None
             self.network_scene.set_cursor_node(None)
             self._follow_selection()
@@ -524,7 +526,7 @@ class NetworkView(QGraphicsView):
     def cursor_rect(self, cursor: Cursor) -> QRectF | None:
         """The scene rectangle of what `cursor` is on (its focus frame)."""
         lay = self.network_scene.layout
-        if lay is None or not keyboard.fits(cursor, lay.sizes):
+        if lay is None or not _keyboard().fits(cursor, lay.sizes):
             return None
         p, l = cursor.part, cursor.layer
         if cursor.is_column:
@@ -548,6 +550,8 @@ class NetworkView(QGraphicsView):
     def _resize(self, layer: int, delta: int) -> None:
         size = self.document.network.sizes[layer] + delta
         if 1 <= size <= MAX_LAYER_SIZE:
+            from visualizer.gui.commands import ResizeLayer  # with the first edit
+
             self.document.try_edit(lambda: ResizeLayer(self.document, layer, size))
 
     def _selected_edge(self) -> tuple[int, int, int] | None:
@@ -562,6 +566,8 @@ class NetworkView(QGraphicsView):
     def _nudge(self, layer: int, i: int, j: int, value: float, gesture: int) -> None:
         current = float(self.document.network.layer(layer).weights[i, j])
         if value != current:
+            from visualizer.gui.commands import NudgeWeight  # with the first edit
+
             self.document.try_edit(lambda: NudgeWeight(self.document, layer, i, j, value, gesture))
 
     def _nudge_selected(self, notches: float) -> None:
@@ -635,3 +641,11 @@ class NetworkView(QGraphicsView):
         panel = paint_legend(painter, view_rect, entries, legend[1])
         self._legend_panel = (legend, panel)
         painter.restore()
+
+
+def _keyboard():
+    """The keyboard model (keyboard.py), imported with the first click or key that places
+    the cursor: the window opens without one."""
+    from visualizer.gui.canvas import keyboard
+
+    return keyboard

@@ -26,7 +26,6 @@ from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.limits import MAX_LAYER_SIZE
 from visualizer.engine.losses import LOSSES
 from visualizer.engine.network import INIT_SCHEMES, InitSpec
-from visualizer.gui import commands
 from visualizer.gui.document import Document
 from visualizer.gui.widgets import SeedSpinBox
 from visualizer.notation import bias_name, fmt_full, parse_number, sub, sup, weight_name
@@ -211,13 +210,13 @@ class Inspector(QScrollArea):
         self.loss_combo.activated.connect(
             lambda _i: self._maybe_edit(
                 self.loss_combo.currentText() != self.doc.network.loss,
-                lambda: commands.SetLoss(self.doc, self.loss_combo.currentText()),
+                lambda: _commands().SetLoss(self.doc, self.loss_combo.currentText()),
             )
         )
         self.name_edit.editingFinished.connect(
             lambda: self._maybe_edit(
                 self.name_edit.text() != self.doc.network.name,
-                lambda: commands.RenameNetwork(self.doc, self.name_edit.text()),
+                lambda: _commands().RenameNetwork(self.doc, self.name_edit.text()),
             )
         )
         self.reinit_button.clicked.connect(self._reinitialise)
@@ -380,27 +379,27 @@ class Inspector(QScrollArea):
         if sel.kind == "neuron" and sel.layer == 0:
             self._commit_sample(sel.i, value, "x")
         elif sel.kind == "edge":
-            self._try(lambda: commands.SetWeight(self.doc, sel.layer, sel.i, sel.j, value))
+            self._try(lambda: _commands().SetWeight(self.doc, sel.layer, sel.i, sel.j, value))
         elif sel.kind == "neuron":
-            self._try(lambda: commands.SetBias(self.doc, sel.layer, sel.i, value))
+            self._try(lambda: _commands().SetBias(self.doc, sel.layer, sel.i, value))
 
     def _commit_size(self, size: int) -> None:
         l = self._layer()
         if l is not None and size != self.doc.network.sizes[l]:
-            self._try(lambda: commands.ResizeLayer(self.doc, l, size))
+            self._try(lambda: _commands().ResizeLayer(self.doc, l, size))
 
     def _commit_activation(self, _index: int) -> None:
         l = self._layer()
         name = self.activation_combo.currentText()
         if l and name != self.doc.network.layer(l).activation:
-            self._try(lambda: commands.SetActivation(self.doc, l, name))
+            self._try(lambda: _commands().SetActivation(self.doc, l, name))
 
     def _commit_sample(self, k: int, value: float, which: str) -> None:
         x = np.array(self.doc.trace.x)
         y = np.array(self.doc.trace.y)
         (x if which == "x" else y)[k] = value
         self._try(
-            lambda: commands.SetSample(
+            lambda: _commands().SetSample(
                 self.doc, x, y, f"Changed {which}{k + 1} to {fmt_full(value)}"
             )
         )
@@ -412,20 +411,27 @@ class Inspector(QScrollArea):
             self.doc.network.init.low,
             self.doc.network.init.high,
         )
-        self._try(lambda: commands.Reinitialise(self.doc, spec))
+        self._try(lambda: _commands().Reinitialise(self.doc, spec))
 
     def _randomise(self) -> None:
         l = self._layer()
         if l:
             seed = int(np.random.default_rng().integers(0, 2**31 - 1))
-            self._try(lambda: commands.RandomiseLayer(self.doc, l, seed))
+            self._try(lambda: _commands().RandomiseLayer(self.doc, l, seed))
 
     def _insert(self, offset: int) -> None:
         l = self._layer()
         if l is not None:
-            self._try(lambda: commands.InsertLayer(self.doc, l + offset))
+            self._try(lambda: _commands().InsertLayer(self.doc, l + offset))
 
     def _remove(self) -> None:
         l = self._layer()
         if l:
-            self._try(lambda: commands.RemoveLayer(self.doc, l))
+            self._try(lambda: _commands().RemoveLayer(self.doc, l))
+
+
+def _commands():
+    """The edit commands, imported with the first edit: the window opens without them."""
+    from visualizer.gui import commands
+
+    return commands
