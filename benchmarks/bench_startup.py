@@ -3,12 +3,20 @@ against a bare QMainWindow (Qt's own start-up), with and without NumPy imported,
 turns. Prints medians and the ratio to the NumPy one (target ≤ 1.3×); never pass/fail.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_startup.py [--runs 5]
+
+`--instructions` counts instead the instructions each start executes (valgrind's
+callgrind, one start per case, ~30 s each): the same count on every run to a fraction of
+a percent, where wall time on a busy machine moves by more than a change of a few
+milliseconds. The app's own share is its count less the same widgets in plain PySide.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -191,11 +199,54 @@ def count(env: dict[str, str]) -> None:
         print(f"{name}: {out}")
 
 
+def instructions(code: str, env: dict[str, str]) -> int:
+    """Instructions one start of `code` executes, counted by callgrind. String hashing is
+    seeded so that dicts and sets are built the same way on every run."""
+    with tempfile.TemporaryDirectory(prefix="bench-startup-cg-") as folder:
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={os.path.join(folder, 'out')}",
+                sys.executable,
+                "-c",
+                code,
+            ],
+            capture_output=True,
+            text=True,
+            env=dict(env, PYTHONHASHSEED="0"),
+        )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"error: a counted start failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def count_instructions(cases: tuple[tuple[str, str], ...], env: dict[str, str]) -> None:
+    """Print each case's instruction count, and the app's beyond the plain-PySide window."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("error: --instructions needs valgrind")
+    counted = {name: instructions(code, env) for name, code in cases}
+    print(f"{'window shown and painted':26s} {'instructions':>14s}")
+    for name, n in counted.items():
+        print(f"{name:26s} {n / 1e6:11,.0f} M")
+    base = counted["bare QMainWindow + NumPy"]
+    app, same = counted["Backprop Visualizer"], counted["same widgets, plain PySide"]
+    print(f"app ÷ bare QMainWindow with NumPy: {app / base:.2f}× (target ≤ {TARGET}×)")
+    own = (app - same) / 1e6
+    print(f"the app's own share (beyond the same widgets in plain PySide): {own:,.0f} M")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument(
         "--count", action="store_true", help="print what each window is made of, and stop"
+    )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count each start's instructions with valgrind (steady on a busy machine)",
     )
     bytecode_cache.add_option(parser)
     args = parser.parse_args()
@@ -209,6 +260,14 @@ def main() -> None:
         ("same widgets, plain PySide", SAME_WIDGETS),
         ("Backprop Visualizer", APP),
     )
+    if args.instructions:
+        with tempfile.TemporaryDirectory(prefix="bench-startup-pyc-") as cache:
+            kept = None if args.no_bytecode_cache else cache
+            env = bytecode_cache.child_env(kept, QT_QPA_PLATFORM="offscreen")
+            for _, code in cases[1:]:
+                wall(code, env)  # compiles the modules first, unless asked not to keep them
+            count_instructions(cases[1:], env)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-startup-pyc-") as cache:
         kept = None if args.no_bytecode_cache else cache
         env = bytecode_cache.child_env(kept, QT_QPA_PLATFORM="offscreen")
