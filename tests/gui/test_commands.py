@@ -118,8 +118,69 @@ def test_an_edit_that_overflows_is_refused_with_a_message(doc):
 
 
 def test_undo_and_redo_reuse_the_traces_they_computed(doc):
-    doc.edit(commands.SetBias(doc, 1, 1, 0.5))
+    doc.edit(commands.SetActivation(doc, 1, "relu"))
     after = doc.trace
     doc.undo_stack.undo()
     doc.undo_stack.redo()
     assert doc.trace is after
+
+
+def _same_trace(got, want) -> bool:
+    fields = ("z", "a", "delta", "dW", "db", "grad_a")
+    return got.loss == want.loss and all(
+        np.array_equal(g, w)
+        for f in fields
+        for g, w in zip(getattr(got, f), getattr(want, f), strict=True)
+    )
+
+
+def test_entry_edits_keep_values_not_networks_and_undo_redo_exactly(doc):
+    """One weight or bias edited: the history keeps its two values, not a copy of the
+    edited matrix per step; undo and redo rebuild the very numbers."""
+    start, start_trace = doc.network, doc.trace
+    seen = [(doc.network, doc.trace)]
+    edits = [
+        lambda: commands.SetWeight(doc, 1, 0, 1, -0.0),
+        lambda: commands.SetBias(doc, 2, 0, 1.25),
+        lambda: commands.NudgeWeight(doc, 2, 0, 1, 0.5, gesture=1),
+        lambda: commands.NudgeWeight(doc, 2, 0, 1, 0.75, gesture=1),  # merged
+        lambda: commands.SetWeight(doc, 1, 1, 0, 3.0e-310),  # a denormal
+    ]
+    for make in edits:
+        doc.edit(make())
+        seen.append((doc.network, doc.trace))
+    del seen[3]  # the merged nudge is one step
+    assert doc.undo_stack.count() == 4
+    for k in range(doc.undo_stack.count()):
+        cmd = doc.undo_stack.command(k)
+        assert cmd.before is None and cmd.after is None  # no network kept
+    for network, trace in reversed(seen[:-1]):
+        doc.undo_stack.undo()
+        assert doc.network == network and _same_trace(doc.trace, trace)
+    assert doc.network == start and _same_trace(doc.trace, start_trace)
+    signs = (doc.network.layer(1).weights[0, 1], start.layer(1).weights[0, 1])
+    assert np.signbit(signs[0]) == np.signbit(signs[1])
+    for network, trace in seen[1:]:
+        doc.undo_stack.redo()
+        assert doc.network == network and _same_trace(doc.trace, trace)
+    assert np.signbit(doc.network.layer(1).weights[0, 1])  # −0.0 redone as −0.0
+    assert doc.network.layer(1).weights[1, 0] == 3.0e-310
+
+
+def test_a_history_of_weight_edits_keeps_no_copies_of_the_matrix(qapp):
+    import gc
+    import weakref
+
+    doc = Document(make_network([300, 200, 2], "tanh"))
+    start = doc.network
+    copies = []
+    for k in range(20):
+        doc.edit(commands.SetWeight(doc, 1, k, k, 0.01 * k))
+        copies.append(weakref.ref(doc.network.layer(1).weights))
+    gc.collect()
+    alive = [ref for ref in copies if ref() is not None]
+    assert len(alive) == 1 and alive[0]() is doc.network.layer(1).weights
+    doc.undo_stack.setIndex(0)
+    assert doc.network == start
+    doc.undo_stack.setIndex(20)
+    assert [doc.network.layer(1).weights[k, k] for k in range(20)] == [0.01 * k for k in range(20)]
