@@ -21,10 +21,21 @@ class NetworkEdit(QUndoCommand):
 
     def __init__(self, doc: Document, after: Network, text: str):
         super().__init__(text)
-        self.doc = doc
+        # Weakly: the document owns its undo stack, which owns the commands. A command
+        # holding the document would make a cycle that only Python's garbage collector
+        # frees, and freeing it there segfaults (the stack, destroyed with the document,
+        # deletes commands whose Python half the collector has already cleared).
+        self._doc = weakref.ref(doc)
         self.before, self.before_trace = doc.network, doc.trace
         # Checked now, so an edit that would overflow is refused before it is pushed.
         self.after, self.after_trace = after, checked_trace(after)
+
+    @property
+    def doc(self) -> Document:
+        doc = self._doc()
+        if doc is None:  # (only the document's own stack holds its commands)
+            raise RuntimeError("the document of this edit is gone")
+        return doc
 
     def redo(self) -> None:
         self.doc.set_network(self.after, self.after_trace)

@@ -86,6 +86,17 @@ class Document(QObject):
     def _clean_changed(self, _clean: bool) -> None:
         self.file_changed.emit()
 
+    def __del__(self) -> None:
+        # The undo stack is destroyed with the document, and its destructor emits
+        # indexChanged and cleanChanged. When Python's garbage collector frees a document
+        # in a cycle with objects listening there (a trainer, a window), it may already
+        # have cleared their Python half, and PySide delivers to it all the same: a
+        # segfault. This runs before the collector clears anything (PEP 442).
+        try:
+            self.undo_stack.blockSignals(True)
+        except (RuntimeError, AttributeError):  # its C++ half, or the attribute, is gone
+            pass
+
     # -- state ---------------------------------------------------------------------------
     @property
     def network(self) -> Network:
