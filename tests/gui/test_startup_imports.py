@@ -43,8 +43,9 @@ FIRST_USE = (
     "visualizer.gui.recovery",
 )
 
-# Qt classes the opened window must not make PySide build (QStyle alone: ~20 enums).
-UNBUILT = ("QStyle",)
+# Qt classes the opened window must not make PySide build (QStyle alone: ~20 enums); the
+# undo commands' base class comes with the first edit.
+UNBUILT = ("QStyle", "QUndoCommand")
 
 SCRIPT = """
 import json, sys
@@ -63,8 +64,9 @@ seen = {"opened": "pyqtgraph" in sys.modules}
 seen["heavy"] = sorted(name for name in HEAVY if name in sys.modules)
 # Qt classes PySide builds on first use, with all their enums, that the first window
 # does without (the player bar draws its icons instead of asking QStyle).
-from PySide6 import QtWidgets
-seen["qt classes"] = sorted(name for name in UNBUILT if name in vars(QtWidgets))
+from PySide6 import QtGui, QtWidgets
+built = vars(QtWidgets) | vars(QtGui)
+seen["qt classes"] = sorted(name for name in UNBUILT if name in built)
 window.training_dock.raise_()
 app.processEvents()
 seen["training shown"] = "pyqtgraph" in sys.modules

@@ -9,15 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from visualizer.engine.backprop import Trace, run
 from visualizer.engine.losses import domain_problem
 from visualizer.engine.network import Network
 from visualizer.formats.network_file import save_network
+
+if TYPE_CHECKING:  # built with the first edit (commands.py), not at start-up
+    from PySide6.QtGui import QUndoCommand
 
 
 @dataclass(frozen=True)
