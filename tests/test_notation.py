@@ -75,6 +75,15 @@ def test_render_nests_scripts_and_escapes_html():
     assert rich == "∇<sub>a<sup>12</sup></sub>C &lt; x<sup>T</sup>"
 
 
+def test_render_escapes_every_character_as_html_escape_does():
+    # notation.py escapes by itself (no `html` at start-up); the standard library is the
+    # reference, for every printable ASCII character and a few others.
+    import html
+
+    plain = "".join(chr(k) for k in range(32, 127) if chr(k) not in "^_{}") + "δ∇−ᵀ\"'"
+    assert render(plain) == (plain, html.escape(plain, quote=False))
+
+
 @pytest.mark.parametrize("template", ["a^{2", "a}", "x_{a^{1}"])
 def test_render_rejects_unbalanced_braces(template):
     with pytest.raises(ValueError):

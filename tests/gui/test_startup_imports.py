@@ -23,6 +23,7 @@ HEAVY = (
     "concurrent.futures",
     "hashlib",
     "numpy.ma",  # np.unique imports it on first use
+    "html",  # its entity tables; the rich text escapes its three characters itself
     # What only the command-line commands use.
     "visualizer.engine.chain",
     "visualizer.engine.datasets",

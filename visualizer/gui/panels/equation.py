@@ -7,8 +7,6 @@ text, beside an accent bar in the step's phase colour (the scrubber's colours).
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QPalette
@@ -42,6 +40,8 @@ _SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse | (
 def full_precision_html(step: Step, limit: int = 64) -> str:
     """The step's written values in full precision, for the numbers' tooltip (the panel
     shows them to the display's digits)."""
+    import html  # here, with the first step shown: the window opens without it (notation.py)
+
     lines = []
     for part, ref in zip(step.numbers_text.split("; "), step.writes, strict=False):
         name = html.escape(part.split(" = ", 1)[0])
