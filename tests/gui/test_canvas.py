@@ -31,6 +31,8 @@ from visualizer.gui.commands import ResizeLayer, SetActivation, SetWeight
 from visualizer.gui.document import Document, Selection
 from visualizer.notation import fmt_full
 
+from .test_canvas_pictures import count_drawn_lines
+
 sizes_st = st.lists(st.integers(1, 40), min_size=2, max_size=6)
 
 
@@ -489,14 +491,7 @@ def test_a_patch_draws_only_the_lines_near_the_edited_one(qtbot):
     view = shown_view(qtbot, doc)
     bundle = view.network_scene.bundle_items[1]
     grab(view)
-    drawn = []
-    original = bundle._draw_lines
-
-    def counting(painter, only=None):
-        drawn.append(bundle.bundle.count if only is None else int(only.sum()))
-        original(painter, only)
-
-    bundle._draw_lines = counting
+    drawn = count_drawn_lines(bundle)
     doc.edit(SetWeight(doc, 2, 0, 0, -float(doc.network.layers[1].weights[0, 0])))
     grab(view)
     # The top edge a¹₁ → z²₁: the lines out of a¹₁ and into z²₁, and few others.

@@ -51,6 +51,33 @@ def assert_same_picture(shown: np.ndarray, fresh: np.ndarray) -> None:
     assert not len(xs), f"{len(xs)} pixels differ (max {diff.max()}) at {where}"
 
 
+def dense_canvas(qtbot) -> tuple[Document, NetworkView, EdgeBundleItem]:
+    """A canvas of [32, 64, 64, 64, 32], drawn once, and its dense bundle of W²."""
+    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
+    view = canvas(qtbot, doc)
+    picture(view)
+    return doc, view, view.network_scene.bundle_items[1]
+
+
+def flip_weight(doc: Document, i: int, j: int) -> None:
+    """W²ᵢⱼ → −W²ᵢⱼ: the same magnitude, so the colour range stays."""
+    doc.edit(SetWeight(doc, 2, i, j, -float(doc.network.layers[1].weights[i, j])))
+
+
+def count_drawn_lines(bundle: EdgeBundleItem) -> list[int]:
+    """Spy on `bundle` rasterising its lines: each time, how many it drew (all of them, or
+    those of its mask). `del bundle._draw_lines` ends it."""
+    drawn: list[int] = []
+    original = bundle._draw_lines
+
+    def counting(painter, only=None):
+        drawn.append(bundle.bundle.count if only is None else int(only.sum()))
+        original(painter, only)
+
+    bundle._draw_lines = counting
+    return drawn
+
+
 def fresh_picture(qtbot, doc: Document) -> np.ndarray:
     """What a canvas built from nothing shows for `doc`'s network and selection."""
     other = Document(doc.network)
@@ -106,14 +133,11 @@ def test_rough_patches_among_exact_ones_selections_and_playback_refine_to_a_fres
     # Edges in the middle of a dense bundle are patched roughly (see `_patch_rough`),
     # others exactly, the selection leaves one out, playback switches the bundle to
     # ∂C/∂W and back: nothing refined in between, then refined, it is a fresh picture.
-    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
-    view = canvas(qtbot, doc)
+    doc, view, bundle = dense_canvas(qtbot)
     scene = view.network_scene
-    bundle = scene.bundle_items[1]
-    picture(view)
 
     def flip(i: int, j: int) -> None:
-        doc.edit(SetWeight(doc, 2, i, j, -float(doc.network.layers[1].weights[i, j])))
+        flip_weight(doc, i, j)
 
     flip(31, 33)
     assert bundle._dirty_rough
@@ -281,14 +305,7 @@ def test_a_steep_edit_strokes_the_edge_over_the_cache_then_refines_it_exactly(qt
     assert line.sum() > 100
     old = _words(cache)[line].astype(int)  # B, G, R, A bytes
     assert (old[:, 2] > old[:, 0]).mean() > 0.9  # red along the line
-    drawn = []
-    original = bundle._draw_lines
-
-    def counting(painter, only=None):
-        drawn.append(bundle.bundle.count if only is None else int(only.sum()))
-        original(painter, only)
-
-    bundle._draw_lines = counting
+    drawn = count_drawn_lines(bundle)
     doc.edit(SetWeight(doc, 2, *edge, -0.9 * vmax))  # strong and blue
     shown = picture(view, refine=False)
     assert not np.array_equal(shown, before)
@@ -297,7 +314,7 @@ def test_a_steep_edit_strokes_the_edge_over_the_cache_then_refines_it_exactly(qt
     assert bundle._cache is cache and bundle._version == version and bundle.fine
     assert bundle._rough == [edge] and bundle.draft
     rough = _words(bundle._cache)
-    bundle._draw_lines = original
+    del bundle._draw_lines  # (the spy)
     fresh_view = canvas(qtbot, Document(doc.network))
     fresh_pic = picture(fresh_view)
     fresh_bundle = fresh_view.network_scene.bundle_items[1]
@@ -317,15 +334,12 @@ def test_steep_edits_with_undo_selection_and_playback_refine_to_a_fresh_canvas(q
     # among them), survive undo/redo, a selection of a stroked edge and playback's
     # switches to ∂C/∂W and back; nothing refined in between, then refined, it is a
     # fresh picture. A zoom re-rasterises whole.
-    doc = Document(make_network([32, 64, 64, 64, 32], "tanh"))
-    view = canvas(qtbot, doc)
+    doc, view, bundle = dense_canvas(qtbot)
     scene = view.network_scene
-    bundle = scene.bundle_items[1]
-    picture(view)
     version = bundle._version
 
     def flip(i: int, j: int) -> None:
-        doc.edit(SetWeight(doc, 2, i, j, -float(doc.network.layers[1].weights[i, j])))
+        flip_weight(doc, i, j)
         picture(view, refine=False)
 
     flip(63, 0)
