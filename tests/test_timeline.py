@@ -404,3 +404,21 @@ def test_column_vectors_are_written_as_transposed_rows(net_and_steps):
                 assert not part.endswith("ᵀ"), part
         if any(r.values.ndim == 1 for r in s.writes):
             assert "]<sup>T</sup>" in s.numbers_html
+
+
+def test_a_timeline_makes_no_dW_until_its_values_are_read():
+    # A timeline is built for every edit; ∂C/∂Wˡ is as big as Wˡ and its step shows only
+    # its shape, so it is made when playback (or a panel) reads it.
+    net = small_net()
+    trace = backprop.run(net)
+    steps = build(net, trace)
+    assert trace.dW._made == [None] * net.depth
+    refs = [r for s in steps for r in s.writes if r.name == "dW"]
+    assert [r.layer for r in refs] == list(range(net.depth, 0, -1))
+    for r in refs:
+        assert r.shape == net.layer(r.layer).weights.shape
+        assert format_value(np.zeros(r.shape)) in " ".join(s.numbers_text for s in steps)
+    assert trace.dW._made == [None] * net.depth
+    first, l = refs[0], refs[0].layer
+    assert np.array_equal(first.values, np.outer(trace.delta[l - 1], trace.a[l - 1]))
+    assert not first.values.flags.writeable and first.values is first.values

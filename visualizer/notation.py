@@ -6,6 +6,7 @@ text), the display's notation and precision, and parsing what a person types (ne
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -119,13 +120,16 @@ ELIDE_HEAD = 3
 ELIDE_TAIL = 2
 
 
+@functools.lru_cache(maxsize=4096)
 def render(template: str) -> tuple[str, str]:
     """(plain Unicode, rich text) renderings of a small LaTeX-like `template`.
 
     `^{…}` is a superscript and `_{…}` a subscript; they nest. In plain text a script is
     written with Unicode super/subscript characters when every character has one, else
     kept as `^(…)` / `_{…}` (so `∇_{a^{2}}C` reads "∇_{a²}C"). The rich text uses
-    <sup>/<sub> and escapes everything else, so it is safe in a QLabel.
+    <sup>/<sub> and escapes everything else, so it is safe in a QLabel. Kept for the
+    templates seen last: a timeline is built for every edit, and its equations (all but
+    the numbers) are those of the edit before.
     """
     text, rich, end = _render(template, 0)
     if end != len(template):
@@ -178,7 +182,12 @@ def format_value(values: np.ndarray) -> str:
         else:
             parts = [format_number(v) for v in arr]
         return "[" + ", ".join(parts) + "]"
-    return "×".join(str(d) for d in arr.shape) + " matrix"
+    return format_shape(arr.shape)
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """How `format_value` writes anything bigger than a vector: "3×2 matrix"."""
+    return "×".join(str(d) for d in shape) + " matrix"
 
 
 MAX_MATRIX_SHOWN = 4  # a matrix with at most this many rows and columns shows its entries

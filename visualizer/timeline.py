@@ -20,7 +20,7 @@ data: no Qt, so the timeline can be built and tested without a display.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +30,14 @@ from visualizer.engine.activations import ACTIVATIONS
 from visualizer.engine.backprop import Trace
 from visualizer.engine.losses import LOSSES, from_logits, is_fused
 from visualizer.engine.network import Network
-from visualizer.notation import format_matrix, format_number, format_value, render, t_delta
+from visualizer.notation import (
+    format_matrix,
+    format_number,
+    format_shape,
+    format_value,
+    render,
+    t_delta,
+)
 
 Array = np.ndarray
 Key = tuple[str, int]
@@ -72,15 +79,35 @@ class VectorRef:
     ∂zˡ/∂x, ∂aˡ/∂x; "da_dx" at layer 0 is ∂x/∂x = I) and "dC_dx" (the row dC/dx, layer 0);
     `layer` its layer l ("grad_a" at layer 0 is ∇ₓC; "C" and "y" carry layer L). `values`
     is a read-only float64 view: (n,) for vectors, () for C, (nˡ, nˡ⁻¹) for dW, (nˡ, n⁰)
-    for the carried matrices."""
+    for the carried matrices. ∂C/∂Wˡ is made the first time its `values` are read: its
+    step writes it as its shape, and a timeline is built for every edit (`source` is the
+    array, or a `Later` for it)."""
 
     name: str
     layer: int
-    values: Array
+    source: Array | Later
+
+    @property
+    def values(self) -> Array:
+        if isinstance(self.source, Later):
+            object.__setattr__(self, "source", self.source.make())
+        return self.source  # type: ignore[return-value]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.source.shape)
 
     @property
     def key(self) -> Key:
         return (self.name, self.layer)
+
+
+@dataclass(frozen=True)
+class Later:
+    """An array of a known shape, made when first needed."""
+
+    shape: tuple[int, ...]
+    make: Callable[[], Array]
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +167,8 @@ def _shown(ref: VectorRef) -> str:
     columns: written on one line as a transposed row, "[a, b, c]ᵀ", never as a bare row."""
     if ref.name in _CARRIED:
         return format_matrix(ref.values)
+    if len(ref.shape) == 2:  # (∂C/∂Wˡ: not made for this)
+        return format_shape(ref.shape)
     text = format_value(ref.values)
     return text + "^{T}" if np.ndim(ref.values) == 1 else text
 
@@ -235,6 +264,9 @@ def build(network: Network, trace: Trace, mode: str = "reverse") -> list[Step]:
         # bˡ is a parameter, not part of the pass; every other value is the Trace's own.
         if name == "b":
             return VectorRef(name, layer, _ro(network.layer(layer).biases))
+        if name == "dW":
+            shape = network.layer(layer).weights.shape
+            return VectorRef(name, layer, Later(shape, lambda: _ro(trace.value(name, layer))))
         return VectorRef(name, layer, _ro(trace.value(name, layer)))
 
     steps: list[Step] = []

@@ -63,3 +63,17 @@ def test_sample_table_edits_x(inspector):
     inspector.x_table.item(0, 1).setText("0.75")
     assert np.array_equal(doc.network.sample.x, [1.0, 0.75])
     assert doc.trace.x[1] == 0.75
+
+
+def test_sample_tables_are_refilled_only_when_their_numbers_change(inspector):
+    from visualizer.gui.commands import SetSample, SetWeight
+
+    doc = inspector.doc
+    shown = inspector.x_table.item(0, 0)
+    doc.edit(SetWeight(doc, 1, 0, 0, 0.5))  # refreshes the inspector; x is the same
+    assert inspector.x_table.item(0, 0) is shown
+    doc.edit(SetSample(doc, np.array([-0.0, 0.0]), doc.network.sample.y))  # −0.0 is news
+    assert inspector.x_table.item(0, 0).text() == "\u22120.0"
+    inspector.x_table.item(0, 1).setText("not a number")  # refused: the number comes back
+    assert inspector.x_table.item(0, 1).text() == "0.0"
+    assert np.array_equal(doc.network.sample.x, [-0.0, 0.0])

@@ -89,8 +89,16 @@ class VectorTable(QTableWidget):
         self.itemChanged.connect(self._changed)
 
     def set_values(self, values: np.ndarray) -> None:
+        values = np.array(values, dtype=float)
+        if values.shape == self._values.shape and values.tobytes() == self._values.tobytes():
+            # The same numbers, bit for bit (−0.0 is not 0.0): every edit refreshes the
+            # inspector, and refilling a 784-entry x costs ~20 ms of each.
+            return
+        self._fill(values)
+
+    def _fill(self, values: np.ndarray) -> None:
         self._filling = True
-        self._values = np.array(values, dtype=float)
+        self._values = values
         self.setColumnCount(len(values))
         self.setHorizontalHeaderLabels([str(k + 1) for k in range(len(values))])
         for k, v in enumerate(values):
@@ -106,7 +114,7 @@ class VectorTable(QTableWidget):
             value = parse_number(item.text())
         except ValueError as exc:
             self.rejected.emit(str(exc))
-            self.set_values(self._values)
+            self._fill(self._values)  # the numbers shown before the typing
             return
         if value != self._values[k]:
             self.edited.emit(k, value)
