@@ -66,16 +66,17 @@ def edited_copy(arr: Array, index: tuple[int, ...], value: float, where: str) ->
     return _register(out)
 
 
-def adopted_array(arr: Array, where: str, ndim: int) -> Array:
+def adopted_array(arr: Array, where: str, ndim: int, finite: bool = False) -> Array:
     """`arr` itself, frozen as `frozen_array` freezes its copies (`ndim` dimensions, all
     finite, read-only, and taken as it is by Layer from then on): for a new float64 array
     whose maker hands it over and keeps no writable hold of it — a training step's new
-    parameters — where a copy would only cost time. Anything else is copied."""
+    parameters — where a copy would only cost time. Anything else is copied. `finite`:
+    the caller has just checked that every entry is finite."""
     if type(arr) is not np.ndarray or arr.dtype is not _FLOAT64 or not arr.flags.owndata:
         return frozen_array(arr, where, ndim)
     if arr.ndim != ndim:
         raise NetworkError(f"{where}: expected {ndim}-D array, got shape {arr.shape}")
-    if not np.isfinite(arr).all():
+    if not finite and not np.isfinite(arr).all():
         raise NetworkError(f"{where}: contains NaN or infinity")
     return _register(arr)
 

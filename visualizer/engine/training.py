@@ -274,19 +274,16 @@ def train_step(
     layers = []
     for l, layer in enumerate(network.layers, start=1):
         weights, biases = new_params[2 * l - 2], new_params[2 * l - 1]
-        try:
-            # The optimiser's new arrays, frozen in place (no copy): their one finiteness
-            # check is the divergence check, and Layer then takes them as they are.
-            weights = adopted_array(weights, "weights", 2)
-            biases = adopted_array(biases, "biases", 1)
-        except NetworkError as exc:
-            if "NaN or infinity" not in str(exc):
-                raise
-            what = "weights" if str(exc).startswith("weights") else "biases"
-            raise NetworkError(
-                f"training diverged at step {step}: layer {l} {what} are no longer "
-                f"finite (loss was {trace.loss:.6g}); try a smaller learning rate"
-            ) from None
+        for what, arr in (("weights", weights), ("biases", biases)):
+            if not np.isfinite(arr).all():
+                raise NetworkError(
+                    f"training diverged at step {step}: layer {l} {what} are no longer "
+                    f"finite (loss was {trace.loss:.6g}); try a smaller learning rate"
+                )
+        # The optimiser's new arrays, frozen in place (no copy, and that check was their
+        # one finiteness check): Layer then takes them as they are.
+        weights = adopted_array(weights, "weights", 2, finite=True)
+        biases = adopted_array(biases, "biases", 1, finite=True)
         layers.append(Layer(weights, biases, layer.activation))
     return network.replace(layers=tuple(layers)), new_state, trace
 
