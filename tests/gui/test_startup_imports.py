@@ -48,18 +48,22 @@ FIRST_USE = (
 # undo commands' base class comes with the first edit.
 UNBUILT = ("QStyle", "QUndoCommand")
 
-SCRIPT = """
+# Each script starts as the console script does, to the first full paint (canvas included).
+STARTED = """
 import json, sys
-HEAVY = json.loads(sys.argv[1])
-UNBUILT = json.loads(sys.argv[2])
 from visualizer import collector
-collector.pause()  # as the console script starts
+collector.pause()
 from visualizer.cli import main
 from PySide6.QtWidgets import QApplication
 from visualizer.gui.app import open_window
 window = open_window(None)
 app = QApplication.instance()
-window.grab()  # the first full paint, canvas included
+window.grab()
+"""
+
+SCRIPT = STARTED + """
+HEAVY = json.loads(sys.argv[1])
+UNBUILT = json.loads(sys.argv[2])
 app.processEvents()
 seen = {"opened": "pyqtgraph" in sys.modules}
 seen["heavy"] = sorted(name for name in HEAVY if name in sys.modules)
@@ -90,19 +94,11 @@ def test_the_main_window_opens_without_pyqtgraph_or_dialogs_and_a_plot_panel_bri
     }
 
 
-FIRST_USE_SCRIPT = """
-import json, sys, time
-from visualizer import collector
-collector.pause()
-from visualizer.cli import main
+FIRST_USE_SCRIPT = STARTED + """
+import time
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
-from visualizer.gui.app import open_window
 FIRST_USE = json.loads(sys.argv[1])
-window = open_window(None)
-window.grab()
-app = QApplication.instance()
 doc, view, player = window.doc, window.view, window.player
 
 def loaded():
@@ -156,15 +152,8 @@ seen["recovery file after closing"] = window.recovery.path.exists()
 print(json.dumps(seen))
 """
 
-UNTOUCHED_SCRIPT = """
-import json, sys
-from visualizer import collector
-collector.pause()
-from visualizer.cli import main
-from visualizer.gui.app import open_window
+UNTOUCHED_SCRIPT = STARTED + """
 FIRST_USE = json.loads(sys.argv[1])
-window = open_window(None)
-window.grab()
 closed = window.close()
 print(json.dumps({"closed": closed, "imported": [m for m in FIRST_USE if m in sys.modules]}))
 """
