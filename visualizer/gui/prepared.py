@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from visualizer import notation
-from visualizer.engine.backprop import Trace
+from visualizer.engine.backprop import Trace, largest_abs
 from visualizer.engine.network import Network
 from visualizer.gui import style
 from visualizer.gui.canvas.layout import MAX_LINES
@@ -41,21 +41,17 @@ def _timeline(network: Network, trace: Trace, mode: str, *_display: object) -> l
 
 
 def max_abs(arrays: list[np.ndarray]) -> float:
-    """The largest |entry| of `arrays` (finite): from each one's max and min, which reads
-    it twice but makes no |a| array (for an 8 M-entry matrix, 64 MB to allocate and fault
-    in on every edit). A network's (read-only) matrices are read once each: an edit makes
-    one new matrix and keeps the others."""
-    return max(
-        (_kept_max_abs(a) if not a.flags.writeable else _max_abs(a) for a in arrays if a.size),
-        default=0.0,
-    )
+    """The largest |entry| of `arrays` (finite)."""
+    return max((_largest(a) for a in arrays if a.size), default=0.0)
 
 
-def _max_abs(a: np.ndarray) -> float:
-    return max(float(a.max()), -float(a.min()))
+def _largest(a: np.ndarray) -> float:
+    # A network's (read-only) matrices are read once each: an edit makes one new matrix
+    # and keeps the others.
+    return largest_abs(a) if a.flags.writeable else _kept_largest_abs(a)
 
 
-_kept_max_abs = while_alive(_max_abs)
+_kept_largest_abs = while_alive(largest_abs)
 
 
 @dataclass(frozen=True)
