@@ -1,5 +1,6 @@
 """One QUndoCommand per kind of edit. Each computes its new network with a pure function
-from `engine.editing` when created, so redo/undo only swap two immutable networks."""
+from `engine.editing` when created, so redo/undo swap two immutable networks (an edit of
+one entry rebuilds the one it no longer keeps: see `EntryEdit`)."""
 
 from __future__ import annotations
 
@@ -52,15 +53,23 @@ class EntryEdit(NetworkEdit):
     trainer, a neighbouring command), and otherwise rebuild it from the network shown,
     which differs from it in that entry alone (the stack keeps the order of the steps)."""
 
-    def __init__(self, doc: Document, l: int, index: tuple[int, ...], value: float, text: str):
+    def __init__(self, doc: Document, l: int, index: tuple[int, ...], value: float):
         self.layer, self.index = l, index
         self.old_value = float(self._array(doc.network)[index])
         self.new_value = float(value)
-        super().__init__(doc, self._with(doc.network, self.new_value), text)
+        super().__init__(doc, self._with(doc.network, self.new_value), "")
+        self._label()
         self._before = weakref.ref(self.before), weakref.ref(self.before_trace)
         self._after: tuple[weakref.ref, weakref.ref] | None = None
         # The document shows `before` until the push; after it, the stack never needs it.
         self.before = self.before_trace = None
+
+    def _label(self) -> None:
+        old, new = fmt_short(self.old_value), fmt_short(self.new_value)
+        self.setText(f"Changed {self._name()} from {old} to {new}")
+
+    def _name(self) -> str:
+        raise NotImplementedError
 
     def _array(self, network: Network) -> np.ndarray:
         raise NotImplementedError
@@ -86,9 +95,9 @@ class EntryEdit(NetworkEdit):
         self._show(self._before, self.old_value)
 
 
-class _WeightEdit(EntryEdit):
-    def __init__(self, doc: Document, l: int, i: int, j: int, value: float, text: str = ""):
-        super().__init__(doc, l, (i, j), value, text)
+class SetWeight(EntryEdit):
+    def __init__(self, doc: Document, l: int, i: int, j: int, value: float):
+        super().__init__(doc, l, (i, j), value)
 
     def _array(self, network: Network) -> np.ndarray:
         return network.layer(self.layer).weights
@@ -96,23 +105,13 @@ class _WeightEdit(EntryEdit):
     def _with(self, network: Network, value: float) -> Network:
         return editing.set_weight(network, self.layer, *self.index, value)
 
-    def _label(self) -> None:
-        name = weight_name(self.layer, *self.index)
-        old, new = fmt_short(self.old_value), fmt_short(self.new_value)
-        self.setText(f"Changed {name} from {old} to {new}")
-
-
-class SetWeight(_WeightEdit):
-    def __init__(self, doc: Document, l: int, i: int, j: int, value: float):
-        super().__init__(doc, l, i, j, value)
-        self._label()
+    def _name(self) -> str:
+        return weight_name(self.layer, *self.index)
 
 
 class SetBias(EntryEdit):
     def __init__(self, doc: Document, l: int, i: int, value: float):
-        super().__init__(doc, l, (i,), value, "")
-        old, new = fmt_short(self.old_value), fmt_short(self.new_value)
-        self.setText(f"Changed {bias_name(l, i)} from {old} to {new}")
+        super().__init__(doc, l, (i,), value)
 
     def _array(self, network: Network) -> np.ndarray:
         return network.layer(self.layer).biases
@@ -120,15 +119,17 @@ class SetBias(EntryEdit):
     def _with(self, network: Network, value: float) -> Network:
         return editing.set_bias(network, self.layer, self.index[0], value)
 
+    def _name(self) -> str:
+        return bias_name(self.layer, self.index[0])
 
-class NudgeWeight(_WeightEdit):
+
+class NudgeWeight(SetWeight):
     """A live drag or wheel change of one weight; consecutive nudges of the same weight
     in one gesture merge into a single undo step."""
 
     def __init__(self, doc: Document, l: int, i: int, j: int, value: float, gesture: int):
         self.key = (l, i, j, gesture)
         super().__init__(doc, l, i, j, value)
-        self._label()
 
     def id(self) -> int:
         return _NUDGE_ID
